@@ -1,0 +1,79 @@
+# Precis — every entry point. `make help` lists them.
+# The first two are the README's: `make run` (the main job) and `make test` (every test).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+JAVA_HOME := $(shell bin/find-jdk)
+ifeq ($(JAVA_HOME),)
+  $(error no JDK 21+ found; see the message above)
+endif
+export JAVA_HOME
+export PATH := $(JAVA_HOME)/bin:$(PATH)
+# Faster tensor allocation in libtorch (measured 10x here); DJL never downloads.
+export THP_MEM_ALLOC_ENABLE := 1
+
+MVN    := ./mvnw -B -ntp
+VENV   := .venv
+PY     := $(VENV)/bin/python
+JUPYTER := $(VENV)/bin/jupyter
+LIB    := kernel/target/lib
+PRECIS := bin/precis
+NB     ?= notebooks/00-java-basics.ipynb
+REPORT := target/report
+
+.PHONY: help run test build install lab bench bench-kernel unit-test py-test browser-test \
+        venv system-deps browser-deps clean
+
+help: ## list the targets
+	@echo "Precis — make targets"
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@echo "JDK: $(JAVA_HOME)"
+
+run: build venv ## the main job: build, set up Jupyter, install the kernel, execute the tutorial headless, write an HTML report
+	$(PRECIS) install --prefix $(VENV) --quiet
+	@mkdir -p $(REPORT)
+	$(PY) tests/run_notebook.py --kernel precis --html $(REPORT) $(NB)
+
+test: build venv system-deps browser-deps ## every test: unit, protocol (jupyter_client), jupyter_kernel_test, notebooks, real browser
+	$(MVN) verify
+	$(PRECIS) install --prefix $(VENV) --quiet
+	$(PY) -m pytest -q tests
+
+build: ## compile and package every module (no tests); the kernel's classpath lands in kernel/target/lib
+	$(MVN) -DskipTests -Dmaven.test.skip.exec=true install
+
+install: build ## install the kernelspec into your Jupyter (user level)
+	$(PRECIS) install --user
+
+lab: build venv ## start JupyterLab on 127.0.0.1 with the Precis kernel
+	$(PRECIS) install --prefix $(VENV) --quiet
+	$(JUPYTER) lab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks
+
+bench: bench-kernel ## every benchmark group, JSON under target/bench/
+
+bench-kernel: build venv ## kernel start-up and 1+1 round trip, against ipykernel in the same run
+	$(PRECIS) install --prefix $(VENV) --quiet
+	@mkdir -p target/bench
+	$(PY) tests/bench/bench_kernel.py --out target/bench/kernel.json
+
+venv: $(VENV)/.done ## the project's Python venv for Jupyter and the Python-side tests
+
+$(VENV)/.done: requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.txt
+	@touch $@
+
+system-deps: ## Debian packages the tests need (chromium), installed when missing
+	bin/ensure-system-deps
+
+browser-deps: tests/browser/node_modules/.done
+
+tests/browser/node_modules/.done: tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent
+	@touch $@
+
+clean: ## remove build outputs (keeps the venv)
+	$(MVN) -q clean
+	rm -rf target
