@@ -1,0 +1,91 @@
+package io.precis.kernel.exec;
+
+import io.precis.kernel.Log;
+import java.io.IOException;
+import java.io.ObjectInput;
+import java.io.ObjectOutput;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import jdk.jshell.execution.StreamingExecutionControl;
+
+/**
+ * The kernel's side of the execution JVM: JShell's streaming commands, plus a stop signal on a socket of
+ * its own and the process, so the kernel can report its exit and kill it when it does not stop.
+ */
+public final class HostControl extends StreamingExecutionControl {
+
+    private final Process process;
+    private final Socket stopSocket;
+    private volatile boolean stopRequested;
+
+    HostControl(ObjectOutput out, ObjectInput in, Process process, Socket stopSocket) {
+        super(out, in);
+        this.process = process;
+        this.stopSocket = stopSocket;
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    @Override
+    public void stop() {
+        stopRequested = true;
+        try {
+            OutputStream o = stopSocket.getOutputStream();
+            synchronized (this) {
+                o.write(RemoteAgent.STOP);
+                o.flush();
+            }
+        } catch (IOException e) {
+            Log.info("stop signal not sent: %s", e);
+        }
+    }
+
+    /** Whether a stop was asked for since the last call; clears the flag. */
+    public boolean takeStopRequested() {
+        boolean r = stopRequested;
+        stopRequested = false;
+        return r;
+    }
+
+    /** CPU time of the whole execution JVM, or -1. */
+    public long cpuNanos() {
+        return process.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+    }
+
+    /** Ends the execution JVM at once: for code that ignores interrupts. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            super.close();
+        } catch (RuntimeException e) {
+            Log.debug("close: %s", e);
+        }
+        try {
+            stopSocket.close();
+        } catch (IOException e) {
+            // already gone
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(2, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

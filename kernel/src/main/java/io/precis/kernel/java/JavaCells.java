@@ -1,0 +1,662 @@
+package io.precis.kernel.java;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.precis.kernel.Log;
+import io.precis.kernel.exec.ExecutionJvm;
+import io.precis.kernel.exec.HostControl;
+import io.precis.kernel.protocol.DisplayData;
+import io.precis.kernel.protocol.ExecuteOutcome;
+import io.precis.kernel.protocol.Interpreter.Completeness;
+import io.precis.kernel.protocol.Interpreter.Completion;
+import io.precis.kernel.protocol.Interpreter.CompletionItem;
+import io.precis.kernel.protocol.Interpreter.Inspection;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
+import jdk.jshell.DeclarationSnippet;
+import jdk.jshell.Diag;
+import jdk.jshell.EvalException;
+import jdk.jshell.ExpressionSnippet;
+import jdk.jshell.JShell;
+import jdk.jshell.JShellException;
+import jdk.jshell.Snippet;
+import jdk.jshell.SnippetEvent;
+import jdk.jshell.SourceCodeAnalysis;
+import jdk.jshell.UnresolvedReferenceException;
+import jdk.jshell.VarSnippet;
+
+/**
+ * Java cells, evaluated by JShell in a separate execution JVM. A cell is split into JShell snippets and run
+ * snippet by snippet; the first failure ends the cell. The value of the last snippet, if it is an
+ * expression, is the cell's result, rendered richly in the execution JVM when a renderer claims its type.
+ * Temporary variables ({@code $1}…) are dropped after each cell: every live snippet is imported into every
+ * later compilation, so keeping them would make each cell slower than the one before.
+ */
+public final class JavaCells {
+
+    /** Imports every session starts with. */
+    public static final List<String> DEFAULT_IMPORTS = List.of(
+            "import java.util.*;",
+            "import java.util.function.*;",
+            "import java.util.stream.*;",
+            "import java.io.*;",
+            "import java.nio.file.*;",
+            "import java.math.*;",
+            "import static io.precis.kernel.display.Display.*;");
+
+    private static final Set<String> PLAIN_TYPES = Set.of("int", "long", "short", "byte", "char", "boolean", "float",
+            "double", "String", "java.lang.String", "Integer", "Long", "Short", "Byte", "Character", "Boolean", "Float",
+            "Double", "void");
+
+    private final ExecutionJvm.Sinks sinks;
+    private final Supplier<ExecutionJvm> jvmFactory;
+    private final InputStream stdin;
+    private final ObjectMapper json;
+    private final List<String> startup;
+    private final List<Path> added = new ArrayList<>();
+    private final Map<String, SnippetOrigin> origins = new HashMap<>();
+    private volatile CompletableFuture<Session> session;
+    private volatile boolean interrupted;
+    private int cellNumber;
+
+    /** Where a snippet came from, to name it in tracebacks: "In[3] line 2". */
+    private record SnippetOrigin(int cell, int firstLine) {}
+
+    /** One JShell with its execution JVM; replaced when the JVM dies. */
+    private record Session(JShell shell, ExecutionJvm jvm, CompletableFuture<String> death) {}
+
+    public JavaCells(Supplier<ExecutionJvm> jvmFactory, ExecutionJvm.Sinks sinks, InputStream stdin, ObjectMapper json,
+                     List<String> startup) {
+        this.jvmFactory = jvmFactory;
+        this.sinks = sinks;
+        this.stdin = stdin;
+        this.json = json;
+        this.startup = List.copyOf(startup);
+    }
+
+    /** Starts JShell and its JVM in the background; cells wait for it. */
+    public void start() {
+        session = CompletableFuture.supplyAsync(this::newSession, r -> {
+            Thread t = new Thread(r, "precis-jshell-start");
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
+    private Session newSession() {
+        ExecutionJvm jvm = jvmFactory.get();
+        CompletableFuture<String> death = new CompletableFuture<>();
+        JShell shell = JShell.builder()
+                .executionEngine(jvm, Map.of())
+                .out(new PrintStream(sinks.out(), true, java.nio.charset.StandardCharsets.UTF_8))
+                .err(new PrintStream(sinks.err(), true, java.nio.charset.StandardCharsets.UTF_8))
+                .in(stdin)
+                .compilerOptions("--add-modules", "jdk.incubator.vector", "-Xlint:-incubating")
+                .build();
+        shell.onShutdown(s -> death.complete("shutdown"));
+        String cp = System.getProperty("java.class.path");
+        for (String entry : cp.split(java.io.File.pathSeparator)) {
+            if (!entry.isBlank()) {
+                shell.addToClasspath(entry);
+            }
+        }
+        for (Path p : added) {
+            shell.addToClasspath(p.toString());
+        }
+        for (String s : startup) {
+            for (SnippetEvent e : shell.eval(s)) {
+                if (e.status() == Snippet.Status.REJECTED) {
+                    Log.warn("start-up snippet rejected: %s (%s)", s,
+                            shell.diagnostics(e.snippet()).map(d -> d.getMessage(Locale.ROOT)).toList());
+                }
+            }
+        }
+        warmUp(shell);
+        return new Session(shell, jvm, death);
+    }
+
+    /** A few throw-away snippets so the first real cells meet a compiler whose classes are loaded and JIT-ed. */
+    private static void warmUp(JShell shell) {
+        String[] snippets = {
+            "1 + 1", "\"precis\".length()", "int $warm(int a) { return a * 2; }", "$warm(21)",
+            "List<Integer> $l = IntStream.range(0, 3).boxed().collect(Collectors.toList());", "$l.size()"};
+        // No type declarations here: dropping one leaves JShell's documentation() empty for the session
+        // (seen on JDK 25), and users never drop types themselves.
+        List<Snippet> made = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            for (String s : snippets) {
+                for (SnippetEvent e : shell.eval(s)) {
+                    if (e.causeSnippet() == null) {
+                        made.add(e.snippet());
+                    }
+                }
+            }
+        }
+        for (Snippet s : made) {
+            if (shell.status(s).isActive()) {
+                shell.drop(s);
+            }
+        }
+        shell.sourceCodeAnalysis().completionSuggestions("Strin", 5, new int[1]);
+    }
+
+    private Session session() throws InterruptedException {
+        try {
+            Session s = session.get();
+            if (s.death().isDone()) {
+                start();
+                s = session.get();
+            }
+            return s;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            start(); // the next cell tries again
+            throw new IllegalStateException("the Java execution JVM could not start: " + cause.getMessage(), cause);
+        }
+    }
+
+    /** Waits for JShell to be ready; false if interrupted. */
+    public boolean awaitReady() {
+        try {
+            session();
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    // ---- execution ----------------------------------------------------------------------------------
+
+    /** Sets the number the next cell shows in tracebacks ("In[N]"). */
+    public void setCellNumber(int n) {
+        this.cellNumber = n;
+    }
+
+    /**
+     * Runs Java source. {@code firstLine} is the 1-based line of {@code code} in its cell (magics may precede it).
+     */
+    public ExecuteOutcome run(String code, int firstLine) {
+        Session s;
+        try {
+            s = session();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return interruptedOutcome();
+        } catch (IllegalStateException e) {
+            return new ExecuteOutcome.Failed("ExecutionJvmError", e.getMessage(), List.of(red("ExecutionJvmError") + ": " + e.getMessage()));
+        }
+        interrupted = false;
+        HostControl control = s.jvm().current();
+        if (control != null) {
+            control.takeStopRequested();
+        }
+        JShell shell = s.shell();
+        List<CellSplitter.Chunk> chunks = CellSplitter.split(shell.sourceCodeAnalysis(), code);
+        DisplayData result = null;
+        for (int i = 0; i < chunks.size(); i++) {
+            CellSplitter.Chunk chunk = chunks.get(i);
+            int chunkLine = firstLine + CellSplitter.lineOf(code, chunk.start()) - 1;
+            List<SnippetEvent> events;
+            try {
+                events = shell.eval(chunk.source());
+            } catch (IllegalStateException e) {
+                return jvmDied(s);
+            }
+            if (s.death().isDone()) {
+                return jvmDied(s);
+            }
+            SnippetEvent main = null;
+            for (SnippetEvent e : events) {
+                if (e.causeSnippet() == null) {
+                    main = e;
+                    break;
+                }
+            }
+            if (main == null) {
+                continue;
+            }
+            Snippet snippet = main.snippet();
+            origins.put(snippet.id(), new SnippetOrigin(cellNumber, chunkLine));
+            if (control != null && control.takeStopRequested() || interrupted) {
+                dropTemporary(shell, events);
+                return interruptedOutcome();
+            }
+            if (main.status() == Snippet.Status.REJECTED) {
+                return compileError(shell, snippet, chunk, code, firstLine);
+            }
+            if (main.exception() != null) {
+                dropTemporary(shell, events);
+                return runtimeError(main.exception());
+            }
+            warnUnresolved(shell, main);
+            boolean last = i == chunks.size() - 1;
+            if (last && hasValue(snippet) && main.value() != null) {
+                result = valueOf(snippet, main.value(), control);
+            }
+            dropTemporary(shell, events);
+        }
+        return result == null ? ExecuteOutcome.Ok.nothing() : ExecuteOutcome.Ok.of(result);
+    }
+
+    private static boolean hasValue(Snippet s) {
+        return switch (s.subKind()) {
+            case TEMP_VAR_EXPRESSION_SUBKIND, VAR_VALUE_SUBKIND, OTHER_EXPRESSION_SUBKIND -> true;
+            default -> false;
+        };
+    }
+
+    private DisplayData valueOf(Snippet snippet, String text, HostControl control) {
+        String type = snippet instanceof VarSnippet v ? v.typeName()
+                : snippet instanceof ExpressionSnippet x ? x.typeName() : "";
+        if (control != null && !PLAIN_TYPES.contains(type)) {
+            try {
+                Object rendered = control.extensionCommand("render", null);
+                if ("".equals(rendered)) {
+                    return null;
+                }
+                if (rendered instanceof String jsonText) {
+                    JsonNode n = json.readTree(jsonText);
+                    return new DisplayData((ObjectNode) n.get("data"), (ObjectNode) n.get("metadata"));
+                }
+            } catch (Exception e) {
+                Log.info("rich rendering failed: %s", e);
+            }
+        }
+        ObjectNode data = json.createObjectNode();
+        data.put("text/plain", text);
+        return new DisplayData(data, json.createObjectNode());
+    }
+
+    private static void dropTemporary(JShell shell, List<SnippetEvent> events) {
+        for (SnippetEvent e : events) {
+            if (e.causeSnippet() == null && e.snippet() instanceof VarSnippet v
+                    && v.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND && shell.status(v).isActive()) {
+                shell.drop(v);
+            }
+        }
+    }
+
+    private void warnUnresolved(JShell shell, SnippetEvent e) {
+        boolean recoverable = e.status() == Snippet.Status.RECOVERABLE_DEFINED || e.status() == Snippet.Status.RECOVERABLE_NOT_DEFINED;
+        if (recoverable && e.snippet() instanceof DeclarationSnippet d) {
+            List<String> missing = shell.unresolvedDependencies(d).toList();
+            sinks.nativeOutput().accept("Note: " + describe(d) + " can be used once " + String.join(", ", missing)
+                    + (missing.size() == 1 ? " is" : " are") + " declared.\n");
+        }
+    }
+
+    private static String describe(DeclarationSnippet d) {
+        return switch (d.kind()) {
+            case METHOD -> "method " + d.name() + "()";
+            case TYPE_DECL -> "type " + d.name();
+            case VAR -> "variable " + d.name();
+            default -> d.name();
+        };
+    }
+
+    private ExecuteOutcome compileError(JShell shell, Snippet snippet, CellSplitter.Chunk chunk, String code, int firstLine) {
+        List<Diag> diags = shell.diagnostics(snippet).filter(Diag::isError).toList();
+        if (diags.isEmpty()) {
+            diags = shell.diagnostics(snippet).toList();
+        }
+        List<String> tb = new ArrayList<>();
+        String first = diags.isEmpty() ? "the snippet was rejected" : clean(diags.get(0).getMessage(Locale.ROOT));
+        String source = snippet.source();
+        int base = chunk.start() + Math.max(0, chunk.source().indexOf(source));
+        for (Diag d : diags) {
+            String msg = clean(d.getMessage(Locale.ROOT));
+            tb.add(red("CompilationException") + ": " + msg);
+            long pos = d.getStartPosition() >= 0 ? d.getStartPosition() : d.getPosition();
+            if (pos >= 0) {
+                int abs = (int) Math.min(code.length(), base + pos);
+                int end = (int) Math.min(code.length(), base + Math.max(d.getEndPosition(), pos + 1));
+                tb.addAll(CellSplitter.pointAt(code, abs, end, firstLine));
+            }
+        }
+        return new ExecuteOutcome.Failed("CompilationException", firstLine(first), tb);
+    }
+
+    private ExecuteOutcome runtimeError(JShellException ex) {
+        List<String> tb = new ArrayList<>();
+        if (ex instanceof UnresolvedReferenceException u) {
+            String what = describe(u.getSnippet());
+            String msg = what + " cannot be used yet: it refers to something not declared";
+            tb.add(red("UnresolvedReference") + ": " + msg);
+            return new ExecuteOutcome.Failed("UnresolvedReference", msg, tb);
+        }
+        EvalException e = (EvalException) ex;
+        String cls = e.getExceptionClassName();
+        String msg = clean(e.getMessage());
+        if (cls.equals("io.precis.kernel.exec.Interrupts$ExitCalled")) {
+            tb.add(red("SystemExit") + ": " + msg);
+            return new ExecuteOutcome.Failed("SystemExit", msg, tb);
+        }
+        appendTrace(tb, e, true);
+        return new ExecuteOutcome.Failed(cls, msg, tb);
+    }
+
+    private void appendTrace(List<String> tb, EvalException e, boolean top) {
+        String head = e.getExceptionClassName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        tb.add((top ? "" : "Caused by: ") + red(e.getExceptionClassName()) + (e.getMessage() == null ? "" : ": " + clean(e.getMessage())));
+        StackTraceElement[] frames = e.getStackTrace();
+        int lastUser = -1;
+        for (int i = 0; i < frames.length; i++) {
+            if (frames[i].getFileName() != null && frames[i].getFileName().startsWith("#")) {
+                lastUser = i;
+            }
+        }
+        int shown = lastUser >= 0 ? lastUser + 1 : Math.min(frames.length, 12);
+        for (int i = 0; i < shown; i++) {
+            StackTraceElement f = frames[i];
+            if (f.getClassName().startsWith("jdk.internal.reflect") || f.getClassName().startsWith("java.lang.reflect")) {
+                continue;
+            }
+            tb.add("    at " + frame(f));
+        }
+        if (shown < frames.length && lastUser < 0) {
+            tb.add("    ... " + (frames.length - shown) + " more");
+        }
+        if (e.getCause() instanceof EvalException cause && tb.size() < 200) {
+            appendTrace(tb, cause, false);
+        }
+        if (head.isEmpty()) {
+            tb.add("");
+        }
+    }
+
+    private String frame(StackTraceElement f) {
+        String file = f.getFileName();
+        if (file != null && file.startsWith("#")) {
+            SnippetOrigin o = origins.get(file.substring(1));
+            String where = o == null ? "cell" : "In[" + o.cell() + "] line " + (o.firstLine() + Math.max(1, f.getLineNumber()) - 1);
+            String owner = f.getClassName().isEmpty() ? "" : f.getClassName() + ".";
+            String method = f.getMethodName().isEmpty() ? "<cell>" : f.getMethodName();
+            return owner + method + " (" + where + ")";
+        }
+        return f.toString();
+    }
+
+    private ExecuteOutcome jvmDied(Session s) {
+        HostControl c = s.jvm().current();
+        String status = "";
+        if (c != null) {
+            try {
+                c.process().waitFor(2, java.util.concurrent.TimeUnit.SECONDS);
+                if (!c.process().isAlive()) {
+                    status = " with status " + c.process().exitValue();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        String msg = "the Java execution JVM exited" + status + " while this cell ran (a crash in native code, "
+                + "or System.exit from library code). Variables, methods and classes of this session are gone; "
+                + "a fresh one starts with the next cell.";
+        s.death().complete("exited");
+        start();
+        return new ExecuteOutcome.Failed("ExecutionJvmExited", msg, List.of(red("ExecutionJvmExited") + ": " + msg));
+    }
+
+    private static ExecuteOutcome interruptedOutcome() {
+        return new ExecuteOutcome.Failed("Interrupted", "the cell was interrupted",
+                List.of(red("Interrupted") + ": the cell was interrupted"));
+    }
+
+    /** Asks the running cell to stop; a second request while it still runs kills the execution JVM. */
+    public void interrupt() {
+        CompletableFuture<Session> f = session;
+        if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
+            return;
+        }
+        Session s = f.join();
+        HostControl c = s.jvm().current();
+        if (c == null) {
+            return;
+        }
+        if (interrupted) {
+            Log.info("second interrupt: killing the execution JVM");
+            c.kill();
+        } else {
+            interrupted = true;
+            c.stop();
+        }
+    }
+
+    /** Whether the last cell ended by an interrupt (for the router, which may have been in a magic). */
+    public boolean wasInterrupted() {
+        return interrupted;
+    }
+
+    public void clearInterrupt() {
+        interrupted = false;
+    }
+
+    // ---- classpath ----------------------------------------------------------------------------------
+
+    public void addToClasspath(List<Path> entries) throws InterruptedException {
+        Session s = session();
+        for (Path p : entries) {
+            s.shell().addToClasspath(p.toString());
+            added.add(p);
+        }
+    }
+
+    public List<Path> addedClasspath() {
+        return List.copyOf(added);
+    }
+
+    public long executionCpuNanos() {
+        CompletableFuture<Session> f = session;
+        if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
+            return -1;
+        }
+        HostControl c = f.join().jvm().current();
+        return c == null ? -1 : c.cpuNanos();
+    }
+
+    // ---- completion, inspection, completeness -------------------------------------------------------
+
+    public Completion complete(String code, int cursor) {
+        Session s = readySession();
+        if (s == null) {
+            return Completion.none(cursor);
+        }
+        SourceCodeAnalysis sca = s.shell().sourceCodeAnalysis();
+        CellSplitter.Chunk chunk = CellSplitter.chunkAt(sca, code, cursor);
+        int[] anchor = new int[1];
+        // Variables declared earlier in the same cell are not in JShell yet: complete inside a block that
+        // declares them, so `var xs = List.of(1); xs.` completes before the cell has run.
+        String local = localDeclarations(sca, code, chunk);
+        List<SourceCodeAnalysis.Suggestion> suggestions = List.of();
+        if (!local.isEmpty()) {
+            suggestions = sca.completionSuggestions(local + chunk.source(), local.length() + cursor - chunk.start(), anchor);
+            anchor[0] -= local.length();
+        }
+        if (suggestions.isEmpty()) {
+            suggestions = sca.completionSuggestions(chunk.source(), cursor - chunk.start(), anchor);
+        }
+        boolean anyTyped = suggestions.stream().anyMatch(SourceCodeAnalysis.Suggestion::matchesType);
+        Set<String> matches = new LinkedHashSet<>();
+        for (SourceCodeAnalysis.Suggestion sg : suggestions) {
+            if (!anyTyped || sg.matchesType()) {
+                matches.add(sg.continuation());
+            }
+        }
+        int start = chunk.start() + anchor[0];
+        List<CompletionItem> items = new ArrayList<>();
+        for (String m : matches) {
+            String type = m.endsWith("(") ? "method" : !m.isEmpty() && Character.isUpperCase(m.charAt(0)) ? "class" : "variable";
+            items.add(new CompletionItem(m, start, cursor, type, null));
+        }
+        return new Completion(List.copyOf(matches), start, cursor, items);
+    }
+
+    /** "{ " and the cell's statements before {@code chunk}, or "" when there are none. */
+    private static String localDeclarations(SourceCodeAnalysis sca, String code, CellSplitter.Chunk chunk) {
+        StringBuilder sb = new StringBuilder();
+        for (CellSplitter.Chunk c : CellSplitter.split(sca, code.substring(0, chunk.start()))) {
+            List<SnippetKindProbe> kinds = SnippetKindProbe.of(sca, c.source());
+            if (kinds.stream().allMatch(SnippetKindProbe::statementLike)) {
+                String src = c.source().strip();
+                sb.append(src).append(src.endsWith(";") || src.endsWith("}") ? " " : "; ");
+            }
+        }
+        return sb.isEmpty() ? "" : "{ " + sb;
+    }
+
+    /** What kind of snippet a piece of source is, without running it. */
+    private record SnippetKindProbe(Snippet.Kind kind) {
+        static List<SnippetKindProbe> of(SourceCodeAnalysis sca, String source) {
+            try {
+                return sca.sourceToSnippets(source).stream().map(sn -> new SnippetKindProbe(sn.kind())).toList();
+            } catch (RuntimeException e) {
+                return List.of(new SnippetKindProbe(Snippet.Kind.ERRONEOUS));
+            }
+        }
+
+        boolean statementLike() {
+            return kind == Snippet.Kind.VAR || kind == Snippet.Kind.STATEMENT || kind == Snippet.Kind.EXPRESSION;
+        }
+    }
+
+    public Inspection inspect(String code, int cursor) {
+        Session s = readySession();
+        if (s == null) {
+            return Inspection.NOT_FOUND;
+        }
+        JShell shell = s.shell();
+        SourceCodeAnalysis sca = shell.sourceCodeAnalysis();
+        CellSplitter.Chunk chunk = CellSplitter.chunkAt(sca, code, cursor);
+        String src = chunk.source();
+        int at = cursor - chunk.start();
+        int end = at;
+        while (end < src.length() && Character.isJavaIdentifierPart(src.charAt(end))) {
+            end++;
+        }
+        int begin = at;
+        while (begin > 0 && Character.isJavaIdentifierPart(src.charAt(begin - 1))) {
+            begin--;
+        }
+        String word = src.substring(begin, end);
+        boolean qualified = begin > 0 && src.charAt(begin - 1) == '.';
+        if (!qualified && !word.isEmpty()) {
+            // A session variable: its type and current value say more than JShell's "name:type".
+            for (VarSnippet v : shell.variables().toList()) {
+                if (v.name().equals(word)) {
+                    String text = v.typeName() + " " + v.name() + " = " + shell.varValue(v);
+                    return new Inspection(true, text, "<pre>" + Javadoc.escape(text) + "</pre>");
+                }
+            }
+        }
+        List<SourceCodeAnalysis.Documentation> docs = sca.documentation(src.substring(0, end), end, true);
+        if (docs.isEmpty()) {
+            // JShell documents a method when the cursor is inside its call's parentheses.
+            docs = sca.documentation(src.substring(0, end) + "(", end + 1, true);
+        }
+        if (docs.isEmpty()) {
+            return Inspection.NOT_FOUND;
+        }
+        StringBuilder plain = new StringBuilder();
+        StringBuilder html = new StringBuilder();
+        Set<String> seen = new LinkedHashSet<>();
+        for (SourceCodeAnalysis.Documentation d : docs) {
+            if (!seen.add(d.signature())) {
+                continue;
+            }
+            plain.append(d.signature()).append('\n');
+            html.append("<pre><b>").append(Javadoc.escape(d.signature())).append("</b></pre>");
+            if (d.javadoc() != null && !d.javadoc().isBlank()) {
+                plain.append(Javadoc.toPlainText(d.javadoc())).append("\n\n");
+                html.append("<div>").append(Javadoc.toHtml(d.javadoc())).append("</div>");
+            }
+        }
+        return new Inspection(true, plain.toString().strip(), html.toString());
+    }
+
+    public Completeness isComplete(String code) {
+        Session s = readySession();
+        if (s == null) {
+            return Completeness.unknown();
+        }
+        SourceCodeAnalysis sca = s.shell().sourceCodeAnalysis();
+        String rest = code;
+        while (!rest.isBlank()) {
+            SourceCodeAnalysis.CompletionInfo ci = sca.analyzeCompletion(rest);
+            switch (ci.completeness()) {
+                case DEFINITELY_INCOMPLETE, CONSIDERED_INCOMPLETE -> {
+                    return Completeness.incomplete(CellSplitter.indentAfter(code));
+                }
+                case UNKNOWN -> {
+                    return Completeness.invalid();
+                }
+                case EMPTY -> {
+                    return Completeness.complete();
+                }
+                default -> { }
+            }
+            if (ci.remaining().length() >= rest.length()) {
+                break;
+            }
+            rest = ci.remaining();
+        }
+        return Completeness.complete();
+    }
+
+    /** The session if it is up; completion never waits for start-up. */
+    private Session readySession() {
+        CompletableFuture<Session> f = session;
+        if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
+            return null;
+        }
+        Session s = f.join();
+        return s.death().isDone() ? null : s;
+    }
+
+    public void shutdown() {
+        CompletableFuture<Session> f = session;
+        if (f != null && f.isDone() && !f.isCompletedExceptionally()) {
+            try {
+                f.join().shell().close();
+            } catch (RuntimeException e) {
+                Log.debug("closing JShell: %s", e);
+            }
+        } else if (f != null) {
+            f.thenAccept(s -> s.shell().close());
+        }
+    }
+
+    private static final java.util.regex.Pattern WRAPPER = java.util.regex.Pattern.compile("REPL\\.\\$JShell\\$\\d+\\w*\\.");
+    private static final java.util.regex.Pattern EMPTY_LOCATION = java.util.regex.Pattern.compile("\\n\\s*location: class\\s*$", java.util.regex.Pattern.MULTILINE);
+
+    /** JShell's wrapper classes mean nothing to the user: "REPL.$JShell$27.s is null" reads "s is null". */
+    static String clean(String message) {
+        if (message == null) {
+            return "";
+        }
+        return EMPTY_LOCATION.matcher(WRAPPER.matcher(message).replaceAll("")).replaceAll("");
+    }
+
+    static String red(String s) {
+        return "\u001b[0;31m" + s + "\u001b[0m";
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

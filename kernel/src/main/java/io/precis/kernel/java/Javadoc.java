@@ -1,0 +1,48 @@
+package io.precis.kernel.java;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Javadoc as JShell returns it (HTML with inline tags) turned into readable text or safe HTML. */
+final class Javadoc {
+
+    private static final Pattern INLINE = Pattern.compile("\\{@(?:code|literal|link|linkplain|value)\\s+([^}]*)}");
+    private static final Pattern TAG = Pattern.compile("<[^>]+>");
+
+    private Javadoc() {}
+
+    static String toPlainText(String javadoc) {
+        String s = inline(javadoc, false);
+        s = s.replaceAll("(?i)<p>|<br\\s*/?>", "\n");
+        s = TAG.matcher(s).replaceAll("");
+        s = s.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("&nbsp;", " ");
+        return s.replaceAll("\n{3,}", "\n\n").strip();
+    }
+
+    static String toHtml(String javadoc) {
+        return inline(javadoc, true).replace("\n@", "<br>@");
+    }
+
+    private static String inline(String s, boolean html) {
+        Matcher m = INLINE.matcher(s);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String text = m.group(1).strip();
+            int space = text.indexOf(' ');
+            if (m.group().startsWith("{@link") && space > 0) {
+                text = text.substring(space + 1); // {@link Type#m label} shows the label
+            }
+            text = text.replace('#', '.');
+            if (text.startsWith(".")) {
+                text = text.substring(1);
+            }
+            m.appendReplacement(sb, Matcher.quoteReplacement(html ? "<code>" + escape(text) + "</code>" : text));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+}

@@ -1,0 +1,11 @@
+package io.precis.kernel.protocol;
+
+/**
+ * One execute request as an interpreter sees it.
+ *
+ * @param code the cell's source
+ * @param silent run quietly: no execute_input, no result, nothing stored
+ * @param allowStdin whether the frontend answers input requests
+ * @param iopub where displays, streams and page payloads go while the cell runs
+ */
+public record Cell(String code, boolean silent, boolean allowStdin, Iopub iopub) {}
