@@ -40,8 +40,20 @@ public final class KernelMain {
         JavaCells[] javaCells = new JavaCells[1];
         server.start(srv -> {
             Iopub iopub = srv.iopub();
-            ExecutionJvm.Sinks sinks = new ExecutionJvm.Sinks(new StreamSink(iopub, "stdout"), new StreamSink(iopub, "stderr"),
-                    new DisplaySink(iopub, json), line -> iopub.stream("stderr", line));
+            ExecutionJvm.Sinks sinks = new ExecutionJvm.Sinks(new StreamSink(t -> iopub.stream("stdout", t)),
+                    new StreamSink(t -> iopub.stream("stderr", t)),
+                    new DisplaySink(new DisplaySink.Target() {
+                        @Override
+                        public void display(com.fasterxml.jackson.databind.node.ObjectNode data,
+                                            com.fasterxml.jackson.databind.node.ObjectNode metadata, String id, boolean update) {
+                            iopub.display(data, metadata, id, update);
+                        }
+
+                        @Override
+                        public void clearOutput(boolean wait) {
+                            iopub.clearOutput(wait);
+                        }
+                    }, json), line -> iopub.stream("stderr", line));
             javaCells[0] = new JavaCells(() -> new ExecutionJvm(java, execOptions, classpath, sinks), sinks, srv.stdin(), json,
                     JavaCells.DEFAULT_IMPORTS);
             javaCells[0].start();

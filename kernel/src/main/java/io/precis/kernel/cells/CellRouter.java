@@ -254,8 +254,8 @@ public final class CellRouter implements Interpreter {
 
         Context(Iopub iopub) {
             this.iopub = iopub;
-            this.out = new PrintStream(new StreamSink(iopub, "stdout"), true, StandardCharsets.UTF_8);
-            this.err = new PrintStream(new StreamSink(iopub, "stderr"), true, StandardCharsets.UTF_8);
+            this.out = new PrintStream(new StreamSink(t -> iopub.stream("stdout", t)), true, StandardCharsets.UTF_8);
+            this.err = new PrintStream(new StreamSink(t -> iopub.stream("stderr", t)), true, StandardCharsets.UTF_8);
         }
 
         void flush() {

@@ -4,21 +4,27 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.precis.kernel.Log;
-import io.precis.kernel.protocol.Iopub;
 import java.io.IOException;
 import java.io.OutputStream;
 
 /** Reassembles the execution JVM's length-prefixed display frames and publishes them on IOPub. */
 public final class DisplaySink extends OutputStream {
 
-    private final Iopub iopub;
+    /** Where reassembled displays go (IOPub in the kernel). */
+    public interface Target {
+        void display(ObjectNode data, ObjectNode metadata, String displayId, boolean update);
+
+        void clearOutput(boolean wait);
+    }
+
+    private final Target iopub;
     private final ObjectMapper json;
     private final byte[] header = new byte[4];
     private int headerFilled;
     private byte[] frame;
     private int frameFilled;
 
-    public DisplaySink(Iopub iopub, ObjectMapper json) {
+    public DisplaySink(Target iopub, ObjectMapper json) {
         this.iopub = iopub;
         this.json = json;
     }

@@ -1,12 +1,12 @@
 package io.precis.kernel.cells;
 
-import io.precis.kernel.protocol.Iopub;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 
 /**
  * Bytes a cell prints, as UTF-8 text on a Jupyter stream. A character split across two writes is held
@@ -14,15 +14,14 @@ import java.nio.charset.StandardCharsets;
  */
 public final class StreamSink extends OutputStream {
 
-    private final Iopub iopub;
-    private final String name;
+    private final Consumer<String> text;
     private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
     private ByteBuffer pending = ByteBuffer.allocate(0);
 
-    public StreamSink(Iopub iopub, String name) {
-        this.iopub = iopub;
-        this.name = name;
+    /** {@code text} receives decoded text, e.g. {@code t -> iopub.stream("stdout", t)}. */
+    public StreamSink(Consumer<String> text) {
+        this.text = text;
     }
 
     @Override
@@ -44,7 +43,7 @@ public final class StreamSink extends OutputStream {
         out.flip();
         pending = in.hasRemaining() ? ByteBuffer.allocate(in.remaining()).put(in).flip() : ByteBuffer.allocate(0);
         if (out.hasRemaining()) {
-            iopub.stream(name, out.toString());
+            text.accept(out.toString());
         }
     }
 }

@@ -28,7 +28,12 @@ final class CellSplitter {
             }
             String text = rest.substring(0, consumed);
             if (!text.isBlank()) {
-                chunks.add(new Chunk(text, offset));
+                // JShell numbers lines from the first non-blank character only when nothing blank precedes it.
+                int lead = 0;
+                while (Character.isWhitespace(text.charAt(lead))) {
+                    lead++;
+                }
+                chunks.add(new Chunk(text.substring(lead), offset + lead));
             }
             offset += consumed;
             rest = rest.substring(consumed);

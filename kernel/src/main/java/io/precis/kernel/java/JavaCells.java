@@ -210,7 +210,6 @@ public final class JavaCells {
         DisplayData result = null;
         for (int i = 0; i < chunks.size(); i++) {
             CellSplitter.Chunk chunk = chunks.get(i);
-            int chunkLine = firstLine + CellSplitter.lineOf(code, chunk.start()) - 1;
             List<SnippetEvent> events;
             try {
                 events = shell.eval(chunk.source());
@@ -231,7 +230,7 @@ public final class JavaCells {
                 continue;
             }
             Snippet snippet = main.snippet();
-            origins.put(snippet.id(), new SnippetOrigin(cellNumber, chunkLine));
+            origins.put(snippet.id(), new SnippetOrigin(cellNumber, firstLine + CellSplitter.lineOf(code, chunk.start()) - 1));
             if (control != null && control.takeStopRequested() || interrupted) {
                 dropTemporary(shell, events);
                 return interruptedOutcome();
@@ -245,7 +244,7 @@ public final class JavaCells {
             }
             warnUnresolved(shell, main);
             boolean last = i == chunks.size() - 1;
-            if (last && hasValue(snippet) && main.value() != null) {
+            if (last && hasValue(snippet) && main.value() != null && !isPrintStream(snippet)) {
                 result = valueOf(snippet, main.value(), control);
             }
             dropTemporary(shell, events);
@@ -258,6 +257,12 @@ public final class JavaCells {
             case TEMP_VAR_EXPRESSION_SUBKIND, VAR_VALUE_SUBKIND, OTHER_EXPRESSION_SUBKIND -> true;
             default -> false;
         };
+    }
+
+    /** A cell ending in {@code System.out.printf(...)} printed its output: the returned stream is no result. */
+    private static boolean isPrintStream(Snippet s) {
+        String type = s instanceof VarSnippet v ? v.typeName() : s instanceof ExpressionSnippet x ? x.typeName() : "";
+        return type.equals("PrintStream") || type.equals("java.io.PrintStream");
     }
 
     private DisplayData valueOf(Snippet snippet, String text, HostControl control) {

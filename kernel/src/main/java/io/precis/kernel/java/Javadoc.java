@@ -28,9 +28,11 @@ final class Javadoc {
         StringBuilder sb = new StringBuilder();
         while (m.find()) {
             String text = m.group(1).strip();
-            int space = text.indexOf(' ');
-            if (m.group().startsWith("{@link") && space > 0) {
-                text = text.substring(space + 1); // {@link Type#m label} shows the label
+            if (m.group().startsWith("{@link")) {
+                int end = referenceEnd(text);
+                if (end < text.length()) {
+                    text = text.substring(end).strip(); // {@link Type#m(int, int) label} shows the label
+                }
             }
             text = text.replace('#', '.');
             if (text.startsWith(".")) {
@@ -40,6 +42,22 @@ final class Javadoc {
         }
         m.appendTail(sb);
         return sb.toString();
+    }
+
+    /** Where a reference like {@code Math#min(int, int)} ends: at the first space outside parentheses. */
+    private static int referenceEnd(String ref) {
+        int depth = 0;
+        for (int i = 0; i < ref.length(); i++) {
+            char c = ref.charAt(i);
+            if (c == '(') {
+                depth++;
+            } else if (c == ')') {
+                depth--;
+            } else if (Character.isWhitespace(c) && depth == 0) {
+                return i;
+            }
+        }
+        return ref.length();
     }
 
     static String escape(String s) {

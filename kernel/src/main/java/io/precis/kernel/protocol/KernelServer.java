@@ -137,7 +137,7 @@ public final class KernelServer implements Transport.Inbox {
         // The topic frame must start with the subscription, or XPUB would not deliver it to that subscriber.
         byte[] topicFrame = topic.isEmpty() ? "iopub_welcome".getBytes(java.nio.charset.StandardCharsets.UTF_8)
                 : java.util.Arrays.copyOfRange(f, 1, f.length);
-        transport.send(Channel.IOPUB, codec.encode(List.of(topicFrame), codec.header("iopub_welcome"),
+        transport.sendNow(Channel.IOPUB, codec.encode(List.of(topicFrame), codec.header("iopub_welcome"),
                 codec.json().createObjectNode(), null, c, List.of()));
     }
 

@@ -84,12 +84,27 @@ public final class Transport implements AutoCloseable {
 
     /** Queues frames for a socket; callable from any thread. */
     public void send(Channel channel, List<byte[]> frames) {
+        if (!running) {
+            return; // shutting down: late status messages have nobody to reach
+        }
         outbox.add(new Outgoing(channel, frames));
         if (wakePending.compareAndSet(false, true)) {
             synchronized (wakeLock) {
-                wakeSender.send(WAKE, ZMQ.DONTWAIT);
+                try {
+                    wakeSender.send(WAKE, ZMQ.DONTWAIT);
+                } catch (ZMQException e) {
+                    // the context closed under us at shutdown
+                }
             }
         }
+    }
+
+    /**
+     * Sends at once, ahead of the outbox. Only for the IO thread, from {@link Inbox#received}: a welcome must
+     * reach a new IOPub subscriber before anything queued.
+     */
+    public void sendNow(Channel channel, List<byte[]> frames) {
+        write(channel, frames);
     }
 
     /** Runs the IO loop on the calling thread until {@link #stop()}. */
@@ -158,17 +173,20 @@ public final class Transport implements AutoCloseable {
     private void flushOutbox() {
         Outgoing out;
         while ((out = outbox.poll()) != null) {
-            ZMQ.Socket s = switch (out.channel()) {
-                case SHELL -> shell;
-                case CONTROL -> control;
-                case STDIN -> stdin;
-                case IOPUB -> iopub;
-                case HEARTBEAT -> throw new IllegalArgumentException("the heartbeat only echoes");
-            };
-            List<byte[]> frames = out.frames();
-            for (int i = 0; i < frames.size(); i++) {
-                s.send(frames.get(i), i < frames.size() - 1 ? ZMQ.SNDMORE : 0);
-            }
+            write(out.channel(), out.frames());
+        }
+    }
+
+    private void write(Channel channel, List<byte[]> frames) {
+        ZMQ.Socket s = switch (channel) {
+            case SHELL -> shell;
+            case CONTROL -> control;
+            case STDIN -> stdin;
+            case IOPUB -> iopub;
+            case HEARTBEAT -> throw new IllegalArgumentException("the heartbeat only echoes");
+        };
+        for (int i = 0; i < frames.size(); i++) {
+            s.send(frames.get(i), i < frames.size() - 1 ? ZMQ.SNDMORE : 0);
         }
     }
 
@@ -176,7 +194,11 @@ public final class Transport implements AutoCloseable {
     public void stop() {
         running = false;
         synchronized (wakeLock) {
-            wakeSender.send(WAKE, ZMQ.DONTWAIT);
+            try {
+                wakeSender.send(WAKE, ZMQ.DONTWAIT);
+            } catch (ZMQException e) {
+                // already closed
+            }
         }
     }
 

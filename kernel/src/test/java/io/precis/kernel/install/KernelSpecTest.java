@@ -1,0 +1,56 @@
+package io.precis.kernel.install;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KernelSpecTest {
+
+    @Test
+    void writesKernelJsonAndLogos(@TempDir Path tmp) throws Exception {
+        Path dir = KernelSpec.kernelsDir(false, false, tmp).resolve("precis");
+        new KernelSpec("precis", "Java (Precis)", List.of("-Xmx1g"), List.of("-Xmx8g")).install(dir);
+        JsonNode k = new ObjectMapper().readTree(dir.resolve("kernel.json").toFile());
+        List<String> argv = new java.util.ArrayList<>();
+        k.get("argv").forEach(a -> argv.add(a.asText()));
+        assertTrue(Path.of(argv.get(0)).isAbsolute() && argv.get(0).endsWith("/bin/java"));
+        assertTrue(argv.contains("{connection_file}"));
+        assertTrue(argv.contains("jdk.incubator.vector"));
+        assertTrue(argv.contains("-Xmx1g"));
+        assertTrue(argv.contains("--exec-jvm-opt=-Xmx8g"));
+        assertEquals("message", k.get("interrupt_mode").asText());
+        assertEquals("java", k.get("language").asText());
+        assertEquals("text/x-java", k.at("/metadata/language_info/mimetype").asText());
+        byte[] png = Files.readAllBytes(dir.resolve("logo-64x64.png"));
+        assertEquals((byte) 0x89, png[0]);
+        assertTrue(Files.size(dir.resolve("logo-32x32.png")) > 100);
+        assertTrue(Files.readString(dir.resolve("logo-svg.svg")).startsWith("<svg"));
+    }
+
+    @Test
+    void reinstallingReplacesTheSpecWholeAndLeavesNoTemporaries(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("kernels/precis");
+        new KernelSpec("precis", "Old", List.of(), List.of()).install(dir);
+        Files.writeString(dir.resolve("stale.txt"), "from before");
+        new KernelSpec("precis", "New", List.of(), List.of()).install(dir);
+        assertEquals("New", new ObjectMapper().readTree(dir.resolve("kernel.json").toFile()).get("display_name").asText());
+        assertTrue(Files.notExists(dir.resolve("stale.txt")));
+        try (var s = Files.list(tmp.resolve("kernels"))) {
+            assertEquals(List.of("precis"), s.map(p -> p.getFileName().toString()).toList());
+        }
+    }
+
+    @Test
+    void badNamesAreRefused() {
+        var e = assertThrows(IllegalArgumentException.class, () -> new KernelSpec("bad/name", "x", List.of(), List.of()));
+        assertTrue(e.getMessage().contains("bad/name"));
+    }
+}
