@@ -1,7 +1,8 @@
 /*
  * The Precis quantization language. This file is only the syntax: the tree is built by
- * io.precis.dsl.parser.AstBuilder, errors are worded by io.precis.dsl.parser.SyntaxErrors,
- * and help text lives in io.precis.dsl.Language (a test keeps it in step with the keywords here).
+ * io.precis.dsl.AstBuilder, errors are worded by io.precis.dsl.SyntaxErrors, and help text lives in
+ * io.precis.dsl.Language (a test keeps it in step with the keywords here). Small one-token rules such as
+ * formatName or modelRef exist so that error messages and completion can say what is expected there.
  *
  * Statement termination: newlines are plain white space. Every statement starts with a statement
  * keyword (load, use, set, quantize, keep, show, evaluate, sensitivity, sweep, search, plot, export),
@@ -48,9 +49,12 @@ source
 filePath         : STRING ;
 mavenCoordinates : STRING ;
 
-engineClause  : ENGINE word ;
+engineClause  : ENGINE engineName ;
+engineName    : word ;
 optionsClause : OPTIONS LPAREN option (COMMA option)* RPAREN ;
-option        : word EQ value ;
+option        : optionKey EQ optionValue ;
+optionKey     : word ;
+optionValue   : value ;
 
 settingName  : word ;
 settingValue : value ;
