@@ -21,6 +21,8 @@ final class Kinds {
             Map.entry(PrecisParser.RULE_optionValue, Expect.VALUE),
             Map.entry(PrecisParser.RULE_operand, Expect.VALUE),
             Map.entry(PrecisParser.RULE_predicate, Expect.CONDITION),
+            Map.entry(PrecisParser.RULE_andPredicate, Expect.CONDITION),
+            Map.entry(PrecisParser.RULE_notPredicate, Expect.CONDITION),
             Map.entry(PrecisParser.RULE_comparator, Expect.COMPARATOR),
             Map.entry(PrecisParser.RULE_filePath, Expect.FILE),
             Map.entry(PrecisParser.RULE_mavenCoordinates, Expect.MAVEN_ARTIFACT),
@@ -36,7 +38,10 @@ final class Kinds {
         return Optional.ofNullable(BY_RULE.get(rule));
     }
 
-    /** The broadest kind among rules entered (outermost first), for error messages: "a condition". */
+    /**
+     * The first kind in list order: for rules entered (outermost first) the broadest, as error messages
+     * want ("a condition"); for a stack (innermost first) the narrowest.
+     */
     static Optional<Expect> outermost(List<Integer> rules) {
         for (int rule : rules) {
             Expect kind = BY_RULE.get(rule);

@@ -49,9 +49,12 @@ final class NextTokens {
     }
 
     private final List<Config> configs;
+    /** The start rule has been read to its end (for {@code program}: the EOF was read). */
+    private final boolean finished;
 
-    private NextTokens(List<Config> configs) {
+    private NextTokens(List<Config> configs, boolean finished) {
         this.configs = configs;
+        this.finished = finished;
     }
 
     /** The position before the first token of {@code program}. */
@@ -76,8 +79,9 @@ final class NextTokens {
         return at;
     }
 
+    /** True when the tokens read so far cannot be continued in any way (and did not finish the start rule). */
     boolean isDead() {
-        return configs.isEmpty();
+        return configs.isEmpty() && !finished;
     }
 
     /** The position after reading one more token of this type. */
@@ -141,6 +145,7 @@ final class NextTokens {
     /** Follows every epsilon move; keeps the configurations that wait on a token. */
     private static NextTokens closure(Collection<Config> seeds) {
         List<Config> out = new ArrayList<>();
+        boolean finished = false;
         Set<Object> seen = new HashSet<>();
         Deque<Config> work = new ArrayDeque<>(seeds);
         while (!work.isEmpty()) {
@@ -154,6 +159,8 @@ final class NextTokens {
                     // A rule entered and left without reading a token is no longer "entered".
                     Entered entered = c.entered != null && c.entered.rule == s.ruleIndex ? c.entered.next : c.entered;
                     work.push(new Config(c.stack.returnTo, c.stack.caller, entered));
+                } else {
+                    finished = true;
                 }
                 continue;
             }
@@ -173,7 +180,7 @@ final class NextTokens {
                 out.add(c);
             }
         }
-        return new NextTokens(out);
+        return new NextTokens(out, finished);
     }
 
     /** All token types that can start a statement. */

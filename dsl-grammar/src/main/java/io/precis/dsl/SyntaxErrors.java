@@ -60,9 +60,24 @@ final class SyntaxErrors {
                     : "incomplete statement: expected " + join(listed);
             return Diagnostic.error(source.after(tokens.get(at - 1)), message);
         }
+        boolean startsLine = found.getLine() > tokens.get(at - 1).getLine();
+        List<String> candidates = keywords(expected);
+        if (canEnd && startsLine) {
+            // A new line where a statement could start: maybe a misspelt statement, or a Java line.
+            candidates.addAll(Language.statementKeywords());
+        }
         Optional<String> suggestion = isWord(found)
-                ? Suggest.closest(found.getText(), keywords(expected))
+                ? Suggest.closest(found.getText(), candidates)
                 : Optional.empty();
+        if (canEnd && startsLine) {
+            if (suggestion.isPresent() && Language.statementKeywords().contains(suggestion.get())) {
+                return Diagnostic.error(source.span(found), "unknown statement '" + found.getText() + "'")
+                        .withSuggestion(suggestion);
+            }
+            if (suggestion.isEmpty() && CellClassifier.looksLikeJava(source.lineAt(source.span(found).start()))) {
+                return notAStatement(found);
+            }
+        }
         if (suggestion.isEmpty()) {
             Optional<Integer> missing = missingToken(position, expected.keySet(), at, canEnd);
             if (missing.isPresent()) {
