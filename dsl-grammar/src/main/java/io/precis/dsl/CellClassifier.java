@@ -12,26 +12,30 @@ import java.util.Set;
  * <ol>
  *   <li>The first word (a maximal run of Java identifier characters) must be a statement keyword, in
  *       any case: {@code load use set quantize keep show evaluate sensitivity sweep search plot export}.
- *       Otherwise the cell is Java.</li>
- *   <li>The first character after that word and any white space or comments must be one that can
- *       start the rest of a DSL statement but cannot continue a Java statement that begins with an
- *       identifier: a letter, digit, {@code _} or {@code $} (a word or number), a {@code "} (a string),
- *       or — after the pattern-taking keywords {@code quantize keep sensitivity sweep} — a {@code *} not
- *       followed by {@code =}. Anything else ({@code ( . [ = ; , < > + - * / % & | ^ ! ? : @ ' { }}
- *       and so on) continues Java: {@code show(plan);}, {@code load();}, {@code quantize = 3;},
- *       {@code use.foo()}, {@code keep.add(x)}, {@code set.add(1)}, {@code evaluate(model);},
- *       {@code Set<String> s}.</li>
- *   <li>A cell that is only the keyword (say {@code evaluate}) is DSL: a complete statement. To show
- *       a Java variable of that name, write {@code (evaluate)} or put it in a Java expression.</li>
- *   <li>Java declarations look like DSL by rule 2 ({@code Sweep s = ...}): when the keyword is written
- *       like a Java type (a capital letter then a lower-case one, as in {@code Sweep}, {@code Set}) and
- *       is followed by a Java identifier and then {@code =}, {@code ;}, {@code ,}, {@code :},
- *       {@code )} or the end of the cell, the cell is Java. DSL keywords in that spelling followed by
- *       anything else ({@code Set seed 7}) stay DSL.</li>
+ *       Otherwise the cell is Java ({@code var sweep = 1;}, {@code double x = 0.002;}).</li>
+ *   <li>What follows the keyword (after white space and comments) decides:
+ *     <ul>
+ *       <li>a letter, digit, {@code _} or {@code $} (a word or a number): DSL, except for rules 3 and 4;</li>
+ *       <li>a {@code "} (a string): DSL, since no Java statement goes on with a string there;</li>
+ *       <li>a {@code *} after {@code quantize}, {@code keep}, {@code sensitivity} or {@code sweep}:
+ *           DSL only if the cell's first line parses as DSL, because {@code *} also multiplies
+ *           ({@code sweep * over int8} is DSL, {@code quantize * 2} and {@code keep * k} are Java);</li>
+ *       <li>nothing (the cell is just the keyword): DSL only if that is a whole statement
+ *           ({@code evaluate}, {@code sensitivity}); {@code quantize} alone is Java, showing a variable;</li>
+ *       <li>anything else continues Java: {@code ( . [ = ; , < > + - * / % & | ^ ! ? : @ ' { }} as in
+ *           {@code show(plan);}, {@code load();}, {@code quantize = 3;}, {@code use.foo()},
+ *           {@code keep.add(x)}, {@code set.add(1)}, {@code evaluate(model);}, {@code Set<String> s}.</li>
+ *     </ul></li>
+ *   <li>A Java declaration reads like DSL ({@code Sweep s = ...}): when the keyword is written like a Java
+ *       type (a capital, then a lower-case letter: {@code Sweep}, {@code Set}) and is followed by a Java
+ *       identifier and then {@code =}, {@code ;}, {@code ,}, {@code :}, {@code )} or the end of the cell,
+ *       the cell is Java. So {@code Use minilm} alone is Java (JShell reads it as a declaration), while
+ *       {@code Set seed 7} and {@code use minilm} are DSL.</li>
  *   <li>{@code instanceof} after the keyword means Java.</li>
  * </ol>
- * A cell whose first word is not a statement keyword ({@code var sweep = 1;}, {@code double x = ...})
- * is Java. Mixed cells are DSL when they start with DSL; the parser then reports the Java lines.
+ * What remains ambiguous is only Java no one writes: a bare keyword-named variable multiplied with no
+ * space after the {@code *} ({@code keep *foo}), or a lower-case type name ({@code sweep s}).
+ * A cell that starts with DSL and goes on with Java is DSL; the parser then names the Java lines.
  */
 public final class CellClassifier {
 
@@ -44,20 +48,23 @@ public final class CellClassifier {
     public static boolean isDsl(String cell) {
         Scanner s = new Scanner(cell);
         s.skipSpaceAndComments();
+        int firstLine = s.line();
         String first = s.word();
         if (first.isEmpty() || !Language.statementKeywords().contains(first.toLowerCase(Locale.ROOT))) {
             return false;
         }
         s.skipSpaceAndComments();
         if (s.atEnd()) {
-            return true;
+            return DslParser.isComplete(cell) == Completeness.COMPLETE;
         }
         char c = s.peek();
         if (c == '"') {
             return true;
         }
         if (c == '*') {
-            return PATTERN_STATEMENTS.contains(first.toLowerCase(Locale.ROOT)) && s.peekAt(1) != '=';
+            return PATTERN_STATEMENTS.contains(first.toLowerCase(Locale.ROOT)) && s.peekAt(1) != '='
+                    && DslParser.parse(cell).diagnostics().stream()
+                            .noneMatch(d -> d.isError() && d.span().line() == firstLine);
         }
         if (!Character.isJavaIdentifierPart(c) || Character.isIdentifierIgnorable(c)) {
             return false;
@@ -112,6 +119,17 @@ public final class CellClassifier {
 
         Scanner(String text) {
             this.text = text;
+        }
+
+        /** The 1-based line of the current position. */
+        int line() {
+            int line = 1;
+            for (int i = 0; i < at; i++) {
+                if (text.charAt(i) == '\n') {
+                    line++;
+                }
+            }
+            return line;
         }
 
         boolean atEnd() {

@@ -98,7 +98,7 @@ public final class Language {
             new TopicHelp("syntax",
                     "<statement> [as <name>]",
                     "One statement per line or several separated by ';'; a statement may span lines. Keywords"
-                            + " are case-insensitive. Comments start with // or #. Any statement may end with"
+                            + " are case-insensitive. Comments start with // or # and run to the end of the line, or sit between /* and */. Any statement may end with"
                             + " 'as <name>' to bind its result as a Java variable for the next Java cell; a name"
                             + " that is not a keyword is a Java variable of the session.",
                     "sweep * over int8, int4 as curve"),

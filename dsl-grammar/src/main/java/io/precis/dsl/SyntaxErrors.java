@@ -122,6 +122,10 @@ final class SyntaxErrors {
                 if (text.equals("[")) {
                     yield Diagnostic.error(span, "unclosed '[' in a pattern");
                 }
+                if (text.equals("/") && source.text().startsWith("*", span.end())) {
+                    yield Diagnostic.error(new Span(span.start(), span.end() + 1, span.line(), span.column()),
+                            "unterminated comment").withHelp("Close it with */.");
+                }
                 if (text.equals("'")) {
                     yield Diagnostic.error(span, "unexpected character '''").withHelp("Strings use double quotes.");
                 }

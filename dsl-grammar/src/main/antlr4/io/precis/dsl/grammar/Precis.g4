@@ -219,7 +219,9 @@ BAD_NUMBER : DIGIT+ ('.' DIGIT+)? LETTER (LETTER | DIGIT)* ;
 // Only wins over IDENT/NUMBER when it is longer, i.e. when it holds a dot or a glob character.
 GLOB : (LETTER | DIGIT | [.*?-] | '[' ~[\]\r\n]+ ']')+ ;
 
-LINE_COMMENT : ('//' | '#') ~[\r\n]* -> channel(HIDDEN) ;
+LINE_COMMENT  : ('//' | '#') ~[\r\n]* -> channel(HIDDEN) ;
+// Block comments too, so a cell the kernel classifies after skipping Java comments parses the same way.
+BLOCK_COMMENT : '/*' .*? '*/' -> channel(HIDDEN) ;
 WS           : [ \t\r\n\f]+ -> channel(HIDDEN) ;
 
 // Anything else becomes a token the parser reports, so the lexer itself never fails.
