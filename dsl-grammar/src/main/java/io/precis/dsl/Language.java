@@ -117,7 +117,7 @@ public final class Language {
                             + " and Java variables of the session. not binds tighter than and, and tighter than or.",
                     "quantize * to int8 where params > 1M and not kind = \"embedding\""),
             new TopicHelp("numbers",
-                    "<digits>[.<digits>][e<exponent>][<suffix>]",
+                    "<digits>[.<digits>][<exponent>][<suffix>]",
                     "Numbers may carry a suffix, in any case: 2k is 2000, 1M a million, 3B (or 3G) three billion, 5% is 0.05;"
                             + " 1e-3 is 0.001.",
                     "quantize * to int4 where params >= 2k and sensitivity < 1e-3"));
