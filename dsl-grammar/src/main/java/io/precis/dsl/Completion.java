@@ -87,12 +87,32 @@ public final class Completion {
                 || Language.keyword(type) != null;
     }
 
-    /** Reads the tokens statement after statement; on a dead end, starts afresh at the next statement keyword. */
+    /**
+     * Reads the tokens of the statement under the cursor. It starts at the last statement keyword that
+     * begins a line (as error recovery does, so long cells stay cheap), or at the top if reading from
+     * there fails; on a dead end it starts afresh at the next statement keyword.
+     */
     private static NextTokens readStatements(List<Token> tokens) {
+        int from = DslParser.lastStatementStart(tokens);
+        if (from > 0) {
+            NextTokens position = read(tokens, from);
+            if (position != null) {
+                return position;
+            }
+        }
+        NextTokens position = read(tokens, 0);
+        return position != null ? position : NextTokens.atProgramStart();
+    }
+
+    /** Reads tokens from {@code from} on, restarting after dead ends; null when the first statement is dead. */
+    private static NextTokens read(List<Token> tokens, int from) {
         Set<Integer> starts = NextTokens.statementStarts();
         NextTokens position = NextTokens.atProgramStart();
-        for (int i = 0; i < tokens.size(); i++) {
+        for (int i = from; i < tokens.size(); i++) {
             NextTokens next = position.read(tokens.get(i).getType());
+            if (next.isDead() && i == from && from > 0) {
+                return null;
+            }
             if (next.isDead()) {
                 int j = i + 1;
                 while (j < tokens.size() && !starts.contains(tokens.get(j).getType())) {

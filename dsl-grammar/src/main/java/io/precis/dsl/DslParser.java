@@ -164,6 +164,24 @@ public final class DslParser {
         return tokens.size() - 1;
     }
 
+    /**
+     * The index of the last token that starts a statement and a line (the same test as {@link #resume}),
+     * or 0: where reading can start without reading the whole cell.
+     */
+    static int lastStatementStart(List<Token> tokens) {
+        Set<Integer> starts = NextTokens.statementStarts();
+        for (int m = tokens.size() - 1; m > 0; m--) {
+            Token t = tokens.get(m);
+            Token previous = tokens.get(m - 1);
+            if (previous.getType() == PrecisParser.SEMI
+                    || starts.contains(t.getType()) && t.getLine() > previous.getLine()
+                    && !continuesCondition(previous.getType())) {
+                return m;
+            }
+        }
+        return 0;
+    }
+
     private static boolean continuesCondition(int type) {
         return type == PrecisParser.WHERE || type == PrecisParser.AND || type == PrecisParser.OR
                 || type == PrecisParser.NOT || type == PrecisParser.LPAREN;

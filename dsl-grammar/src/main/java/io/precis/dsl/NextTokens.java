@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -183,8 +182,11 @@ final class NextTokens {
         return new NextTokens(out, finished);
     }
 
-    /** All token types that can start a statement. */
+    private static final Set<Integer> STATEMENT_STARTS = java.util.Collections.unmodifiableSet(
+            new java.util.LinkedHashSet<>(atRuleStart(PrecisParser.RULE_statement).expected().keySet()));
+
+    /** All token types that can start a statement, in token-type (grammar) order. */
     static Set<Integer> statementStarts() {
-        return new LinkedHashSet<>(atRuleStart(PrecisParser.RULE_statement).expected().keySet());
+        return STATEMENT_STARTS;
     }
 }
