@@ -114,6 +114,14 @@ class LanguageTest {
     }
 
     @Test
+    void theFuzzDictionaryHasEveryKeyword() {
+        String dictionary = Corpus.read(Corpus.dir("precis.dict"));
+        for (String keyword : Language.keywords()) {
+            assertTrue(dictionary.contains("\"" + keyword + "\""), keyword);
+        }
+    }
+
+    @Test
     void keywordTokensAreCaseInsensitive() {
         PrecisLexer lexer = new PrecisLexer(org.antlr.v4.runtime.CharStreams.fromString("QuAnTiZe"));
         assertEquals(PrecisLexer.QUANTIZE, lexer.nextToken().getType());

@@ -1,5 +1,6 @@
 package io.precis.dsl;
 
+import com.code_intelligence.jazzer.junit.DictionaryFile;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
 
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 class ParserFuzzTest {
 
     @FuzzTest(maxDuration = "30s")
+    @DictionaryFile(resourcePath = "precis.dict")
     void parsesAnythingIntoTreesOrDiagnostics(byte[] input) {
         ParserRobustnessTest.holdsFor(new String(input, StandardCharsets.UTF_8), input.length);
     }
