@@ -41,9 +41,18 @@ public final class DslParser {
     private record Run(ParseResult result, int endedEarly) {
     }
 
+    /** Deeper conditions are refused before parsing, so that recursion never runs out of stack. */
+    static final int MAX_NESTING = 100;
+
     private static Run run(String source) {
         SourceText text = new SourceText(source);
         CommonTokenStream stream = lex(source);
+        Token tooDeep = tooDeep(stream);
+        if (tooDeep != null) {
+            Diagnostic d = Diagnostic.error(text.span(tooDeep),
+                    "condition nested more than " + MAX_NESTING + " levels deep");
+            return new Run(new ParseResult(source, new Program(List.of(), whole(text)), List.of(d)), 0);
+        }
         PrecisParser parser = new PrecisParser(stream);
         parser.removeErrorListeners();
         parser.setErrorHandler(new BailErrorStrategy());
@@ -74,6 +83,30 @@ public final class DslParser {
             return Completeness.COMPLETE;
         }
         return errors == run.endedEarly() ? Completeness.INCOMPLETE : Completeness.INVALID;
+    }
+
+    /** The first '(' or 'not' that opens more than {@link #MAX_NESTING} levels, or null. */
+    private static Token tooDeep(CommonTokenStream stream) {
+        int parentheses = 0;
+        int nots = 0;
+        for (Token t : stream.getTokens()) {
+            if (t.getChannel() != Token.DEFAULT_CHANNEL) {
+                continue;
+            }
+            switch (t.getType()) {
+                case PrecisParser.LPAREN -> parentheses++;
+                case PrecisParser.RPAREN -> parentheses = Math.max(0, parentheses - 1);
+                case PrecisParser.NOT -> nots++;
+                default -> nots = 0;
+            }
+            if (t.getType() == PrecisParser.LPAREN) {
+                nots = 0;
+            }
+            if (parentheses + nots > MAX_NESTING) {
+                return t;
+            }
+        }
+        return null;
     }
 
     static CommonTokenStream lex(String source) {

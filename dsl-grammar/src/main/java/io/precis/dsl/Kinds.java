@@ -34,10 +34,6 @@ final class Kinds {
     private Kinds() {
     }
 
-    static Optional<Expect> of(int rule) {
-        return Optional.ofNullable(BY_RULE.get(rule));
-    }
-
     /**
      * The first kind in list order: for rules entered (outermost first) the broadest, as error messages
      * want ("a condition"); for a stack (innermost first) the narrowest.

@@ -2,7 +2,6 @@ package io.precis.dsl;
 
 import io.precis.dsl.grammar.PrecisLexer;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -226,12 +225,5 @@ public final class Language {
             }
         }
         return parts.isEmpty() ? Optional.empty() : Optional.of(String.join("\n\n", parts));
-    }
-
-    /** Keywords that are not statement starts, for completion inside statements. */
-    static List<String> clauseKeywords() {
-        List<String> out = new ArrayList<>(KEYWORDS);
-        out.removeAll(STATEMENT_KEYWORDS);
-        return Collections.unmodifiableList(out);
     }
 }

@@ -97,10 +97,6 @@ final class NextTokens {
         return closure(next);
     }
 
-    boolean accepts(int tokenType) {
-        return !read(tokenType).isDead();
-    }
-
     /**
      * Every token type that may come next ({@link Token#EOF} included), in token-type order (which is
      * grammar order for keywords), each with the paths that read it.

@@ -180,10 +180,10 @@ final class SyntaxErrors {
         return best != null && !tie && bestScore >= 2 ? Optional.of(best) : Optional.empty();
     }
 
-    /** How many tokens from {@code at} read without error (the cell's end counts as one). */
+    /** How many tokens from {@code at} (up to 32) read without error; the cell's end counts as one. */
     private int readsOn(NextTokens position, int at) {
         int read = 0;
-        for (int i = at; i < tokens.size() && !position.isDead(); i++) {
+        for (int i = at; i < tokens.size() && i < at + 32 && !position.isDead(); i++) {
             position = position.read(tokens.get(i).getType());
             if (!position.isDead()) {
                 read++;

@@ -47,6 +47,26 @@ class ParserRobustnessTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void deepNestingIsRefusedWithAMessageNotAStackOverflow() {
+        String deep = "keep * where " + "(".repeat(100_000) + "index = 1" + ")".repeat(100_000);
+        ParseResult r = DslParser.parse(deep);
+        assertEquals("condition nested more than 100 levels deep", r.diagnostics().get(0).message());
+        String nots = "keep * where " + "not ".repeat(100_000) + "index = 1";
+        assertTrue(DslParser.parse(nots).hasErrors());
+        String fine = "keep * where " + "not (".repeat(50) + "index = 1" + ")".repeat(50);
+        assertFalse(DslParser.parse(fine).hasErrors(), DslParser.parse(fine).formatDiagnostics());
+        holdsFor(fine, 7);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aLargeCellFullOfErrorsStaysLinear() {
+        String line = "quantize * to int4 per chanel where params > 1M\n";
+        ParseResult r = DslParser.parse(line.repeat(5_000));
+        assertEquals(5_000, r.diagnostics().size());
+        assertTrue(Completion.at(line.repeat(5_000), 10 * line.length()).expects(Expect.KEYWORD));
+    }
+
     /** The properties: no exception anywhere, diagnostics inside the source, valid trees print and reparse. */
     static void holdsFor(String source, int seed) {
         ParseResult result = DslParser.parse(source);
