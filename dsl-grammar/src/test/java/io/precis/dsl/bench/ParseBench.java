@@ -34,8 +34,9 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
- * How long the language takes on a 20-rule cell, against a JShell {@code 1+1} evaluation measured in the
- * same run as the reference (what a Java cell costs anyway). Writes target/bench/dsl-grammar.json.
+ * How long the language takes on a 20-rule cell, against a JShell {@code 1+1} evaluation (in-process
+ * engine) measured in the same run as the reference: what a Java cell costs anyway. Medians of sampled
+ * times. Writes target/bench/dsl-grammar.json.
  * Run: {@code ./mvnw -B -ntp -pl dsl-grammar -Pbench verify} (see the module README).
  */
 @State(Scope.Benchmark)
@@ -72,7 +73,8 @@ public class ParseBench {
             throw new IllegalStateException("the bench cell must be 20 valid rules");
         }
         withErrors = TWENTY_RULES.replace("to int8 per channel", "to int8 per chanel").replace("quantize *.query", "quantise *.query");
-        jshell = JShell.create();
+        // In-process execution, as a kernel runs cells (the default JDI engine adds a second JVM per call).
+        jshell = JShell.builder().executionEngine("local").build();
         jshell.eval("1+1");
     }
 
