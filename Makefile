@@ -35,25 +35,26 @@ run: build venv ## the main job: build, set up Jupyter, install the kernel, exec
 	@mkdir -p $(REPORT)
 	$(PY) tests/run_notebook.py --kernel precis --html $(REPORT) $(NB)
 
-test: build venv system-deps browser-deps ## every test: unit, protocol (jupyter_client), jupyter_kernel_test, notebooks, real browser
-	$(MVN) verify
+test: venv system-deps browser-deps ## every test: unit (JUnit, fuzz seeds), protocol over ZeroMQ, jupyter_kernel_test, notebooks, real browser
+	$(MVN) install
 	$(PRECIS) install --prefix $(VENV) --quiet
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -p no:cacheprovider tests
 
 build: ## compile and package every module (no tests); the kernel's classpath lands in kernel/target/lib
-	$(MVN) -DskipTests -Dmaven.test.skip.exec=true install
+	$(MVN) -DskipTests install
 
 install: build ## install the kernelspec into your Jupyter (user level)
 	$(PRECIS) install --user
 
 lab: build venv ## start JupyterLab on 127.0.0.1 with the Precis kernel
 	$(PRECIS) install --prefix $(VENV) --quiet
-	$(JUPYTER) lab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks
+	$(JUPYTER) lab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 bench: bench-kernel ## every benchmark group, JSON under target/bench/
 
 bench-kernel: build venv ## kernel start-up and 1+1 round trip, against ipykernel in the same run
 	$(PRECIS) install --prefix $(VENV) --quiet
+	$(PY) -m ipykernel install --prefix $(VENV) --name python3 >/dev/null
 	@mkdir -p target/bench
 	$(PY) tests/bench/bench_kernel.py --out target/bench/kernel.json
 

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 /** {@code precis}: install the kernelspec, or run the kernel for Jupyter. */
 @Command(name = "precis", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Precis: a Java Jupyter kernel for quantization analysis.",
-        subcommands = {Main.Kernel.class, Main.Install.class})
+        subcommands = {Main.Kernel.class, Main.Install.class, Main.Train.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -74,12 +74,26 @@ public final class Main implements Runnable {
         @Option(names = {"-q", "--quiet"}, description = "print only the kernelspec's folder")
         boolean quiet;
 
+        @Option(names = "--no-warm-start", description = "skip recording the start-up cache (JDK 25+: an AOT cache, ~20 s)")
+        boolean noWarmStart;
+
         @Override
         public Integer call() throws Exception {
             Path dir = KernelSpec.kernelsDir(where.user, where.sysPrefix, where.prefix).resolve(name);
-            Path written = new KernelSpec(name, displayName, jvmOptions, execJvmOptions).install(dir);
+            Path written = new KernelSpec(name, displayName, jvmOptions, execJvmOptions).install(dir, !noWarmStart, quiet);
             System.out.println(quiet ? written.toString() : "Installed kernelspec " + name + " in " + written);
             return 0;
+        }
+    }
+
+    @Command(name = "train", hidden = true, description = "Run a scripted session against a kernel of this JVM (records the AOT cache).")
+    static final class Train implements Callable<Integer> {
+        @Option(names = "--rounds", defaultValue = "3")
+        int rounds;
+
+        @Override
+        public Integer call() throws Exception {
+            return io.precis.kernel.install.Training.run(rounds);
         }
     }
 }

@@ -23,9 +23,12 @@ import java.util.Locale;
  */
 public final class KernelSpec {
 
-    /** Options for the kernel's own JVM: small and quick to start; cells run in a second JVM. */
+    /**
+     * Options for the kernel's own JVM (cells run in a second JVM). Its work is javac compiling cells, which
+     * allocates heavily: the parallel collector answered cells faster than the serial one here.
+     */
     static final List<String> KERNEL_JVM_OPTIONS = List.of(
-            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=4", "-Xss8m", "-XX:-UsePerfData", "-Xshare:auto",
+            "-XX:+UseParallelGC", "-Xss8m", "-XX:-UsePerfData",
             "--add-modules", "jdk.incubator.vector");
 
     private final String name;
@@ -105,12 +108,18 @@ public final class KernelSpec {
     }
 
     ObjectNode kernelJson(ObjectMapper json) {
+        return kernelJson(json, List.of());
+    }
+
+    /** kernel.json, with {@code cacheOptions} (the start-up cache) before the classpath. */
+    ObjectNode kernelJson(ObjectMapper json, List<String> cacheOptions) {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java").toAbsolutePath();
         ObjectNode k = json.createObjectNode();
         ArrayNode argv = k.putArray("argv");
         argv.add(java.toString());
         KERNEL_JVM_OPTIONS.forEach(argv::add);
         jvmOptions.forEach(argv::add);
+        cacheOptions.forEach(argv::add);
         argv.add("-cp");
         argv.add(libDir().resolve("*").toString());
         argv.add(Main.class.getName());
@@ -141,12 +150,22 @@ public final class KernelSpec {
 
     /** Writes the spec into {@code dir} (replacing an older one) and returns {@code dir}. */
     public Path install(Path dir) throws IOException {
+        return install(dir, false, true);
+    }
+
+    /**
+     * Writes the spec; with {@code warmStart}, also a start-up cache recorded from a scripted session:
+     * an AOT cache on JDK 25+ (classes and method profiles), an automatically kept CDS archive before.
+     */
+    public Path install(Path dir, boolean warmStart, boolean quiet) throws IOException {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         Path parent = dir.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempDirectory(parent, "." + name + "-");
+        readableByAll(tmp);
         try {
-            Files.write(tmp.resolve("kernel.json"), json.writeValueAsBytes(kernelJson(json)));
+            List<String> cache = warmStart ? startupCache(tmp, dir.toAbsolutePath(), quiet) : List.of();
+            Files.write(tmp.resolve("kernel.json"), json.writeValueAsBytes(kernelJson(json, cache)));
             Files.write(tmp.resolve("logo-32x32.png"), Logo.png(32));
             Files.write(tmp.resolve("logo-64x64.png"), Logo.png(64));
             Files.writeString(tmp.resolve("logo-svg.svg"), Logo.SVG);
@@ -166,7 +185,60 @@ public final class KernelSpec {
         return dir.toAbsolutePath();
     }
 
+    /** Records the start-up cache into {@code staging}; returns the options that use it from {@code finalDir}. */
+    private List<String> startupCache(Path staging, Path finalDir, boolean quiet) throws IOException {
+        int feature = Runtime.version().feature();
+        if (feature < 25) {
+            // The JVM keeps a dynamic CDS archive up to date itself (JDK 19+).
+            return List.of("-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + finalDir.resolve("kernel.jsa"), "-Xlog:cds=off");
+        }
+        Path aot = staging.resolve("kernel.aot");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(KERNEL_JVM_OPTIONS);
+        cmd.addAll(jvmOptions);
+        cmd.add("-XX:AOTCacheOutput=" + aot);
+        cmd.add("-cp");
+        cmd.add(libDir().resolve("*").toString());
+        cmd.add(Main.class.getName());
+        cmd.add("train");
+        if (!quiet) {
+            System.out.println("Recording the kernel's start-up cache (a scripted session, about 20 s)...");
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("PRECIS_HISTORY_DIR", staging.resolve("training-history").toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            int rc = p.waitFor();
+            deleteTree(staging.resolve("training-history"));
+            if (rc != 0 || !Files.exists(aot)) {
+                System.err.println("precis: no start-up cache (the kernel works, it only starts slower): training exited with "
+                        + rc + "\n" + out.lines().filter(l -> !l.isBlank()).limit(20).reduce("", (a, b) -> a + "  " + b + "\n"));
+                return List.of();
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+        // -Xlog:aot=off: a cache made stale by a rebuild is skipped without printing errors.
+        return List.of("-XX:AOTCache=" + finalDir.resolve("kernel.aot"), "-Xlog:aot=off");
+    }
+
+    /** Temporary folders start private; a kernelspec in a shared prefix must be readable by every user. */
+    private static void readableByAll(Path dir) throws IOException {
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: its defaults apply
+        }
+    }
+
     private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
         List<Path> all = new ArrayList<>();
         try (var s = Files.walk(p)) {
             s.forEach(all::add);
