@@ -55,22 +55,53 @@ final class VectorKernel implements Kernel {
         return Math.max(v, ScalarKernel.INSTANCE.absMax(a, off + bound, len - bound, finiteOnly));
     }
 
+    /** Signed-int key in the order of the float (-0 below +0); its own inverse. */
+    private static final int KEY_POS_INF = 0x7F800000;
+    private static final int KEY_NEG_INF = 0xFF800000 ^ 0x7FFFFFFF;
+
     @Override
     public void minMax(float[] a, int off, int len, float[] out) {
-        // strict comparisons: NaN never wins, infinities are masked out; +-0 may differ in sign from the
-        // scalar fold, which no scale depends on (lo = min(min, 0) and hi = max(max, 0))
-        FloatVector mn = FloatVector.broadcast(F, INF);
-        FloatVector mx = FloatVector.broadcast(F, -INF);
+        // on order-preserving integer keys min and max are one instruction each, and exact; a run holding an
+        // infinity or NaN (key beyond the infinities') is folded again by the scalar reference, which skips them
+        IntVector mn = IntVector.broadcast(I, Integer.MAX_VALUE);
+        IntVector mx = IntVector.broadcast(I, Integer.MIN_VALUE);
         int bound = F.loopBound(len);
         for (int j = 0; j < bound; j += L) {
-            FloatVector v = FloatVector.fromArray(F, a, off + j);
-            VectorMask<Float> finite = v.abs().compare(VectorOperators.LT, INF);
-            mn = mn.blend(v, v.compare(VectorOperators.LT, mn).and(finite));
-            mx = mx.blend(v, v.compare(VectorOperators.GT, mx).and(finite));
+            IntVector b = FloatVector.fromArray(F, a, off + j).reinterpretAsInts();
+            IntVector k = b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.ASHR, 31).and(0x7FFFFFFF));
+            mn = mn.min(k);
+            mx = mx.max(k);
         }
-        out[0] = Math.min(out[0], mn.reduceLanes(VectorOperators.MIN));
-        out[1] = Math.max(out[1], mx.reduceLanes(VectorOperators.MAX));
+        int kmin = mn.reduceLanes(VectorOperators.MIN);
+        int kmax = mx.reduceLanes(VectorOperators.MAX);
+        if (bound > 0 && (kmin <= KEY_NEG_INF || kmax >= KEY_POS_INF)) {
+            ScalarKernel.INSTANCE.minMax(a, off, len, out);
+            return;
+        }
+        if (bound > 0) {
+            out[0] = Math.min(out[0], Float.intBitsToFloat(kmin ^ ((kmin >> 31) & 0x7FFFFFFF)));
+            out[1] = Math.max(out[1], Float.intBitsToFloat(kmax ^ ((kmax >> 31) & 0x7FFFFFFF)));
+        }
         ScalarKernel.INSTANCE.minMax(a, off + bound, len - bound, out);
+    }
+
+    @Override
+    public void absMaxGroups(float[] a, int off, int len, int group, boolean finiteOnly, float[] out, int outOff) {
+        for (int b = 0, j = 0; j < len; b++, j += group) {
+            out[outOff + b] = absMax(a, off + j, Math.min(group, len - j), finiteOnly);
+        }
+    }
+
+    @Override
+    public void minMaxGroups(float[] a, int off, int len, int group, float[] mins, float[] maxs, int outOff) {
+        float[] mm = new float[2];
+        for (int b = 0, j = 0; j < len; b++, j += group) {
+            mm[0] = INF;
+            mm[1] = -INF;
+            minMax(a, off + j, Math.min(group, len - j), mm);
+            mins[outOff + b] = mm[0];
+            maxs[outOff + b] = mm[1];
+        }
     }
 
     @Override
@@ -114,10 +145,27 @@ final class VectorKernel implements Kernel {
 
     @Override
     public void quantize(ElementOp op, float[] a, int off, int len, float s, float z, int index) {
+        run(op, a, off, len, s, z, index);
+    }
+
+    @Override
+    public void quantizeGroups(ElementOp op, float[] a, int off, int len, int group, float[] s, float[] z, int sOff,
+                               int index) {
+        for (int b = 0, j = 0; j < len; b++, j += group) {
+            run(op, a, off + j, Math.min(group, len - j), s[sOff + b], z == null ? 0f : z[sOff + b], index + j);
+        }
+    }
+
+    /** One run with one scale: the loop for the op, then the scalar reference for the tail. */
+    private static void run(ElementOp op, float[] a, int off, int len, float s, float z, int index) {
         int bound = F.loopBound(len);
+        // a power-of-two scale with a finite reciprocal: x * (1/s) is exactly x / s, and cheaper
+        boolean reciprocal = op.powerOfTwoScales && !op.stochastic && !(s < 0x1p-127f);
         if (op.kind == ElementOp.INT) {
             if (op.stochastic) {
                 intStochastic(op, a, off, bound, s, op.qmin - z, op.qmax - z, index);
+            } else if (reciprocal) {
+                intNearestReciprocal(a, off, bound, s, 1f / s, op.qmin - z, op.qmax - z);
             } else {
                 intNearest(a, off, bound, s, op.qmin - z, op.qmax - z);
             }
@@ -126,6 +174,8 @@ final class VectorKernel implements Kernel {
             float sc = op.scaled ? s : 1f;
             if (op.stochastic) {
                 floatStochastic(op, a, off, bound, sc, index);
+            } else if (reciprocal) {
+                floatNearestReciprocal(op, a, off, bound, sc, 1f / sc);
             } else {
                 floatNearest(op, a, off, bound, sc);
             }
@@ -184,6 +234,20 @@ final class VectorKernel implements Kernel {
         FloatVector hiv = FloatVector.broadcast(F, hi);
         for (int j = 0; j < bound; j += L) {
             FloatVector y = FloatVector.fromArray(F, a, off + j).div(sv);
+            y = y.blend(lov, y.compare(VectorOperators.LT, lov));
+            y = y.blend(hiv, y.compare(VectorOperators.GT, hiv));
+            y.add(MAGIC).sub(MAGIC).mul(sv).intoArray(a, off + j);
+        }
+    }
+
+    private static void intNearestReciprocal(float[] a, int off, int bound, float s, float inv, float lo,
+                                             float hi) {
+        FloatVector sv = FloatVector.broadcast(F, s);
+        FloatVector iv = FloatVector.broadcast(F, inv);
+        FloatVector lov = FloatVector.broadcast(F, lo);
+        FloatVector hiv = FloatVector.broadcast(F, hi);
+        for (int j = 0; j < bound; j += L) {
+            FloatVector y = FloatVector.fromArray(F, a, off + j).mul(iv);
             y = y.blend(lov, y.compare(VectorOperators.LT, lov));
             y = y.blend(hiv, y.compare(VectorOperators.GT, hiv));
             y.add(MAGIC).sub(MAGIC).mul(sv).intoArray(a, off + j);
@@ -293,60 +357,133 @@ final class VectorKernel implements Kernel {
 
     private static void floatNearest(ElementOp op, float[] a, int off, int bound, float s) {
         FloatVector sv = FloatVector.broadcast(F, s);
-        int shift = op.shift;
         int notLow = ~op.lowMask;
         int half = op.halfMinus1;
+        int shift = op.shift;
         int minNormal = op.minNormalBits;
-        int maxBits = op.maxBits;
+        int inRange = op.roundsInRangeBits;
         int overflow = op.overflowBits;
         boolean overflowNaN = op.overflowIsNaN;
+        boolean binade = op.binadeMagic;
+        int eminBiased = (minNormal >>> 23);
+        int magicShift = 23 - op.type.mantissaBits();
         float magic = op.subMagic;
         for (int j = 0; j < bound; j += L) {
             IntVector bits = FloatVector.fromArray(F, a, off + j).div(sv).reinterpretAsInts();
             IntVector sign = bits.and(0x80000000);
             IntVector m = bits.and(0x7FFFFFFF);
-            IntVector rn = m.add(m.lanewise(VectorOperators.LSHR, shift).and(1)).add(half).and(notLow);
-            IntVector rs = m.reinterpretAsFloats().add(magic).sub(magic).reinterpretAsInts();
-            IntVector r = rs.blend(rn, m.compare(VectorOperators.GE, minNormal));
-            VectorMask<Integer> over = r.compare(VectorOperators.GT, maxBits);
-            VectorMask<Integer> nan = m.compare(VectorOperators.GT, 0x7F800000);
-            if (overflowNaN) {
-                nan = nan.or(over);
+            IntVector r;
+            if (binade) {
+                // add and subtract 2^(max(e, emin) - m + 23): the FPU rounds to the binade's quantum
+                FloatVector c = m.lanewise(VectorOperators.LSHR, 23).max(eminBiased).add(magicShift)
+                        .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                r = m.reinterpretAsFloats().add(c).sub(c).reinterpretAsInts();
+            } else {
+                IntVector rn = m.add(m.lanewise(VectorOperators.LSHR, shift).and(1)).add(half).and(notLow);
+                IntVector rs = m.reinterpretAsFloats().add(magic).sub(magic).reinterpretAsInts();
+                r = rs.blend(rn, m.compare(VectorOperators.GE, minNormal));
             }
-            r = r.blend(overflow, over).or(sign).blend(NAN_BITS, nan);
+            r = r.or(sign);
+            VectorMask<Integer> special = m.compare(VectorOperators.GT, inRange);
+            if (special.anyTrue()) {
+                // overflow (saturate, infinity or NaN by the type) and NaN inputs: rare, off the main path
+                r = r.blend(sign.or(overflow), special);
+                VectorMask<Integer> nan = m.compare(VectorOperators.GT, 0x7F800000);
+                if (overflowNaN) {
+                    nan = nan.or(special);
+                }
+                r = r.blend(NAN_BITS, nan);
+            }
+            r.reinterpretAsFloats().mul(sv).intoArray(a, off + j);
+        }
+    }
+
+    private static void floatNearestReciprocal(ElementOp op, float[] a, int off, int bound, float s, float inv) {
+        FloatVector sv = FloatVector.broadcast(F, s);
+        FloatVector iv = FloatVector.broadcast(F, inv);
+        int notLow = ~op.lowMask;
+        int half = op.halfMinus1;
+        int shift = op.shift;
+        int minNormal = op.minNormalBits;
+        int inRange = op.roundsInRangeBits;
+        int overflow = op.overflowBits;
+        boolean overflowNaN = op.overflowIsNaN;
+        boolean binade = op.binadeMagic;
+        int eminBiased = (minNormal >>> 23);
+        int magicShift = 23 - op.type.mantissaBits();
+        float magic = op.subMagic;
+        for (int j = 0; j < bound; j += L) {
+            IntVector bits = FloatVector.fromArray(F, a, off + j).mul(iv).reinterpretAsInts();
+            IntVector sign = bits.and(0x80000000);
+            IntVector m = bits.and(0x7FFFFFFF);
+            IntVector r;
+            if (binade) {
+                // add and subtract 2^(max(e, emin) - m + 23): the FPU rounds to the binade's quantum
+                FloatVector c = m.lanewise(VectorOperators.LSHR, 23).max(eminBiased).add(magicShift)
+                        .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                r = m.reinterpretAsFloats().add(c).sub(c).reinterpretAsInts();
+            } else {
+                IntVector rn = m.add(m.lanewise(VectorOperators.LSHR, shift).and(1)).add(half).and(notLow);
+                IntVector rs = m.reinterpretAsFloats().add(magic).sub(magic).reinterpretAsInts();
+                r = rs.blend(rn, m.compare(VectorOperators.GE, minNormal));
+            }
+            r = r.or(sign);
+            VectorMask<Integer> special = m.compare(VectorOperators.GT, inRange);
+            if (special.anyTrue()) {
+                // overflow (saturate, infinity or NaN by the type) and NaN inputs: rare, off the main path
+                r = r.blend(sign.or(overflow), special);
+                VectorMask<Integer> nan = m.compare(VectorOperators.GT, 0x7F800000);
+                if (overflowNaN) {
+                    nan = nan.or(special);
+                }
+                r = r.blend(NAN_BITS, nan);
+            }
             r.reinterpretAsFloats().mul(sv).intoArray(a, off + j);
         }
     }
 
     private static void floatNearestLanes(ElementOp op, float[] a, int off, int bound, float[] s, int sOff) {
-        int shift = op.shift;
         int notLow = ~op.lowMask;
         int half = op.halfMinus1;
+        int shift = op.shift;
         int minNormal = op.minNormalBits;
-        int maxBits = op.maxBits;
+        int inRange = op.roundsInRangeBits;
         int overflow = op.overflowBits;
         boolean overflowNaN = op.overflowIsNaN;
+        boolean binade = op.binadeMagic;
+        int eminBiased = (minNormal >>> 23);
+        int magicShift = 23 - op.type.mantissaBits();
         float magic = op.subMagic;
         for (int j = 0; j < bound; j += L) {
             FloatVector sv = FloatVector.fromArray(F, s, sOff + j);
             IntVector bits = FloatVector.fromArray(F, a, off + j).div(sv).reinterpretAsInts();
             IntVector sign = bits.and(0x80000000);
             IntVector m = bits.and(0x7FFFFFFF);
-            IntVector rn = m.add(m.lanewise(VectorOperators.LSHR, shift).and(1)).add(half).and(notLow);
-            IntVector rs = m.reinterpretAsFloats().add(magic).sub(magic).reinterpretAsInts();
-            IntVector r = rs.blend(rn, m.compare(VectorOperators.GE, minNormal));
-            VectorMask<Integer> over = r.compare(VectorOperators.GT, maxBits);
-            VectorMask<Integer> nan = m.compare(VectorOperators.GT, 0x7F800000);
-            if (overflowNaN) {
-                nan = nan.or(over);
+            IntVector r;
+            if (binade) {
+                // add and subtract 2^(max(e, emin) - m + 23): the FPU rounds to the binade's quantum
+                FloatVector c = m.lanewise(VectorOperators.LSHR, 23).max(eminBiased).add(magicShift)
+                        .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                r = m.reinterpretAsFloats().add(c).sub(c).reinterpretAsInts();
+            } else {
+                IntVector rn = m.add(m.lanewise(VectorOperators.LSHR, shift).and(1)).add(half).and(notLow);
+                IntVector rs = m.reinterpretAsFloats().add(magic).sub(magic).reinterpretAsInts();
+                r = rs.blend(rn, m.compare(VectorOperators.GE, minNormal));
             }
-            r = r.blend(overflow, over).or(sign).blend(NAN_BITS, nan);
+            r = r.or(sign);
+            VectorMask<Integer> special = m.compare(VectorOperators.GT, inRange);
+            if (special.anyTrue()) {
+                // overflow (saturate, infinity or NaN by the type) and NaN inputs: rare, off the main path
+                r = r.blend(sign.or(overflow), special);
+                VectorMask<Integer> nan = m.compare(VectorOperators.GT, 0x7F800000);
+                if (overflowNaN) {
+                    nan = nan.or(special);
+                }
+                r = r.blend(NAN_BITS, nan);
+            }
             r.reinterpretAsFloats().mul(sv).intoArray(a, off + j);
         }
     }
-
-    // stochastic: random low bits added below the kept mantissa, then truncation; among subnormals a uniform
-    // over the quantum; beyond max (by input) the overflow value
 
     private static void floatStochastic(ElementOp op, float[] a, int off, int bound, float s, int index) {
         FloatVector sv = FloatVector.broadcast(F, s);
