@@ -75,6 +75,17 @@ class QuantValuesTest {
     }
 
     @Test
+    void perChannelScalesNeedAShape() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Formats.int8().fakeQuantize(new float[16]));
+        assertTrue(e.getMessage().contains("need the tensor's shape"), e.getMessage());
+        assertEquals(16, Formats.int8().encode(new float[16], 16).groupCount(), "an explicit 1-D shape is allowed");
+        IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+                () -> Formats.int8().fakeQuantize(new float[16], 4, 5));
+        assertTrue(size.getMessage().contains("has 20 elements but the data holds 16"), size.getMessage());
+    }
+
+    @Test
     void raggedLastGroupGetsItsOwnScale() {
         float[] x = {1, 2, 3, 4, 8, 7, 6, 5, 0.5f, -0.25f};
         Encoded e = Formats.int4().groups(4).encode(x, 1, 10);
