@@ -254,6 +254,7 @@ final class Job {
         float[] statB = new float[batch];
         float[] sLoc = new float[batch];
         float[] zLoc = new float[batch];
+        boolean[] inRange = new boolean[batch];
         float[] tmp = new float[2];
         int k = g0;
         while (k < g1) {
@@ -273,7 +274,7 @@ final class Job {
                     int from = groupStart(q);
                     int to = groupStart(qEnd - 1) + groupLength(qEnd - 1);
                     quantizeBatch(cur.array, base + from - start, to - from, from, q, qEnd - q, known,
-                            statA, statB, sLoc, zLoc, tmp);
+                            statA, statB, sLoc, zLoc, inRange, tmp);
                     q = qEnd;
                 }
                 cur.store(start, end - start);
@@ -287,10 +288,11 @@ final class Job {
 
     /** Statistics, scales and quantization of {@code count} consecutive groups of one row, in three calls. */
     private void quantizeBatch(float[] a, int off, int len, int index, int k0, int count, Scales known,
-                               float[] statA, float[] statB, float[] sLoc, float[] zLoc, float[] tmp) {
+                               float[] statA, float[] statB, float[] sLoc, float[] zLoc, boolean[] inRange,
+                               float[] tmp) {
         int g = layout.groupSize();
         if (known != null) {
-            kernel.quantizeGroups(op, a, off, len, g, known.s, known.z, k0, index);
+            kernel.quantizeGroups(op, a, off, len, g, known.s, known.z, k0, index, null);
             return;
         }
         if (policy.asymmetric()) {
@@ -300,14 +302,24 @@ final class Job {
                 sLoc[b] = tmp[0];
                 zLoc[b] = tmp[1];
             }
-            kernel.quantizeGroups(op, a, off, len, g, sLoc, zLoc, 0, index);
+            kernel.quantizeGroups(op, a, off, len, g, sLoc, zLoc, 0, index, null);
         } else {
-            kernel.absMaxGroups(a, off, len, g, policy.finiteOnly(), statA, 0);
+            // raw maxima (cheapest); a group holding an infinity or NaN takes its finite maximum again
+            kernel.absMaxGroups(a, off, len, g, false, statA, 0);
+            boolean symmetricInt = policy.mode == ScalePolicy.Mode.INT_SYM;
             for (int b = 0; b < count; b++) {
-                policy.fromAbsMax(statA[b], tensorScale, tmp);
+                float amax = statA[b];
+                boolean finite = amax < Float.POSITIVE_INFINITY;
+                if (!finite && policy.finiteOnly()) {
+                    int from = b * g;
+                    amax = kernel.absMax(a, off + from, Math.min(g, len - from), true);
+                }
+                policy.fromAbsMax(amax, tensorScale, tmp);
                 sLoc[b] = tmp[0];
+                // every |x| <= amax, so |x / s| <= amax / s: below qmax + 1/2 nothing needs clamping
+                inRange[b] = symmetricInt && finite && amax / tmp[0] < op.qmax + 0.5f;
             }
-            kernel.quantizeGroups(op, a, off, len, g, sLoc, null, 0, index);
+            kernel.quantizeGroups(op, a, off, len, g, sLoc, null, 0, index, inRange);
         }
     }
 

@@ -35,10 +35,12 @@ interface Kernel {
 
     /**
      * Fake-quantizes each group b of a[off, off+len) with scale s[sOff + b] and zero point z[sOff + b]
-     * (z may be null); element j has flat index {@code index + j}.
+     * (z may be null); element j has flat index {@code index + j}. {@code inRange[b]} (array may be null) is a
+     * promise that every value of group b already rounds inside the code range, so a kernel may skip the clamp:
+     * the result must be the same either way.
      */
     void quantizeGroups(ElementOp op, float[] a, int off, int len, int group, float[] s, float[] z, int sOff,
-                        int index);
+                        int index, boolean[] inRange);
 
     /**
      * Fake-quantizes a[off, off+len) in place with one scale and zero point; element j has flat index

@@ -79,7 +79,7 @@ final class ScalarKernel implements Kernel {
 
     @Override
     public void quantizeGroups(ElementOp op, float[] a, int off, int len, int group, float[] s, float[] z, int sOff,
-                               int index) {
+                               int index, boolean[] inRange) {
         for (int b = 0, j = 0; j < len; b++, j += group) {
             quantize(op, a, off + j, Math.min(group, len - j), s[sOff + b], z == null ? 0f : z[sOff + b], index + j);
         }

@@ -40,17 +40,14 @@ final class VectorKernel implements Kernel {
     public float absMax(float[] a, int off, int len, boolean finiteOnly) {
         IntVector acc = IntVector.zero(I);
         int bound = F.loopBound(len);
-        if (finiteOnly) {
-            for (int j = 0; j < bound; j += L) {
-                IntVector m = FloatVector.fromArray(F, a, off + j).reinterpretAsInts().and(0x7FFFFFFF);
-                acc = acc.max(m.blend(0, m.compare(VectorOperators.GE, 0x7F800000)));
-            }
-        } else {
-            for (int j = 0; j < bound; j += L) {
-                acc = acc.max(FloatVector.fromArray(F, a, off + j).reinterpretAsInts().and(0x7FFFFFFF));
-            }
+        for (int j = 0; j < bound; j += L) {
+            acc = acc.max(FloatVector.fromArray(F, a, off + j).reinterpretAsInts().and(0x7FFFFFFF));
         }
         int m = acc.reduceLanes(VectorOperators.MAX);
+        if (m >= 0x7F800000 && finiteOnly) {
+            // an infinity or NaN in the run (rare): the reference skips them
+            return ScalarKernel.INSTANCE.absMax(a, off, len, true);
+        }
         float v = m > 0x7F800000 ? Float.NaN : Float.intBitsToFloat(m);
         return Math.max(v, ScalarKernel.INSTANCE.absMax(a, off + bound, len - bound, finiteOnly));
     }
@@ -145,19 +142,21 @@ final class VectorKernel implements Kernel {
 
     @Override
     public void quantize(ElementOp op, float[] a, int off, int len, float s, float z, int index) {
-        run(op, a, off, len, s, z, index);
+        run(op, a, off, len, s, z, index, false);
     }
 
     @Override
     public void quantizeGroups(ElementOp op, float[] a, int off, int len, int group, float[] s, float[] z, int sOff,
-                               int index) {
+                               int index, boolean[] inRange) {
         for (int b = 0, j = 0; j < len; b++, j += group) {
-            run(op, a, off + j, Math.min(group, len - j), s[sOff + b], z == null ? 0f : z[sOff + b], index + j);
+            run(op, a, off + j, Math.min(group, len - j), s[sOff + b], z == null ? 0f : z[sOff + b], index + j,
+                    inRange != null && inRange[b]);
         }
     }
 
     /** One run with one scale: the loop for the op, then the scalar reference for the tail. */
-    private static void run(ElementOp op, float[] a, int off, int len, float s, float z, int index) {
+    private static void run(ElementOp op, float[] a, int off, int len, float s, float z, int index,
+                            boolean inRange) {
         int bound = F.loopBound(len);
         // a power-of-two scale with a finite reciprocal: x * (1/s) is exactly x / s, and cheaper
         boolean reciprocal = op.powerOfTwoScales && !op.stochastic && !(s < 0x1p-127f);
@@ -166,6 +165,8 @@ final class VectorKernel implements Kernel {
                 intStochastic(op, a, off, bound, s, op.qmin - z, op.qmax - z, index);
             } else if (reciprocal) {
                 intNearestReciprocal(a, off, bound, s, 1f / s, op.qmin - z, op.qmax - z);
+            } else if (inRange) {
+                intNearestInRange(a, off, bound, s);
             } else {
                 intNearest(a, off, bound, s, op.qmin - z, op.qmax - z);
             }
@@ -236,6 +237,15 @@ final class VectorKernel implements Kernel {
             FloatVector y = FloatVector.fromArray(F, a, off + j).div(sv);
             y = y.blend(lov, y.compare(VectorOperators.LT, lov));
             y = y.blend(hiv, y.compare(VectorOperators.GT, hiv));
+            y.add(MAGIC).sub(MAGIC).mul(sv).intoArray(a, off + j);
+        }
+    }
+
+    /** Every x / s of the run rounds inside [lo, hi] (the caller checked its statistics): no clamp. */
+    private static void intNearestInRange(float[] a, int off, int bound, float s) {
+        FloatVector sv = FloatVector.broadcast(F, s);
+        for (int j = 0; j < bound; j += L) {
+            FloatVector y = FloatVector.fromArray(F, a, off + j).div(sv);
             y.add(MAGIC).sub(MAGIC).mul(sv).intoArray(a, off + j);
         }
     }

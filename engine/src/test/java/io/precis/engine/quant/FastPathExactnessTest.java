@@ -169,6 +169,22 @@ class FastPathExactnessTest {
     }
 
     @Test
+    void aScaleRoundedFarDownStillClamps() {
+        // amax / 7 = 1.4 * 2^-24 is an fp16 subnormal that rounds down to 2^-24: amax / s = 9.8 > 7.5
+        float amax = 1.4f * 0x1p-24f * 7;
+        float[] x = new float[256];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (i % 2 == 0 ? amax : -amax) * ((i % 7) / 6f);
+        }
+        Format f = Formats.int4().groups(128);
+        float[] expected = Quantizer.scalar().fakeQuantize(f, x.clone(), 2, 128);
+        assertEquals(0x1p-24f, Quantizer.scalar().encode(f, x, 2, 128).scale(0));
+        assertEquals(7 * 0x1p-24f, expected[6]);                    // x = +amax clamps to the top code
+        assertEquals(-7 * 0x1p-24f, expected[13]);                  // x = -amax
+        same(expected, Quantizer.vector().orElseThrow().fakeQuantize(f, x.clone(), 2, 128), x, "int4 group 128");
+    }
+
+    @Test
     void threadCountDoesNotChangeTheBits() {
         float[] x = TestData.adversarial(1 << 17, 3);
         for (String text : List.of("fp8_e4m3 mse", "int4 percentile 99.9 per tensor", "nvfp4", "int4 group 64 axis 0")) {
