@@ -32,7 +32,7 @@ public final class QuantBenchMain {
                 .include(QuantBench.class.getName() + ".")
                 .forks(1)
                 .warmupIterations(2).warmupTime(TimeValue.seconds(1))
-                .measurementIterations(3).measurementTime(TimeValue.seconds(1))
+                .measurementIterations(5).measurementTime(TimeValue.seconds(1))
                 .threads(1)
                 .jvmArgsAppend("--add-modules=jdk.incubator.vector", "-Xms2g", "-Xmx6g", "-Dai.djl.offline=true")
                 .build();
