@@ -13,8 +13,13 @@ import jdk.incubator.vector.VectorSpecies;
  * <ul>
  * <li>rint(y) for |y| <= 2^22 as (y + 1.5*2^23) - 1.5*2^23 (the FPU rounds to nearest even);</li>
  * <li>floor(t) as trunc(t) - (trunc(t) > t) with float/int conversions;</li>
- * <li>small-float rounding on the float32 bit pattern (add half an ulp of the target, with the tie bit, and
- *     mask), and among the target's subnormals by adding and subtracting 2^(emin - m + 23).</li>
+ * <li>small-float rounding by adding and subtracting 2^(max(e, emin) - m + 23), which makes the FPU round to the
+ *     quantum of y's binade (for bfloat16, whose top binades would overflow that constant, on the bit pattern);
+ *     overflow and NaN are one comparison against the last in-range bit pattern, fixed up off the main path;</li>
+ * <li>maxima of |x| on integer lanes (magnitudes order like their bit patterns), min/max on order-preserving
+ *     integer keys;</li>
+ * <li>x / s as x * (1/s) only where that is exact (power-of-two scales);</li>
+ * <li>no clamp for integer groups whose statistics prove every value rounds inside the code range.</li>
  * </ul>
  * Tails shorter than a vector run the scalar reference.
  */
