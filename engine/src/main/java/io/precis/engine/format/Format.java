@@ -292,8 +292,8 @@ public final class Format {
         if (isBlockFormat()) {
             Granularity.Blocks b = (Granularity.Blocks) granularity;
             String spec = isMx() ? "OCP MX v1.0" : "NVFP4";
-            throw rejected(what, name + " has fixed blocks of " + b.size() + " along the reduction axis with a "
-                    + b.scale().label() + " scale (" + spec + "); it takes no group size or per-tensor/per-channel"
+            throw rejected(what, name + " has fixed blocks of " + b.size() + " along the reduction axis with "
+                    + b.scale().name() + " scales (" + spec + "); it takes no group size or per-tensor/per-channel"
                     + " scale");
         }
     }

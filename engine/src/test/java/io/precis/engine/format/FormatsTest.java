@@ -89,7 +89,7 @@ class FormatsTest {
     @Test
     void invalidCombinationsSayWhatIsAllowed() {
         rejected(() -> Formats.mxfp4().groups(64), "mxfp4 has fixed blocks of 32", "OCP MX", "axis N");
-        rejected(() -> Formats.nvfp4().perChannel(), "blocks of 16", "ue4m3");
+        rejected(() -> Formats.nvfp4().perChannel(), "blocks of 16", "UE4M3 scales");
         rejected(() -> Formats.intN(9), "int9", "2 to 8 bits");
         rejected(() -> Formats.intN(1), "2 to 8 bits");
         rejected(() -> Formats.fp8e4m3().asymmetric(), "zero point applies to int2..int8");
