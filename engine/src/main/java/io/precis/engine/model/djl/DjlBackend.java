@@ -85,7 +85,10 @@ public abstract class DjlBackend implements ModelBackend {
     public String engine() { return ENGINE + " " + Engine.getEngine(ENGINE).getVersion(); }
 
     @Override
-    public String device() { return model.getNDManager().getDevice().toString(); }
+    public String device() {
+        Device d = model.getNDManager().getDevice();
+        return d.isGpu() ? "gpu(" + d.getDeviceId() + ")" : "cpu";
+    }
 
     @Override
     public ModelTask task() { return task; }
