@@ -139,7 +139,10 @@ public final class Models {
         ai.djl.Model m = ai.djl.Model.newInstance(name, DjlBackend.device(options.device()), DjlBackend.ENGINE);
         try {
             m.setBlock(block);
-            m.load(file.toAbsolutePath().getParent(), stem);
+            // DJL finds <name>-<epoch>.params itself; name the epoch so it reads this very file
+            java.util.regex.Matcher ep = java.util.regex.Pattern.compile("-(\\d{4})$").matcher(stem);
+            java.util.Map<String, Object> opts = ep.find() ? java.util.Map.of("epoch", Integer.parseInt(ep.group(1))) : java.util.Map.of();
+            m.load(file.toAbsolutePath().getParent(), name, opts);
             return new Model(name, where, sha256(file), new BlockBackend(where, m, task, imageShape), tokenizer);
         } catch (IOException | MalformedModelException | RuntimeException e) {
             m.close();
@@ -149,12 +152,12 @@ public final class Models {
         }
     }
 
-    /** DJL parameter files start with the magic "PARAM" and a version; anything else never reaches the engine. */
+    /** DJL parameter files start with the magic "DJL@" and a version; anything else never reaches the engine. */
     private static void checkParamsHeader(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
-            byte[] head = in.readNBytes(7);
-            if (head.length < 7 || head[2] != 'P' || head[3] != 'A' || head[4] != 'R' || head[5] != 'A' || head[6] != 'M')
-                throw new ModelException(file.toString(), "not a DJL .params file (no PARAM header)");
+            byte[] head = in.readNBytes(8);
+            if (head.length < 8 || head[0] != 'D' || head[1] != 'J' || head[2] != 'L' || head[3] != '@')
+                throw new ModelException(file.toString(), head.length == 0 ? "file is empty" : "not a DJL .params file (no DJL@ header)");
         } catch (IOException e) {
             throw new ModelException(file.toString(), "cannot read: " + e.getMessage(), e);
         }
