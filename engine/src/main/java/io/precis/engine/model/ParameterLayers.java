@@ -34,7 +34,8 @@ public final class ParameterLayers {
             int rank = main.shape().length;
             LayerKind kind;
             if (rank >= 3) kind = LayerKind.CONV;
-            else if (rank == 2 && (lower.contains("emb") || leaf.equals("wte") || leaf.equals("wpe"))) kind = LayerKind.EMBEDDING;
+            else if (rank == 2 && (lower.contains("emb") || leaf.contains("position") || leaf.equals("wte") || leaf.equals("wpe")))
+                kind = LayerKind.EMBEDDING;
             else if (rank == 2) kind = HEAD_NAMES.contains(leaf) ? LayerKind.HEAD : LayerKind.LINEAR;
             else if (lower.contains("norm") || leaf.startsWith("ln") || leaf.startsWith("bn")) kind = LayerKind.NORM;
             else kind = LayerKind.OTHER;

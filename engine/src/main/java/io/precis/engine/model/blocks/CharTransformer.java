@@ -18,7 +18,7 @@ import java.util.List;
 /**
  * A small GPT-style character language model: token and position tables, pre-norm transformer blocks with
  * causal self-attention, a final norm and a head. Input token ids [b, t] (t &le; context), output logits
- * [b, t, vocab].
+ * [b, t, vocab]. Norms run over the feature axis only, so no position sees statistics of later ones.
  */
 public final class CharTransformer extends AbstractBlock {
     private final int vocab, context, width, heads;
@@ -38,7 +38,7 @@ public final class CharTransformer extends AbstractBlock {
         embed = addChildBlock("embed", new Table(vocab, width));
         position = addChildBlock("position", new Table(context, width));
         for (int i = 0; i < depth; i++) blocks.add(addChildBlock("blocks." + i, new Layer(width, heads)));
-        lnF = addChildBlock("ln_f", LayerNorm.builder().build());
+        lnF = addChildBlock("ln_f", LayerNorm.builder().axis(2).build());
         head = addChildBlock("head", Linear.builder().setUnits(vocab).build());
     }
 
@@ -110,9 +110,9 @@ public final class CharTransformer extends AbstractBlock {
 
         Layer(int width, int heads) {
             super((byte) 1);
-            ln1 = addChildBlock("ln1", LayerNorm.builder().build());
+            ln1 = addChildBlock("ln1", LayerNorm.builder().axis(2).build());
             attn = addChildBlock("attn", new Attention(width, heads));
-            ln2 = addChildBlock("ln2", LayerNorm.builder().build());
+            ln2 = addChildBlock("ln2", LayerNorm.builder().axis(2).build());
             mlp = addChildBlock("mlp", new Mlp(width));
         }
 

@@ -72,7 +72,7 @@ public final class TrainModels {
         String text = Datasets.text(textFile).text();
         int cut = (int) (text.length() * (1 - HELD_OUT));
         CharTokenizer tok = CharTokenizer.fromText(text);
-        int context = 64, width = 64, heads = 4, depth = 2, steps = 3000, batch = 32;
+        int context = 64, width = 64, heads = 4, depth = 2, steps = 2000, batch = 32;
         float lr = 3e-3f;
         try (ai.djl.Model m = Training.charTransformer(text.substring(0, cut), tok, context, width, heads, depth, steps, batch, lr, SEED)) {
             save(m, out, "char-lm", null);
