@@ -126,7 +126,37 @@ public final class Models {
         Block block = Architectures.create(side.architecture(), side.config(), Sidecar.pathFor(file).toString());
         Tokenizer tok = side.vocabulary() != null ? new CharTokenizer(side.vocabulary()) : null;
         ModelTask task = options.task() != null ? options.task() : side.task() != null ? side.task() : ModelTask.CLASSIFIER;
-        return loadParams(file, block, task, side.input() != null && side.input().length == 3 ? side.input() : null, tok, options);
+        int[] image = side.input() != null && side.input().length == 3 ? side.input() : null;
+        Model model = loadParams(file, block, task, image, tok, options);
+        try {
+            checkShapes(model, Architectures.create(side.architecture(), side.config(), where), image, side.config().path("context").asInt(8), where);
+        } catch (ModelException e) {
+            model.close();
+            throw e;
+        }
+        return model;
+    }
+
+    /** Every parameter in the file must have the shape the named architecture gives it. */
+    private static void checkShapes(Model loaded, Block reference, int[] image, int context, String where) {
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu(), DjlBackend.ENGINE)) {
+            reference.setInitializer(new ai.djl.training.initializer.ConstantInitializer(0f), ai.djl.nn.Parameter.Type.WEIGHT);
+            reference.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, image != null
+                    ? new ai.djl.ndarray.types.Shape(1, image[0], image[1], image[2]) : new ai.djl.ndarray.types.Shape(1, context));
+            java.util.Map<String, ai.djl.nn.Parameter> expected = new java.util.LinkedHashMap<>();
+            BlockBackend.collect(reference, "", expected);
+            for (LayerRef l : loaded.layers()) {
+                for (TensorRef t : l.tensors()) {
+                    ai.djl.nn.Parameter p = expected.get(t.name());
+                    if (p == null) throw new ModelException(where, "parameter '" + t.name() + "' is not part of the architecture");
+                    long[] want = p.getArray().getShape().getShape();
+                    if (!java.util.Arrays.equals(want, t.shape()))
+                        throw new ModelException(where, "the weights do not fit the architecture: '" + t.name() + "' is "
+                                + java.util.Arrays.toString(t.shape()) + " in the file but " + java.util.Arrays.toString(want)
+                                + " in the architecture");
+                }
+            }
+        }
     }
 
     /** A DJL {@code .params} file into a block defined in Java. {@code imageShape} is {c,h,w}, or null for text. */
@@ -143,13 +173,38 @@ public final class Models {
             java.util.regex.Matcher ep = java.util.regex.Pattern.compile("-(\\d{4})$").matcher(stem);
             java.util.Map<String, Object> opts = ep.find() ? java.util.Map.of("epoch", Integer.parseInt(ep.group(1))) : java.util.Map.of();
             m.load(file.toAbsolutePath().getParent(), name, opts);
-            return new Model(name, where, sha256(file), new BlockBackend(where, m, task, imageShape), tokenizer);
+            BlockBackend backend = new BlockBackend(where, m, task, imageShape);
+            checkFits(backend, block, imageShape, where);
+            return new Model(name, where, sha256(file), backend, tokenizer);
         } catch (IOException | MalformedModelException | RuntimeException e) {
             m.close();
             if (e instanceof ModelException me) throw me;
             String why = e instanceof java.io.EOFException ? "file ends early (truncated)" : String.valueOf(e.getMessage());
             throw new ModelException(where, "cannot load DJL parameters into " + block.getClass().getSimpleName() + ": " + why, e);
         }
+    }
+
+    /**
+     * DJL takes each parameter's shape from the file, so weights of another architecture load "fine"; one
+     * forward pass on a dummy input shows whether they fit the block.
+     */
+    private static void checkFits(BlockBackend backend, Block block, int[] imageShape, String where) {
+        ModelInput probe = imageShape != null
+                ? new ModelInput.Images(new float[imageShape[0] * imageShape[1] * imageShape[2]], 1, imageShape[0], imageShape[1], imageShape[2])
+                : new ModelInput.Tokens(new long[][] {{1, 1, 1, 1}}, new long[][] {{1, 1, 1, 1}});
+        try {
+            backend.forward(probe);
+        } catch (ModelException e) {
+            backend.close();
+            throw new ModelException(where, "cannot load DJL parameters into " + block.getClass().getSimpleName()
+                    + ": the weights do not fit this architecture (" + firstLine(e.getCause() != null ? e.getCause().getMessage() : e.reason()) + ")", e);
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "unknown error";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
     }
 
     /** DJL parameter files start with the magic "DJL@" and a version; anything else never reaches the engine. */

@@ -22,7 +22,7 @@ public final class BlockBackend extends DjlBackend {
     }
 
     /** Dotted block paths: DJL keys children "01conv1"; the number is dropped, SequentialBlock children get 0, 1, ... */
-    static void collect(Block b, String prefix, Map<String, Parameter> out) {
+    public static void collect(Block b, String prefix, Map<String, Parameter> out) {
         for (Pair<String, Parameter> p : b.getDirectParameters()) out.put(prefix + p.getKey(), p.getValue());
         int i = 0;
         for (Pair<String, Block> c : b.getChildren()) {

@@ -129,6 +129,7 @@ public final class OnnxBackend implements ModelBackend {
         String msg = String.valueOf(e.getMessage());
         for (OnnxMl.NodeProto n : proto.getGraph().getNodeList()) {
             if (msg.contains("implementation for " + n.getOpType()) || msg.contains(n.getOpType() + " is not a registered")
+                    || msg.contains("No Op registered for " + n.getOpType() + " ")
                     || msg.contains("Op type not registered") && msg.contains(n.getOpType()))
                 return "unsupported operator '" + n.getOpType() + "' (node '" + n.getName() + "'): " + firstLine(msg);
         }
