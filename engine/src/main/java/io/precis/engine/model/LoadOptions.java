@@ -9,11 +9,16 @@ package io.precis.engine.model;
  */
 public record LoadOptions(String device, ModelTask task, OnnxSwap onnxSwap) {
 
-    /** Two ways to hand changed initializers to ONNX Runtime; both rebuild the session from bytes in memory. */
+    /** How changed initializers reach ONNX Runtime. */
     public enum OnnxSwap {
-        /** SessionOptions.addInitializer with our direct buffers: no copy of the model proto. */
+        /**
+         * The session runs on our direct buffers (SessionOptions.addInitializer, weight pre-packing off), so a
+         * swap changes what the next run computes with no rebuild at all. The default.
+         */
+        LIVE,
+        /** A new session per weight set, changed tensors given with SessionOptions.addInitializer. */
         ADD_INITIALIZER,
-        /** Rewrite the initializers in the ModelProto and build the session from the new bytes. */
+        /** A new session per weight set, from a ModelProto whose initializers were rewritten. */
         REWRITE_PROTO
     }
 
@@ -22,7 +27,7 @@ public record LoadOptions(String device, ModelTask task, OnnxSwap onnxSwap) {
         device = device.toLowerCase(java.util.Locale.ROOT);
         if (!device.equals("cpu") && !device.equals("gpu"))
             throw new ModelException("device '" + device + "'", "unknown device; devices: cpu, gpu");
-        if (onnxSwap == null) onnxSwap = OnnxSwap.ADD_INITIALIZER;
+        if (onnxSwap == null) onnxSwap = OnnxSwap.LIVE;
     }
 
     public static LoadOptions defaults() { return new LoadOptions("cpu", null, null); }

@@ -104,20 +104,36 @@ class MiniLmTest {
     }
 
     @Test
-    void bothOnnxSwapRoutesGiveTheSameOutputs() {
-        try (Model rewriting = Models.loadFromMaven(TestFiles.MINILM, LoadOptions.defaults().onnxSwap(LoadOptions.OnnxSwap.REWRITE_PROTO))) {
-            WeightTransform int4 = WeightTransform.fakeQuantize(Formats.int4().groups(32));
-            List<LayerRef> some = model.layers(LayerKind.LINEAR).subList(0, 12);
+    void theThreeOnnxSwapRoutesGiveTheSameOutputs() {
+        SentenceSet few = sentences.first(16);
+        WeightTransform int4 = WeightTransform.fakeQuantize(Formats.int4().groups(32));
+        List<LayerRef> some = model.layers(LayerKind.LINEAR).subList(0, 12);
+        float[] fullLive = model.forward(batch(few)).values();
+        try {
             model.swap(some, int4);
-            rewriting.swap(some.stream().map(l -> rewriting.layer(l.name())).toList(), int4);
-            SentenceSet few = sentences.first(16);
-            float[] a = model.forward(batch(few)).values();
-            float[] b = rewriting.forward(batch(few)).values();
-            assertEquals(a.length, b.length);
-            for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-5f, "element " + i);
+            float[] live = model.forward(batch(few)).values();
+            for (LoadOptions.OnnxSwap route : List.of(LoadOptions.OnnxSwap.ADD_INITIALIZER, LoadOptions.OnnxSwap.REWRITE_PROTO)) {
+                try (Model other = Models.loadFromMaven(TestFiles.MINILM, LoadOptions.defaults().onnxSwap(route))) {
+                    float[] full = other.forward(batch(few)).values();
+                    other.swap(some.stream().map(l -> other.layer(l.name())).toList(), int4);
+                    float[] swapped = other.forward(batch(few)).values();
+                    assertClose(fullLive, full, route + " at full precision");
+                    assertClose(live, swapped, route + " swapped");
+                    other.restoreAll();
+                    assertClose(full, other.forward(batch(few)).values(), route + " restored");
+                }
+            }
         } finally {
             model.restoreAll();
         }
+        assertClose(fullLive, model.forward(batch(few)).values(), "live restored");
+    }
+
+    private static void assertClose(float[] a, float[] b, String what) {
+        assertEquals(a.length, b.length);
+        double maxDiff = 0;
+        for (int i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+        assertTrue(maxDiff < 1e-4, what + ": max difference " + maxDiff);
     }
 
     private static ModelInput batch(SentenceSet s) {

@@ -32,9 +32,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * ONNX Runtime back-end. The model's bytes stay in memory; swapped weights live in direct buffers we own and
- * reach the runtime through a rebuilt session (ONNX Runtime pre-packs weights, so in-place edits of a live
- * session would not be seen). Restoring to full precision switches back to the original session, no rebuild.
+ * ONNX Runtime back-end. The model's bytes stay in memory and the file is never read again. Weights live in
+ * direct buffers we own. By default ({@link LoadOptions.OnnxSwap#LIVE}) the session computes straight from those
+ * buffers (given with addInitializer, pre-packing off, so ONNX Runtime keeps no private copy) and a swap needs
+ * no rebuild; the other two strategies build a new session per weight set and switch back to the original one
+ * on restore.
  */
 public final class OnnxBackend implements ModelBackend {
     private static final Set<String> KNOWN_DOMAINS = Set.of("", "ai.onnx", "ai.onnx.ml", "com.microsoft", "ai.onnx.preview.training");
@@ -76,7 +78,7 @@ public final class OnnxBackend implements ModelBackend {
         if (wantGpu && !cuda) Devices.fallback("OnnxRuntime", "the onnxruntime artefact on the classpath is CPU-only");
         this.gpu = cuda;
         this.device = cuda ? "gpu(0)" : "cpu";
-        this.base = session(modelBytes, List.of());
+        this.base = options.onnxSwap() == LoadOptions.OnnxSwap.LIVE ? liveSession() : session(modelBytes, List.of());
         try {
             this.inputInfo = base.getInputInfo();
             this.task = options.task() != null ? options.task() : inferTask(base);
@@ -102,9 +104,25 @@ public final class OnnxBackend implements ModelBackend {
         return p;
     }
 
+    private final List<AutoCloseable> liveResources = new ArrayList<>();
+
+    /** A session reading every float32 layer tensor from our buffers. */
+    private OrtSession liveSession() {
+        List<TensorRef> all = new ArrayList<>();
+        for (LayerRef l : layers)
+            for (TensorRef t : l.tensors())
+                if (t.dtype().equals("float32")) all.add(t);
+        OrtSession s = session(modelBytes, all);
+        liveResources.addAll(swappedResources);
+        swappedResources.clear();
+        return s;
+    }
+
     private OrtSession session(byte[] bytes, List<TensorRef> overrides) {
         try {
             OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+            // pre-packing copies weights into private layouts; live sessions must read ours
+            if (options.onnxSwap() == LoadOptions.OnnxSwap.LIVE) so.addConfigEntry("session.disable_prepacking", "1");
             so.setIntraOpNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors()));
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             if (gpu) so.addCUDA(0);
@@ -191,7 +209,7 @@ public final class OnnxBackend implements ModelBackend {
     @Override
     public synchronized void weightsChanged(Set<TensorRef> now) {
         this.modified = new LinkedHashSet<>(now);
-        this.dirty = true;
+        this.dirty = options.onnxSwap() != LoadOptions.OnnxSwap.LIVE;
     }
 
     private OrtSession current() {
@@ -311,6 +329,7 @@ public final class OnnxBackend implements ModelBackend {
     public synchronized void close() {
         closeSwapped();
         closeQuietly(base);
+        liveResources.forEach(OnnxBackend::closeQuietly);
     }
 
     private static void closeQuietly(AutoCloseable c) {
