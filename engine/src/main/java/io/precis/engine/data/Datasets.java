@@ -30,6 +30,11 @@ public final class Datasets {
         return new SentenceSet(file.getFileName().toString(), out);
     }
 
+    /** {@link #sentences(Path)} for a path typed as text. */
+    public static SentenceSet sentences(String file) {
+        return sentences(Path.of(file));
+    }
+
     public static SentenceSet sentences(String name, List<String> sentences) {
         if (sentences.isEmpty()) throw new ModelException(name, "holds no sentences");
         return new SentenceSet(name, sentences);

@@ -4,7 +4,6 @@ import io.precis.engine.data.Tokenizer;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -261,7 +260,4 @@ public final class Model implements AutoCloseable {
         }
         return prev[b.length()];
     }
-
-    @SuppressWarnings("unused")
-    private static String shape(long[] s) { return Arrays.toString(s); }
 }

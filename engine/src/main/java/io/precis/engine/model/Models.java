@@ -40,6 +40,11 @@ public final class Models {
         return load(file, LoadOptions.defaults());
     }
 
+    /** {@link #load(Path)} for a path typed as text (JShell cells, the DSL). */
+    public static Model load(String file) {
+        return load(Path.of(file), LoadOptions.defaults());
+    }
+
     public static Model load(Path file, LoadOptions options) {
         String where = file.toString();
         if (!Files.exists(file)) throw new ModelException(where, "file not found");
