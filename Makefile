@@ -22,7 +22,7 @@ PRECIS := bin/precis
 NB     ?= notebooks/00-java-basics.ipynb
 REPORT := target/report
 
-.PHONY: help run test build install lab bench bench-kernel unit-test py-test browser-test \
+.PHONY: help run test build install lab bench bench-kernel bench-quant unit-test py-test browser-test \
         venv system-deps browser-deps clean bench-models models-data models-train
 
 help: ## list the targets
@@ -50,12 +50,16 @@ lab: build venv ## start JupyterLab on 127.0.0.1 with the Precis kernel
 	$(PRECIS) install --prefix $(VENV) --quiet
 	$(JUPYTER) lab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks
 
-bench: bench-kernel bench-models ## every benchmark group, JSON under target/bench/
+bench: bench-kernel bench-quant bench-models ## every benchmark group, JSON under target/bench/
 
 bench-kernel: build venv ## kernel start-up and 1+1 round trip, against ipykernel in the same run
 	$(PRECIS) install --prefix $(VENV) --quiet
 	@mkdir -p target/bench
 	$(PY) tests/bench/bench_kernel.py --out target/bench/kernel.json
+
+bench-quant: ## quantization kernels on a 4096x4096 tensor (JMH): GB/s vs System.arraycopy and DJL NDArray ops
+	@mkdir -p target/bench
+	$(MVN) -pl engine -am -Pbench-quant -DskipTests -Dbench.out=$(CURDIR)/target/bench/quant.json test
 
 venv: $(VENV)/.done ## the project's Python venv for Jupyter and the Python-side tests
 

@@ -27,6 +27,8 @@ final class ElementOp {
 
     final int kind;
     final boolean scaled;
+    /** Scales are powers of two (OCP MX): x / s equals x * (1 / s) exactly whenever 1 / s is finite. */
+    final boolean powerOfTwoScales;
     final boolean stochastic;
     final int key1;
     final int key2;
@@ -51,6 +53,16 @@ final class ElementOp {
     final float subMagic;
     /** Quantum of the type's subnormals, 2^(emin - m). */
     final float subQuantum;
+    /**
+     * Bits of the largest float32 magnitude that rounds (to nearest even) to at most max: anything above is an
+     * overflow or a NaN.
+     */
+    final int roundsInRangeBits;
+    /**
+     * Whether the per-binade magic constant 2^(max(e, emin) - m + 23) stays finite for every value up to the
+     * overflow threshold (all types but bfloat16, whose top binades would need 2^151).
+     */
+    final boolean binadeMagic;
 
     // TABLE
     final float[] levels;
@@ -58,9 +70,10 @@ final class ElementOp {
     final boolean[] tieUp;
 
     private ElementOp(int kind, boolean scaled, Rounding rounding, float qmin, float qmax, MiniFloat type,
-                      boolean saturate, float[] levels) {
+                      boolean saturate, float[] levels, boolean powerOfTwoScales) {
         this.kind = kind;
         this.scaled = scaled;
+        this.powerOfTwoScales = powerOfTwoScales;
         this.stochastic = rounding instanceof Rounding.Stochastic;
         int[] keys = rounding instanceof Rounding.Stochastic st ? Rng.keys(st.seed()) : new int[2];
         this.key1 = keys[0];
@@ -81,9 +94,12 @@ final class ElementOp {
             overflowBits = overflowIsNaN ? 0x7FC00000 : Float.floatToRawIntBits(over);
             subMagic = Math.scalb(1.0f, type.minExponent() - m + 23);
             subQuantum = type.minSubnormal();
+            roundsInRangeBits = largestInRange(type);
+            binadeMagic = type.maxExponent() + 1 - m + 23 <= 127;
         } else {
-            shift = lowMask = halfMinus1 = minNormalBits = maxBits = overflowBits = 0;
+            shift = lowMask = halfMinus1 = minNormalBits = maxBits = overflowBits = roundsInRangeBits = 0;
             overflowIsNaN = false;
+            binadeMagic = false;
             subMagic = subQuantum = 0;
         }
         this.levels = levels;
@@ -103,7 +119,7 @@ final class ElementOp {
 
     /** An unscaled, round-to-nearest-even cast to {@code type} (used to store scales). */
     static ElementOp cast(MiniFloat type, boolean saturate) {
-        return new ElementOp(FLOAT, false, new Rounding.NearestEven(), 0, 0, type, saturate, null);
+        return new ElementOp(FLOAT, false, new Rounding.NearestEven(), 0, 0, type, saturate, null, false);
     }
 
     /**
@@ -151,11 +167,32 @@ final class ElementOp {
                     qmin = 0;
                     qmax = (1 << n) - 1;
                 }
-                yield new ElementOp(INT, true, f.rounding(), qmin, qmax, null, true, null);
+                yield new ElementOp(INT, true, f.rounding(), qmin, qmax, null, true, null, f.isMx());
             }
-            case Element.Float fl -> new ElementOp(FLOAT, scaled, f.rounding(), 0, 0, fl.type(), f.saturating(), null);
-            case Element.Table t -> new ElementOp(TABLE, true, f.rounding(), 0, 0, null, true, t.levels());
+            case Element.Float fl -> new ElementOp(FLOAT, scaled, f.rounding(), 0, 0, fl.type(), f.saturating(), null,
+                    f.isMx());
+            case Element.Table t -> new ElementOp(TABLE, true, f.rounding(), 0, 0, null, true, t.levels(), false);
         };
+    }
+
+    /**
+     * Binary search over float32 bit patterns for the last one that rounds, to nearest even with the top binade's
+     * quantum continuing above max, to at most max (whatever the type then does with an overflow).
+     */
+    private static int largestInRange(MiniFloat type) {
+        int lo = Float.floatToRawIntBits(type.max());
+        int hi = 0x7F800000;
+        while (hi - lo > 1) {
+            int mid = (lo + hi) >>> 1;
+            double a = Float.intBitsToFloat(mid);
+            double q = Math.scalb(1.0, Math.max(Math.getExponent((float) a), type.minExponent()) - type.mantissaBits());
+            if (Math.rint(a / q) * q <= type.max()) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 
     /** The largest magnitude a code can stand for, before scaling (what absmax maps to). */

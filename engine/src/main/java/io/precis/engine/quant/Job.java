@@ -241,8 +241,20 @@ final class Job {
         Parallel.run(ch, c -> rowsChunk(Parallel.start(g, ch, c), Parallel.start(g, ch, c + 1), known));
     }
 
+    /** Groups handed to the kernel at once: about 16 KiB of values, so the second pass finds them in L1. */
+    private int batch() {
+        return Math.max(1, 4096 / Math.max(1, layout.groupSize()));
+    }
+
     private void rowsChunk(int g0, int g1, Scales known) {
         Storage.Cursor cur = data.cursor();
+        int nb = layout.groupsPerRow();
+        int batch = batch();
+        float[] statA = new float[batch];
+        float[] statB = new float[batch];
+        float[] sLoc = new float[batch];
+        float[] zLoc = new float[batch];
+        boolean[] inRange = new boolean[batch];
         float[] tmp = new float[2];
         int k = g0;
         while (k < g1) {
@@ -256,9 +268,14 @@ final class Job {
             }
             if (end - start <= cur.capacity()) {
                 int base = cur.load(start, end - start);
-                for (int q = k; q < k2; q++) {
-                    int gs = groupStart(q);
-                    quantizeGroup(cur.array, base + gs - start, groupLength(q), gs, q, known, tmp);
+                // batches of groups from one row: all of one size but for a row's last, which ends the batch
+                for (int q = k; q < k2; ) {
+                    int qEnd = Math.min(Math.min(k2, (q / nb + 1) * nb), q + batch);
+                    int from = groupStart(q);
+                    int to = groupStart(qEnd - 1) + groupLength(qEnd - 1);
+                    quantizeBatch(cur.array, base + from - start, to - from, from, q, qEnd - q, known,
+                            statA, statB, sLoc, zLoc, inRange, tmp);
+                    q = qEnd;
                 }
                 cur.store(start, end - start);
                 k = k2;
@@ -269,19 +286,41 @@ final class Job {
         }
     }
 
-    private void quantizeGroup(float[] a, int off, int len, int index, int k, Scales known, float[] tmp) {
+    /** Statistics, scales and quantization of {@code count} consecutive groups of one row, in three calls. */
+    private void quantizeBatch(float[] a, int off, int len, int index, int k0, int count, Scales known,
+                               float[] statA, float[] statB, float[] sLoc, float[] zLoc, boolean[] inRange,
+                               float[] tmp) {
+        int g = layout.groupSize();
         if (known != null) {
-            tmp[0] = known.s[k];
-            tmp[1] = known.z == null ? 0f : known.z[k];
-        } else if (policy.asymmetric()) {
-            tmp[0] = Float.POSITIVE_INFINITY;
-            tmp[1] = Float.NEGATIVE_INFINITY;
-            kernel.minMax(a, off, len, tmp);
-            policy.fromMinMax(tmp[0], tmp[1], tmp);
-        } else {
-            policy.fromAbsMax(kernel.absMax(a, off, len, policy.finiteOnly()), tensorScale, tmp);
+            kernel.quantizeGroups(op, a, off, len, g, known.s, known.z, k0, index, null);
+            return;
         }
-        kernel.quantize(op, a, off, len, tmp[0], tmp[1], index);
+        if (policy.asymmetric()) {
+            kernel.minMaxGroups(a, off, len, g, statA, statB, 0);
+            for (int b = 0; b < count; b++) {
+                policy.fromMinMax(statA[b], statB[b], tmp);
+                sLoc[b] = tmp[0];
+                zLoc[b] = tmp[1];
+            }
+            kernel.quantizeGroups(op, a, off, len, g, sLoc, zLoc, 0, index, null);
+        } else {
+            // raw maxima (cheapest); a group holding an infinity or NaN takes its finite maximum again
+            kernel.absMaxGroups(a, off, len, g, false, statA, 0);
+            boolean symmetricInt = policy.mode == ScalePolicy.Mode.INT_SYM;
+            for (int b = 0; b < count; b++) {
+                float amax = statA[b];
+                boolean finite = amax < Float.POSITIVE_INFINITY;
+                if (!finite && policy.finiteOnly()) {
+                    int from = b * g;
+                    amax = kernel.absMax(a, off + from, Math.min(g, len - from), true);
+                }
+                policy.fromAbsMax(amax, tensorScale, tmp);
+                sLoc[b] = tmp[0];
+                // every |x| <= amax, so |x / s| <= amax / s: below qmax + 1/2 nothing needs clamping
+                inRange[b] = symmetricInt && finite && amax / tmp[0] < op.qmax + 0.5f;
+            }
+            kernel.quantizeGroups(op, a, off, len, g, sLoc, null, 0, index, inRange);
+        }
     }
 
     /** A group longer than one load (buffers only): statistics window by window, then quantization. */

@@ -25,6 +25,24 @@ interface Kernel {
     void minMaxLanes(float[] a, int off, int len, float[] mins, float[] maxs, int accOff);
 
     /**
+     * Absmax of each group of {@code group} consecutive values of a[off, off+len) (the last may be shorter) into
+     * out[outOff + b].
+     */
+    void absMaxGroups(float[] a, int off, int len, int group, boolean finiteOnly, float[] out, int outOff);
+
+    /** Finite min and max of each group of a[off, off+len) into mins/maxs[outOff + b]. */
+    void minMaxGroups(float[] a, int off, int len, int group, float[] mins, float[] maxs, int outOff);
+
+    /**
+     * Fake-quantizes each group b of a[off, off+len) with scale s[sOff + b] and zero point z[sOff + b]
+     * (z may be null); element j has flat index {@code index + j}. {@code inRange[b]} (array may be null) is a
+     * promise that every value of group b already rounds inside the code range, so a kernel may skip the clamp:
+     * the result must be the same either way.
+     */
+    void quantizeGroups(ElementOp op, float[] a, int off, int len, int group, float[] s, float[] z, int sOff,
+                        int index, boolean[] inRange);
+
+    /**
      * Fake-quantizes a[off, off+len) in place with one scale and zero point; element j has flat index
      * {@code index + j} (for stochastic rounding).
      */

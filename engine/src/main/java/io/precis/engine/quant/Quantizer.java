@@ -67,9 +67,12 @@ public final class Quantizer {
         return threads;
     }
 
-    /** Quantizes then dequantizes in place; an empty shape means 1-D. Returns {@code weights}. */
+    /**
+     * Quantizes then dequantizes in place; an empty shape means 1-D (not allowed with per-channel scales, where
+     * the shape decides everything). Returns {@code weights}.
+     */
     public float[] fakeQuantize(Format format, float[] weights, int... shape) {
-        new Job(format, shapeOf(weights.length, shape), Storage.of(weights), kernel, threads).fakeQuantize();
+        new Job(format, shapeOf(format, weights.length, shape), Storage.of(weights), kernel, threads).fakeQuantize();
         return weights;
     }
 
@@ -79,13 +82,13 @@ public final class Quantizer {
      */
     public ByteBuffer fakeQuantize(Format format, ByteBuffer weights, int... shape) {
         Storage data = Storage.of(weights);
-        new Job(format, shapeOf(data.size(), shape), data, kernel, threads).fakeQuantize();
+        new Job(format, shapeOf(format, data.size(), shape), data, kernel, threads).fakeQuantize();
         return weights;
     }
 
     /** Codes, scales and zero points; {@link Encoded#decode()} gives exactly what fakeQuantize gives. */
     public Encoded encode(Format format, float[] weights, int... shape) {
-        int[] s = shapeOf(weights.length, shape);
+        int[] s = shapeOf(format, weights.length, shape);
         Job job = new Job(format, s, Storage.of(weights), kernel, threads);
         Job.Scales scales = job.allScales();
         ElementOp op = job.op();
@@ -121,8 +124,16 @@ public final class Quantizer {
         }
     }
 
-    static int[] shapeOf(int length, int[] shape) {
-        return shape == null || shape.length == 0 ? new int[] {length} : shape.clone();
+    static int[] shapeOf(Format format, int length, int[] shape) {
+        if (shape != null && shape.length > 0) {
+            return shape.clone();
+        }
+        if (format.granularity() instanceof io.precis.engine.format.Granularity.PerChannel) {
+            throw new IllegalArgumentException(format + ": per-channel scales need the tensor's shape, e.g. "
+                    + "fakeQuantize(weights, rows, cols); without one every value would be its own channel "
+                    + "(pass the 1-D shape explicitly if that is what you want)");
+        }
+        return new int[] {length};
     }
 
     @Override

@@ -59,6 +59,33 @@ final class ScalarKernel implements Kernel {
     }
 
     @Override
+    public void absMaxGroups(float[] a, int off, int len, int group, boolean finiteOnly, float[] out, int outOff) {
+        for (int b = 0, j = 0; j < len; b++, j += group) {
+            out[outOff + b] = absMax(a, off + j, Math.min(group, len - j), finiteOnly);
+        }
+    }
+
+    @Override
+    public void minMaxGroups(float[] a, int off, int len, int group, float[] mins, float[] maxs, int outOff) {
+        float[] mm = new float[2];
+        for (int b = 0, j = 0; j < len; b++, j += group) {
+            mm[0] = Float.POSITIVE_INFINITY;
+            mm[1] = Float.NEGATIVE_INFINITY;
+            minMax(a, off + j, Math.min(group, len - j), mm);
+            mins[outOff + b] = mm[0];
+            maxs[outOff + b] = mm[1];
+        }
+    }
+
+    @Override
+    public void quantizeGroups(ElementOp op, float[] a, int off, int len, int group, float[] s, float[] z, int sOff,
+                               int index, boolean[] inRange) {
+        for (int b = 0, j = 0; j < len; b++, j += group) {
+            quantize(op, a, off + j, Math.min(group, len - j), s[sOff + b], z == null ? 0f : z[sOff + b], index + j);
+        }
+    }
+
+    @Override
     public void quantize(ElementOp op, float[] a, int off, int len, float s, float z, int index) {
         for (int j = 0; j < len; j++) {
             a[off + j] = op.apply(a[off + j], s, z, index + j);

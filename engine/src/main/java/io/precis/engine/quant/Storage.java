@@ -10,8 +10,8 @@ import java.nio.FloatBuffer;
  */
 abstract sealed class Storage permits Storage.OfArray, Storage.OfBuffer {
 
-    /** Floats per tile when working through a buffer (32 KiB: stays in L1/L2 while a group is processed). */
-    static final int TILE = 8192;
+    /** Floats per tile when working through a buffer (16 KiB: stays in L1 while a group is processed). */
+    static final int TILE = 4096;
 
     abstract int size();
 
