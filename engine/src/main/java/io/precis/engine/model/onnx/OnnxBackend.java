@@ -1,0 +1,342 @@
+package io.precis.engine.model.onnx;
+
+import ai.onnx.proto.OnnxMl;
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.precis.engine.model.Devices;
+import io.precis.engine.model.LayerRef;
+import io.precis.engine.model.LoadOptions;
+import io.precis.engine.model.ModelBackend;
+import io.precis.engine.model.ModelException;
+import io.precis.engine.model.ModelInput;
+import io.precis.engine.model.ModelOutput;
+import io.precis.engine.model.ModelTask;
+import io.precis.engine.model.TensorRef;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * ONNX Runtime back-end. The model's bytes stay in memory and the file is never read again. Weights live in
+ * direct buffers we own. By default ({@link LoadOptions.OnnxSwap#LIVE}) the session computes straight from those
+ * buffers (given with addInitializer, pre-packing off, so ONNX Runtime keeps no private copy) and a swap needs
+ * no rebuild; the other two strategies build a new session per weight set and switch back to the original one
+ * on restore.
+ */
+public final class OnnxBackend implements ModelBackend {
+    private static final Set<String> KNOWN_DOMAINS = Set.of("", "ai.onnx", "ai.onnx.ml", "com.microsoft", "ai.onnx.preview.training");
+
+    private final String where;
+    private final byte[] modelBytes;
+    private final OnnxMl.ModelProto proto;
+    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final LoadOptions options;
+    private final boolean gpu;
+    private final String device;
+    private final List<LayerRef> layers;
+    private final Map<String, OnnxMl.TensorProto> initializers = new HashMap<>();
+    private final Map<String, ByteBuffer> live = new HashMap<>();
+    private final OrtSession base;
+    private final ModelTask task;
+    private final Map<String, NodeInfo> inputInfo;
+    private Set<TensorRef> modified = Set.of();
+    private boolean dirty;
+    private OrtSession swappedSession;
+    private final List<AutoCloseable> swappedResources = new ArrayList<>();
+    private int rebuilds;
+
+    /** Parses and checks the bytes before any of them reach native code. */
+    public OnnxBackend(byte[] modelBytes, String where, LoadOptions options) {
+        this.where = where;
+        this.modelBytes = modelBytes;
+        this.options = options;
+        this.proto = parse(modelBytes, where);
+        for (OnnxMl.TensorProto t : proto.getGraph().getInitializerList()) {
+            if (t.getDataLocation() == OnnxMl.TensorProto.DataLocation.EXTERNAL)
+                throw new ModelException(where, "initializer '" + t.getName() + "' is stored in an external data file; "
+                        + "only self-contained .onnx files are supported");
+            initializers.put(t.getName(), t);
+        }
+        this.layers = OnnxLayers.build(proto.getGraph());
+        boolean wantGpu = options.device().equals("gpu");
+        boolean cuda = wantGpu && OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA);
+        if (wantGpu && !cuda) Devices.fallback("OnnxRuntime", "the onnxruntime artefact on the classpath is CPU-only");
+        this.gpu = cuda;
+        this.device = cuda ? "gpu(0)" : "cpu";
+        this.base = options.onnxSwap() == LoadOptions.OnnxSwap.LIVE ? liveSession() : session(modelBytes, List.of());
+        try {
+            this.inputInfo = base.getInputInfo();
+            this.task = options.task() != null ? options.task() : inferTask(base);
+        } catch (OrtException e) {
+            throw new ModelException(where, "cannot read the model's inputs and outputs: " + e.getMessage(), e);
+        }
+    }
+
+    static OnnxMl.ModelProto parse(byte[] bytes, String where) {
+        if (bytes.length == 0) throw new ModelException(where, "file is empty");
+        OnnxMl.ModelProto p;
+        try {
+            p = OnnxMl.ModelProto.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new ModelException(where, "not a valid ONNX model (truncated or corrupt protobuf: " + e.getMessage() + ")", e);
+        }
+        if (!p.hasGraph() || p.getGraph().getNodeCount() == 0 || p.getOpsetImportCount() == 0 || p.getIrVersion() <= 0)
+            throw new ModelException(where, "not an ONNX model (no graph, nodes or opset in the protobuf)");
+        for (OnnxMl.NodeProto n : p.getGraph().getNodeList())
+            if (!KNOWN_DOMAINS.contains(n.getDomain()))
+                throw new ModelException(where, "unsupported operator '" + n.getDomain() + "::" + n.getOpType() + "' (node '"
+                        + n.getName() + "'): custom operator domains are not available in ONNX Runtime here");
+        return p;
+    }
+
+    private final List<AutoCloseable> liveResources = new ArrayList<>();
+
+    /** A session reading every float32 layer tensor from our buffers. */
+    private OrtSession liveSession() {
+        List<TensorRef> all = new ArrayList<>();
+        for (LayerRef l : layers)
+            for (TensorRef t : l.tensors())
+                if (t.dtype().equals("float32")) all.add(t);
+        OrtSession s = session(modelBytes, all);
+        liveResources.addAll(swappedResources);
+        swappedResources.clear();
+        return s;
+    }
+
+    private OrtSession session(byte[] bytes, List<TensorRef> overrides) {
+        try {
+            OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+            // pre-packing copies weights into private layouts; live sessions must read ours
+            if (options.onnxSwap() == LoadOptions.OnnxSwap.LIVE) so.addConfigEntry("session.disable_prepacking", "1");
+            so.setIntraOpNumThreads(Math.max(1, Runtime.getRuntime().availableProcessors()));
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (gpu) so.addCUDA(0);
+            List<AutoCloseable> res = new ArrayList<>();
+            for (TensorRef t : overrides) {
+                ByteBuffer buf = weights(t);
+                OnnxTensor ot = OnnxTensor.createTensor(env, buf.duplicate().order(ByteOrder.LITTLE_ENDIAN).clear(), t.shape(), OnnxJavaType.FLOAT);
+                so.addInitializer(t.name(), ot);
+                res.add(ot);
+            }
+            OrtSession s = env.createSession(bytes, so);
+            res.add(so);
+            if (!overrides.isEmpty() || bytes != modelBytes) swappedResources.addAll(res);
+            else res.forEach(OnnxBackend::closeQuietly);
+            return s;
+        } catch (OrtException e) {
+            throw new ModelException(where, explain(e), e);
+        }
+    }
+
+    private String explain(OrtException e) {
+        String msg = String.valueOf(e.getMessage());
+        for (OnnxMl.NodeProto n : proto.getGraph().getNodeList()) {
+            if (msg.contains("implementation for " + n.getOpType()) || msg.contains(n.getOpType() + " is not a registered")
+                    || msg.contains("No Op registered for " + n.getOpType() + " ")
+                    || msg.contains("Op type not registered") && msg.contains(n.getOpType()))
+                return "unsupported operator '" + n.getOpType() + "' (node '" + n.getName() + "'): " + firstLine(msg);
+        }
+        return "ONNX Runtime cannot load it: " + firstLine(msg);
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private ModelTask inferTask(OrtSession s) throws OrtException {
+        boolean text = inputInfo.containsKey("input_ids");
+        NodeInfo out = s.getOutputInfo().values().iterator().next();
+        int rank = out.getInfo() instanceof TensorInfo ti ? ti.getShape().length : 0;
+        String outName = out.getName().toLowerCase(java.util.Locale.ROOT);
+        if (text && (outName.contains("hidden") || outName.contains("embedding"))) return ModelTask.EMBEDDING;
+        if (text && rank == 3) return ModelTask.LANGUAGE_MODEL;
+        if (rank == 2) return ModelTask.CLASSIFIER;
+        throw new ModelException(where, "cannot tell what the model's output '" + out.getName() + "' means; "
+                + "load it with a task (embedding, classifier, language-model)");
+    }
+
+    @Override
+    public String engine() { return "OnnxRuntime " + env.getVersion(); }
+
+    @Override
+    public String device() { return device; }
+
+    @Override
+    public ModelTask task() { return task; }
+
+    @Override
+    public List<LayerRef> layers() { return layers; }
+
+    /** How many times a session was rebuilt for swapped weights (for tests and benchmarks). */
+    public int rebuilds() { return rebuilds; }
+
+    @Override
+    public synchronized ByteBuffer weights(TensorRef t) {
+        return live.computeIfAbsent(t.name(), n -> {
+            OnnxMl.TensorProto p = initializers.get(n);
+            if (p == null || p.getDataType() != 1) throw new ModelException(n, "not a float32 initializer of " + where);
+            int count = (int) t.params();
+            ByteBuffer b = ByteBuffer.allocateDirect(count * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            if (!p.getRawData().isEmpty()) {
+                if (p.getRawData().size() != count * Float.BYTES)
+                    throw new ModelException(where, "initializer '" + n + "' holds " + p.getRawData().size() + " bytes for shape "
+                            + java.util.Arrays.toString(t.shape()));
+                p.getRawData().copyTo(b);
+            } else {
+                FloatBuffer fb = b.asFloatBuffer();
+                for (float f : p.getFloatDataList()) fb.put(f);
+            }
+            return b.clear();
+        });
+    }
+
+    @Override
+    public synchronized void weightsChanged(Set<TensorRef> now) {
+        this.modified = new LinkedHashSet<>(now);
+        this.dirty = options.onnxSwap() != LoadOptions.OnnxSwap.LIVE;
+    }
+
+    private OrtSession current() {
+        if (!dirty) return swappedSession != null ? swappedSession : base;
+        dirty = false;
+        closeSwapped();
+        if (modified.isEmpty()) return base;
+        rebuilds++;
+        if (options.onnxSwap() == LoadOptions.OnnxSwap.ADD_INITIALIZER) {
+            swappedSession = session(modelBytes, List.copyOf(modified));
+        } else {
+            swappedSession = session(rewritten(), List.of());
+        }
+        return swappedSession;
+    }
+
+    private byte[] rewritten() {
+        OnnxMl.GraphProto.Builder g = proto.getGraph().toBuilder();
+        Set<String> names = new java.util.HashSet<>();
+        modified.forEach(t -> names.add(t.name()));
+        for (int i = 0; i < g.getInitializerCount(); i++) {
+            OnnxMl.TensorProto t = g.getInitializer(i);
+            if (names.contains(t.getName()))
+                g.setInitializer(i, t.toBuilder().clearFloatData().setRawData(ByteString.copyFrom(live.get(t.getName()).duplicate().clear())));
+        }
+        return proto.toBuilder().setGraph(g).build().toByteArray();
+    }
+
+    private void closeSwapped() {
+        if (swappedSession != null) closeQuietly(swappedSession);
+        swappedSession = null;
+        swappedResources.forEach(OnnxBackend::closeQuietly);
+        swappedResources.clear();
+    }
+
+    @Override
+    public synchronized ModelOutput forward(ModelInput input) {
+        OrtSession s = current();
+        Map<String, OnnxTensor> feed = new HashMap<>();
+        try {
+            switch (input) {
+                case ModelInput.Tokens tok -> {
+                    if (!inputInfo.containsKey("input_ids"))
+                        throw new ModelException(where, "takes " + inputDescription() + ", not token ids");
+                    long[] shape = {tok.size(), tok.length()};
+                    feed.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(flat(tok.ids())), shape));
+                    if (inputInfo.containsKey("attention_mask"))
+                        feed.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(flat(tok.mask())), shape));
+                    if (inputInfo.containsKey("token_type_ids"))
+                        feed.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[tok.size() * tok.length()]), shape));
+                }
+                case ModelInput.Images img -> {
+                    Map.Entry<String, NodeInfo> in = inputInfo.entrySet().iterator().next();
+                    long[] declared = ((TensorInfo) in.getValue().getInfo()).getShape();
+                    long[] shape = declared.length == 4 ? new long[] {img.n(), img.channels(), img.height(), img.width()}
+                            : new long[] {img.n(), (long) img.channels() * img.height() * img.width()};
+                    feed.put(in.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(img.pixels()), shape));
+                }
+            }
+            try (OrtSession.Result r = s.run(feed)) {
+                OnnxTensor out = (OnnxTensor) r.get(0);
+                long[] shape = out.getInfo().getShape();
+                FloatBuffer fb = out.getFloatBuffer();
+                float[] v = new float[fb.remaining()];
+                fb.get(v);
+                if (task == ModelTask.EMBEDDING && shape.length == 3 && input instanceof ModelInput.Tokens tok)
+                    return meanPool(v, shape, tok.mask());
+                return new ModelOutput(v, shape);
+            }
+        } catch (OrtException e) {
+            throw new ModelException(where, "inference failed: " + firstLine(String.valueOf(e.getMessage())), e);
+        } finally {
+            feed.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    /** Mean over the real (unmasked) tokens, as sentence-transformers pools MiniLM. */
+    static ModelOutput meanPool(float[] v, long[] shape, long[][] mask) {
+        int b = (int) shape[0], t = (int) shape[1], h = (int) shape[2];
+        float[] out = new float[b * h];
+        for (int i = 0; i < b; i++) {
+            int count = 0;
+            for (int j = 0; j < t; j++) {
+                if (mask[i][j] == 0) continue;
+                count++;
+                int base = (i * t + j) * h;
+                for (int k = 0; k < h; k++) out[i * h + k] += v[base + k];
+            }
+            for (int k = 0; k < h; k++) out[i * h + k] /= Math.max(1, count);
+        }
+        return new ModelOutput(out, new long[] {b, h});
+    }
+
+    private static long[] flat(long[][] a) {
+        int w = a.length == 0 ? 0 : a[0].length;
+        long[] f = new long[a.length * w];
+        for (int i = 0; i < a.length; i++) System.arraycopy(a[i], 0, f, i * w, w);
+        return f;
+    }
+
+    @Override
+    public String inputDescription() {
+        if (inputInfo.containsKey("input_ids")) return "text (token ids)";
+        NodeInfo in = inputInfo.values().iterator().next();
+        return "tensor " + in.getName() + " " + in.getInfo();
+    }
+
+    @Override
+    public int[] imageShape() {
+        if (inputInfo.containsKey("input_ids")) return null;
+        long[] s = ((TensorInfo) inputInfo.values().iterator().next().getInfo()).getShape();
+        if (s.length == 4) return new int[] {(int) s[1], (int) s[2], (int) s[3]};
+        return null;
+    }
+
+    @Override
+    public synchronized void close() {
+        closeSwapped();
+        closeQuietly(base);
+        liveResources.forEach(OnnxBackend::closeQuietly);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // closing native handles at shutdown; nothing useful to report
+        }
+    }
+}
