@@ -545,3 +545,35 @@ def test_kernel_exits_when_its_parent_dies(tmp_path):
     assert children, "the kernel had started no execution JVM"
     for c in children:
         assert not is_alive(int(c)), "the execution JVM outlived the kernel"
+
+
+def test_renderers_in_added_jars_are_found_through_service_loader(kernel, tmp_path, jdk_home):
+    """A jar added with %classpath brings a type and its Renderer (META-INF/services): results render richly."""
+    lib = ROOT / "kernel" / "target" / "lib" / "precis-kernel.jar"
+    src = tmp_path / "src" / "demo" / "render"
+    src.mkdir(parents=True)
+    (src / "Temperature.java").write_text(
+        "package demo.render;\npublic record Temperature(double celsius) {}\n")
+    (src / "TemperatureRenderer.java").write_text(textwrap.dedent("""
+        package demo.render;
+        import io.precis.kernel.display.MimeBundle;
+        import io.precis.kernel.display.Renderer;
+        public final class TemperatureRenderer implements Renderer<Temperature> {
+            public Class<Temperature> type() { return Temperature.class; }
+            public MimeBundle render(Temperature t) {
+                return MimeBundle.of("text/html", "<span class='temp'>" + t.celsius() + " &deg;C</span>");
+            }
+        }
+    """))
+    classes = tmp_path / "classes"
+    subprocess.run([str(jdk_home / "bin" / "javac"), "--release", "21", "-cp", str(lib), "-d", str(classes),
+                    str(src / "Temperature.java"), str(src / "TemperatureRenderer.java")], check=True)
+    services = classes / "META-INF" / "services"
+    services.mkdir(parents=True)
+    (services / "io.precis.kernel.display.Renderer").write_text("demo.render.TemperatureRenderer\n")
+    jar = tmp_path / "render-demo.jar"
+    subprocess.run([str(jdk_home / "bin" / "jar"), "cf", str(jar), "-C", str(classes), "."], check=True)
+    assert kernel.execute(f"%classpath add {jar}").status == "ok"
+    r = kernel.execute("new demo.render.Temperature(21.5)")
+    assert r.result("text/html") == "<span class='temp'>21.5 &deg;C</span>"
+    assert r.result("text/plain") == "Temperature[celsius=21.5]"

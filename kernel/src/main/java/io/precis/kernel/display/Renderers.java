@@ -34,6 +34,13 @@ public final class Renderers {
         REGISTERED.put(type, v -> renderer.apply((T) v));
     }
 
+    /** Forgets discovered renderers, e.g. after jars were added to the classpath. */
+    public static void rediscover() {
+        synchronized (DISCOVERED) {
+            DISCOVERED.clear();
+        }
+    }
+
     /** The rich form of a value, or null when no renderer claims its type. */
     public static MimeBundle find(Object value) {
         if (value == null) {

@@ -34,6 +34,12 @@ final class RemoteControl extends DirectExecutionControl {
     }
 
     @Override
+    public void addToClasspath(String cp) throws EngineTerminationException, InternalException {
+        super.addToClasspath(cp);
+        Renderers.rediscover(); // the new jars may bring renderers (META-INF/services)
+    }
+
+    @Override
     protected void clientCodeEnter() {
         Interrupts.enter(Thread.currentThread());
     }
