@@ -1,5 +1,6 @@
 """make bench-kernel: start-up and execute round trip of the Precis kernel, with ipykernel measured in the
-same run as the reference. Writes a JSON list of {name, value, unit, reference, ratio, target}.
+same run as the reference. Writes a JSON list of {name, value, unit, reference, ratio, target}, ratio being
+reference / value (above 1: faster than ipykernel).
 
     python tests/bench/bench_kernel.py --out target/bench/kernel.json
 """
@@ -37,13 +38,15 @@ def time_to_first_reply(kernel_name, env):
         km.shutdown_kernel(now=True)
 
 
-def round_trips(kernel_name, env, code, warmup, n):
-    """Milliseconds from execute_request to both execute_reply and the idle status, n times after warm-up."""
+def round_trips(kernel_name, env, code, warmup, n, idle=0.0):
+    """Milliseconds from execute_request to both execute_reply and the idle status, n times after warm-up;
+    with `idle`, the first request comes that many seconds after the kernel is ready (a user reading)."""
     km = KernelManager(kernel_name=kernel_name)
     km.start_kernel(env=env)
     kc = km.blocking_client()
     kc.start_channels()
     kc.wait_for_ready(timeout=120)
+    time.sleep(idle)
     try:
         times = []
         for i in range(warmup + n):
@@ -73,8 +76,9 @@ def round_trips(kernel_name, env, code, warmup, n):
 
 
 def entry(name, value, unit, reference, target):
+    # ratio: the reference's time over ours, as every Precis bench reports it (above 1: faster than the reference)
     return {"name": name, "value": round(value, 4), "unit": unit, "reference": round(reference, 4),
-            "ratio": round(value / reference, 3), "target": target}
+            "ratio": round(reference / value, 3), "target": target}
 
 
 def main():
@@ -85,14 +89,19 @@ def main():
     ap.add_argument("--starts", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--idle", type=float, default=10.0, help="seconds between ready and the first cell, second series")
     args = ap.parse_args()
     env = dict(os.environ, PRECIS_HISTORY_DIR=tempfile.mkdtemp(prefix="precis-bench-"))
 
     ready = {k: statistics.median(time_to_first_reply(k, env) for _ in range(args.starts)) for k in (args.kernel, args.reference)}
     rt = {k: statistics.median(round_trips(k, env, "1+1", args.warmup, args.n)) for k in (args.kernel, args.reference)}
+    rt_idle = {k: statistics.median(round_trips(k, env, "1+1", args.warmup, args.n, idle=args.idle))
+               for k in (args.kernel, args.reference)}
     results = [
         entry("kernel_ready_to_first_kernel_info_reply", ready[args.kernel], "s", ready[args.reference], "<= 1.0 s"),
         entry("execute_1plus1_round_trip_median", rt[args.kernel], "ms", rt[args.reference], "<= 10 ms"),
+        entry(f"execute_1plus1_round_trip_median_after_{args.idle:g}s_idle", rt_idle[args.kernel], "ms",
+              rt_idle[args.reference], "<= 10 ms"),
     ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp")

@@ -68,6 +68,10 @@ public final class JavaCells {
     private final List<Path> added = new ArrayList<>();
     private final Map<String, SnippetOrigin> origins = new HashMap<>();
     private volatile CompletableFuture<Session> session;
+    /** JShell is not thread-safe: cells, completion and the background warm-up take turns. */
+    private final java.util.concurrent.locks.ReentrantLock shellLock = new java.util.concurrent.locks.ReentrantLock();
+    /** Set by the first request: the background warm-up yields to the user for good. */
+    private volatile boolean userActive;
     private volatile boolean interrupted;
     private int cellNumber;
 
@@ -88,8 +92,14 @@ public final class JavaCells {
 
     /** Starts JShell and its JVM in the background; cells wait for it. */
     public void start() {
-        session = CompletableFuture.supplyAsync(this::newSession, r -> {
+        CompletableFuture<Session> s = CompletableFuture.supplyAsync(this::newSession, r -> {
             Thread t = new Thread(r, "precis-jshell-start");
+            t.setDaemon(true);
+            t.start();
+        });
+        session = s;
+        s.thenAcceptAsync(this::warmUpWhileIdle, r -> {
+            Thread t = new Thread(r, "precis-jshell-warm-up");
             t.setDaemon(true);
             t.start();
         });
@@ -123,19 +133,54 @@ public final class JavaCells {
                 }
             }
         }
-        warmUp(shell);
+        warmUp(shell, 1);
         return new Session(shell, jvm, death);
     }
 
-    /** A few throw-away snippets so the first real cells meet a compiler whose classes are loaded and JIT-ed. */
-    private static void warmUp(JShell shell) {
+    /**
+     * While nobody has asked for anything yet, compile throw-away snippets so javac's code is JIT-compiled by
+     * the time the user's cells come (measured: the first cells of a cold kernel take several times longer).
+     * Stops for good at the first request; never holds JShell for more than one snippet.
+     */
+    private void warmUpWhileIdle(Session s) {
+        for (int round = 0; round < WARM_UP_ROUNDS && !userActive; round++) {
+            if (!shellLock.tryLock()) {
+                return;
+            }
+            try {
+                if (userActive || s.death().isDone()) {
+                    return;
+                }
+                warmUp(s.shell(), 1);
+            } catch (RuntimeException e) {
+                Log.debug("warm-up stopped: %s", e);
+                return;
+            } finally {
+                shellLock.unlock();
+            }
+        }
+    }
+
+    /** Rounds of seven snippets; {@code PRECIS_WARM_UP_ROUNDS} changes it (0 turns the warm-up off). */
+    private static final int WARM_UP_ROUNDS = intFromEnv("PRECIS_WARM_UP_ROUNDS", 30);
+
+    private static int intFromEnv(String name, int fallback) {
+        try {
+            return Integer.parseInt(System.getenv().getOrDefault(name, Integer.toString(fallback)).strip());
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    /** Throw-away snippets (methods, lambdas, generics; no types: see below), dropped again. */
+    private static void warmUp(JShell shell, int rounds) {
         String[] snippets = {
             "1 + 1", "\"precis\".length()", "int $warm(int a) { return a * 2; }", "$warm(21)",
             "List<Integer> $l = IntStream.range(0, 3).boxed().collect(Collectors.toList());", "$l.size()"};
         // No type declarations here: dropping one leaves JShell's documentation() empty for the session
         // (seen on JDK 25), and users never drop types themselves.
         List<Snippet> made = new ArrayList<>();
-        for (int round = 0; round < 3; round++) {
+        for (int round = 0; round < rounds; round++) {
             for (String s : snippets) {
                 for (SnippetEvent e : shell.eval(s)) {
                     if (e.causeSnippet() == null) {
@@ -191,6 +236,10 @@ public final class JavaCells {
      * Runs Java source. {@code firstLine} is the 1-based line of {@code code} in its cell (magics may precede it).
      */
     public ExecuteOutcome run(String code, int firstLine) {
+        return locked(() -> runLocked(code, firstLine));
+    }
+
+    private ExecuteOutcome runLocked(String code, int firstLine) {
         Session s;
         try {
             s = session();
@@ -250,7 +299,7 @@ public final class JavaCells {
             dropTemporary(shell, events);
         }
         return result == null ? ExecuteOutcome.Ok.nothing() : ExecuteOutcome.Ok.of(result);
-    }
+        }
 
     private static boolean hasValue(Snippet s) {
         return switch (s.subKind()) {
@@ -454,12 +503,22 @@ public final class JavaCells {
     // ---- classpath ----------------------------------------------------------------------------------
 
     public void addToClasspath(List<Path> entries) throws InterruptedException {
+        userActive = true;
+        shellLock.lockInterruptibly();
+        try {
+            addToClasspathLocked(entries);
+        } finally {
+            shellLock.unlock();
+        }
+    }
+
+    private void addToClasspathLocked(List<Path> entries) throws InterruptedException {
         Session s = session();
         for (Path p : entries) {
             s.shell().addToClasspath(p.toString());
             added.add(p);
         }
-    }
+        }
 
     public List<Path> addedClasspath() {
         return List.copyOf(added);
@@ -477,6 +536,10 @@ public final class JavaCells {
     // ---- completion, inspection, completeness -------------------------------------------------------
 
     public Completion complete(String code, int cursor) {
+        return locked(() -> completeLocked(code, cursor));
+    }
+
+    private Completion completeLocked(String code, int cursor) {
         Session s = readySession();
         if (s == null) {
             return Completion.none(cursor);
@@ -509,7 +572,7 @@ public final class JavaCells {
             items.add(new CompletionItem(m, start, cursor, type, null));
         }
         return new Completion(List.copyOf(matches), start, cursor, items);
-    }
+        }
 
     /** "{ " and the cell's statements before {@code chunk}, or "" when there are none. */
     private static String localDeclarations(SourceCodeAnalysis sca, String code, CellSplitter.Chunk chunk) {
@@ -540,6 +603,10 @@ public final class JavaCells {
     }
 
     public Inspection inspect(String code, int cursor) {
+        return locked(() -> inspectLocked(code, cursor));
+    }
+
+    private Inspection inspectLocked(String code, int cursor) {
         Session s = readySession();
         if (s == null) {
             return Inspection.NOT_FOUND;
@@ -591,9 +658,13 @@ public final class JavaCells {
             }
         }
         return new Inspection(true, plain.toString().strip(), html.toString());
-    }
+        }
 
     public Completeness isComplete(String code) {
+        return locked(() -> isCompleteLocked(code));
+    }
+
+    private Completeness isCompleteLocked(String code) {
         Session s = readySession();
         if (s == null) {
             return Completeness.unknown();
@@ -620,6 +691,17 @@ public final class JavaCells {
             rest = ci.remaining();
         }
         return Completeness.complete();
+        }
+
+    /** Runs {@code body} with JShell to itself; the first call ends the background warm-up. */
+    private <T> T locked(java.util.function.Supplier<T> body) {
+        userActive = true;
+        shellLock.lock();
+        try {
+            return body.get();
+        } finally {
+            shellLock.unlock();
+        }
     }
 
     /** The session if it is up; completion never waits for start-up. */
