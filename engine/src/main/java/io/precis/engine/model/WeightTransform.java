@@ -25,17 +25,35 @@ public interface WeightTransform {
      */
     static WeightTransform fakeQuantize(Format format) {
         return of(format.toString(), w -> {
-            long[] shape = w.shape();
-            int[] dims = new int[shape.length];
-            for (int i = 0; i < shape.length; i++) dims[i] = Math.toIntExact(shape[i]);
-            Format fitted = switch (format.granularity()) {
-                case Granularity.PerChannel c -> dims.length > 1 ? format.axis(w.channelAxis()) : format;
-                case Granularity.Groups g -> dims.length == 2 ? format.axis(w.tensor().reductionAxis()) : format;
-                case Granularity.Blocks b -> dims.length == 2 ? format.axis(w.tensor().reductionAxis()) : format;
-                default -> format;
-            };
-            fitted.fakeQuantize(w.bytes(), dims.length == 0 ? new int[] {w.size()} : dims);
+            int[] dims = dims(w.tensor());
+            fitted(format, w.tensor()).fakeQuantize(w.bytes(), dims.length == 0 ? new int[] {w.size()} : dims);
         });
+    }
+
+    /** The format with its axis fitted to the tensor's layout, as {@link #fakeQuantize} applies it. */
+    static Format fitted(Format format, TensorRef tensor) {
+        int rank = tensor.shape().length;
+        return switch (format.granularity()) {
+            case Granularity.PerChannel c -> rank > 1 ? format.axis(tensor.channelAxis()) : format;
+            case Granularity.Groups g -> rank == 2 ? format.axis(tensor.reductionAxis()) : format;
+            case Granularity.Blocks b -> rank == 2 ? format.axis(tensor.reductionAxis()) : format;
+            default -> format;
+        };
+    }
+
+    /** Bits per weight of the format on this tensor, scales and zero points included (exact for its shape). */
+    static double bitsPerWeight(Format format, TensorRef tensor) {
+        int[] dims = dims(tensor);
+        return fitted(format, tensor).bitsPerWeight(dims.length == 0 ? new int[] {1} : dims);
+    }
+
+    private static int[] dims(TensorRef tensor) {
+        long[] shape = tensor.shape();
+        int[] dims = new int[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            dims[i] = Math.toIntExact(shape[i]);
+        }
+        return dims;
     }
 
     static WeightTransform of(String label, Consumer<WeightView> body) {

@@ -1,0 +1,149 @@
+package io.precis.engine.plan;
+
+import io.precis.engine.format.Format;
+import io.precis.engine.model.LayerRef;
+import io.precis.engine.model.Model;
+import io.precis.engine.model.WeightTransform;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A format (or full precision) for every layer of a model, with the rule that decided each, and the rules
+ * that decided nothing. Making a plan touches no weights; {@link #applyTo} does.
+ */
+public final class Plan {
+
+    private final String modelName;
+    private final List<LayerPlan> layers;
+    private final List<Rule> idleRules;
+    private final String sensitivityNote;
+
+    public Plan(String modelName, List<LayerPlan> layers, List<Rule> idleRules, String sensitivityNote) {
+        this.modelName = modelName;
+        this.layers = List.copyOf(layers);
+        this.idleRules = List.copyOf(idleRules);
+        this.sensitivityNote = sensitivityNote;
+    }
+
+    /** A plan that quantizes the given layers to the given formats and keeps the rest: what a search returns. */
+    public static Plan of(Model model, Map<String, Format> formats, String decidedBy) {
+        List<LayerPlan> out = new ArrayList<>();
+        for (LayerRef l : model.layers()) {
+            Format f = formats.get(l.name());
+            out.add(new LayerPlan(l, f, f == null ? "full precision" : decidedBy, java.util.OptionalDouble.empty()));
+        }
+        return new Plan(model.name(), out, List.of(), "");
+    }
+
+    public String modelName() {
+        return modelName;
+    }
+
+    /** Every layer of the model, in model order. */
+    public List<LayerPlan> layers() {
+        return layers;
+    }
+
+    public Optional<LayerPlan> layer(String name) {
+        return layers.stream().filter(l -> l.name().equals(name)).findFirst();
+    }
+
+    public List<LayerPlan> quantized() {
+        return layers.stream().filter(LayerPlan::isQuantized).toList();
+    }
+
+    /** Rules that matched no layer or were overridden everywhere they matched. */
+    public List<Rule> idleRules() {
+        return idleRules;
+    }
+
+    /** What the sensitivities shown were measured with, or "" when none are shown. */
+    public String sensitivityNote() {
+        return sensitivityNote;
+    }
+
+    /** Layer name to format, quantized layers only. */
+    public Map<String, Format> formats() {
+        Map<String, Format> m = new LinkedHashMap<>();
+        for (LayerPlan l : layers) {
+            if (l.isQuantized()) {
+                m.put(l.name(), l.format());
+            }
+        }
+        return m;
+    }
+
+    /** Weight parameters of all layers. */
+    public long weightParams() {
+        return layers.stream().mapToLong(LayerPlan::weightParams).sum();
+    }
+
+    /** Storage of all layers' weights under this plan, scales and zero points included, in bytes. */
+    public double sizeBytes() {
+        return layers.stream().mapToDouble(l -> l.bits() * l.weightParams()).sum() / 8;
+    }
+
+    /** Storage of all layers' weights at full precision, in bytes. */
+    public double fullPrecisionBytes() {
+        return layers.stream().mapToDouble(l -> LayerPlan.fullPrecisionBits(l.layer()) * l.weightParams()).sum() / 8;
+    }
+
+    /** Effective bits per weight over the whole model (full-precision layers count their stored width). */
+    public double effectiveBits() {
+        long n = weightParams();
+        return n == 0 ? 0 : sizeBytes() * 8 / n;
+    }
+
+    /** Effective bits per weight over the quantized layers only. */
+    public double quantizedBits() {
+        long n = quantized().stream().mapToLong(LayerPlan::weightParams).sum();
+        return n == 0 ? 0 : quantized().stream().mapToDouble(l -> l.bits() * l.weightParams()).sum() / n;
+    }
+
+    /** Swaps the model's weights to this plan (restoring every other layer first); no reload. */
+    public void applyTo(Model model) {
+        model.restoreAll();
+        for (LayerPlan l : layers) {
+            if (l.isQuantized()) {
+                model.swap(model.layer(l.name()), WeightTransform.fakeQuantize(l.format()));
+            }
+        }
+    }
+
+    /** A text table: layer, kind, format, bits, decided by, sensitivity. */
+    public String toText() {
+        int w = Math.max(5, layers.stream().mapToInt(l -> l.name().length()).max().orElse(5));
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "Plan for %s: %d of %d layers quantized, %.3g effective bits/weight, %s%n",
+                modelName, quantized().size(), layers.size(), effectiveBits(), sizeLine()));
+        sb.append(String.format(Locale.ROOT, "%-" + w + "s  %-9s  %-28s  %6s  %s%n", "layer", "kind", "format", "bits", "decided by"));
+        for (LayerPlan l : layers) {
+            String sens = l.sensitivity().isPresent() ? String.format(Locale.ROOT, "  sensitivity %.3g", l.sensitivity().getAsDouble()) : "";
+            sb.append(String.format(Locale.ROOT, "%-" + w + "s  %-9s  %-28s  %6.3f  %s%s%n", l.name(), l.layer().kind().label(),
+                    l.isQuantized() ? l.format().toString() : "full precision", l.bits(), l.decidedBy(), sens));
+        }
+        for (Rule r : idleRules) {
+            sb.append("decided nothing: ").append(r.label()).append('\n');
+        }
+        if (!sensitivityNote.isEmpty()) {
+            sb.append("sensitivity: ").append(sensitivityNote).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** "12.3 MB of 88.0 MB (7.2x smaller)". */
+    public String sizeLine() {
+        double size = sizeBytes();
+        double full = fullPrecisionBytes();
+        return String.format(Locale.ROOT, "%.1f MB of %.1f MB (%.1fx smaller)", size / 1e6, full / 1e6, size == 0 ? 1 : full / size);
+    }
+
+    @Override
+    public String toString() {
+        return toText();
+    }
+}

@@ -1,0 +1,72 @@
+package io.precis.engine.plan;
+
+import io.precis.engine.model.LayerKind;
+import io.precis.engine.model.LayerRef;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.OptionalDouble;
+import java.util.Set;
+
+/**
+ * Resolves rules into a plan, as the language defines it:
+ * <ol>
+ * <li>rules apply in order; a later rule overrides an earlier one on the layers it matches;</li>
+ * <li>{@code keep} pins a layer at full precision, whatever comes before or after it;</li>
+ * <li>embeddings, norms and output heads stay at full precision ("default") unless a rule names them
+ *     explicitly: a pattern without wildcards that is their name or a dotted suffix of it, or a
+ *     {@code where} condition on their kind;</li>
+ * <li>a rule's {@code where} is evaluated per layer with the rule's format (so {@code sensitivity} is the
+ *     layer's sensitivity to that format, computed on demand);</li>
+ * <li>rules that decide no layer are listed.</li>
+ * </ol>
+ */
+public final class Planner {
+
+    /** Kinds that stay at full precision unless a rule names them. */
+    public static final Set<LayerKind> DEFAULT_KEPT = Set.of(LayerKind.EMBEDDING, LayerKind.NORM, LayerKind.HEAD);
+
+    private Planner() {}
+
+    public static Plan resolve(String modelName, List<LayerRef> layers, List<Rule> rules, SensitivityLookup sensitivities) {
+        Set<Rule> deciding = new HashSet<>();
+        List<LayerPlan> out = new ArrayList<>(layers.size());
+        boolean anySensitivity = false;
+        for (int i = 0; i < layers.size(); i++) {
+            LayerRef layer = layers.get(i);
+            String name = layer.name();
+            boolean keptByDefault = DEFAULT_KEPT.contains(layer.kind());
+            Rule decided = null;
+            for (Rule r : rules) {
+                if (r.isKeep() || !r.covers(name)) {
+                    continue;
+                }
+                if (keptByDefault && !r.namesExplicitly(name, layer.kind())) {
+                    continue;
+                }
+                if (r.where() != null && !r.where().test(new Candidate(layer, i, r.format(), sensitivities))) {
+                    continue;
+                }
+                decided = r;
+            }
+            for (Rule r : rules) {
+                if (r.isKeep() && r.covers(name)
+                        && (r.where() == null || r.where().test(new Candidate(layer, i, null, sensitivities)))) {
+                    decided = r;
+                    break;
+                }
+            }
+            if (decided != null) {
+                deciding.add(decided);
+                OptionalDouble sens = decided.isKeep() ? OptionalDouble.empty() : sensitivities.known(layer, decided.format());
+                anySensitivity |= sens.isPresent();
+                out.add(new LayerPlan(layer, decided.format(), decided.label(), sens));
+            } else {
+                out.add(new LayerPlan(layer, null, keptByDefault ? "default (" + layer.kind().label() + ")" : "no rule",
+                        OptionalDouble.empty()));
+            }
+        }
+        List<Rule> idle = rules.stream().filter(r -> !deciding.contains(r)).toList();
+        return new Plan(modelName, out, idle, anySensitivity ? sensitivities.describe() : "");
+    }
+}

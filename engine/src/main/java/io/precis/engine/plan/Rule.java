@@ -1,0 +1,70 @@
+package io.precis.engine.plan;
+
+import io.precis.engine.format.Format;
+import io.precis.engine.model.LayerKind;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * One line of a quantization plan: quantize the layers its patterns match (less those {@code except}
+ * matches, and those its {@code where} condition rejects) to a format, or keep them at full precision.
+ *
+ * @param label how reports name the rule, e.g. {@code "rule 2 (line 4): quantize *.attention.* to int8 per channel"}
+ * @param patterns the layers it is about
+ * @param except layers it leaves alone
+ * @param format the format, or null for {@code keep}
+ * @param where a condition on each candidate, or null
+ * @param namedKinds kinds the condition names ({@code kind = embedding}): such layers count as named explicitly
+ * @param algorithm how to quantize: "rtn" (round to nearest), "gptq", "awq"
+ */
+public record Rule(String label, List<LayerPattern> patterns, List<LayerPattern> except, Format format,
+                   Predicate<Candidate> where, Set<LayerKind> namedKinds, String algorithm) {
+
+    public Rule {
+        Objects.requireNonNull(label);
+        patterns = List.copyOf(patterns);
+        except = List.copyOf(except);
+        namedKinds = Set.copyOf(namedKinds);
+        if (patterns.isEmpty()) {
+            throw new IllegalArgumentException(label + ": a rule needs at least one layer pattern");
+        }
+        algorithm = algorithm == null ? "rtn" : algorithm;
+    }
+
+    public static Rule quantize(String label, List<LayerPattern> patterns, Format format) {
+        return new Rule(label, patterns, List.of(), Objects.requireNonNull(format), null, Set.of(), "rtn");
+    }
+
+    public static Rule keep(String label, List<LayerPattern> patterns) {
+        return new Rule(label, patterns, List.of(), null, null, Set.of(), "rtn");
+    }
+
+    public Rule where(Predicate<Candidate> condition, Set<LayerKind> kinds) {
+        return new Rule(label, patterns, except, format, condition, kinds, algorithm);
+    }
+
+    public Rule except(List<LayerPattern> exceptions) {
+        return new Rule(label, patterns, exceptions, format, where, namedKinds, algorithm);
+    }
+
+    public boolean isKeep() {
+        return format == null;
+    }
+
+    /** Whether the layer is within the rule's patterns and outside its exceptions (the condition aside). */
+    public boolean covers(String layerName) {
+        return patterns.stream().anyMatch(p -> p.matches(layerName)) && except.stream().noneMatch(p -> p.matches(layerName));
+    }
+
+    /** Whether the rule names the layer explicitly: a wildcard-free pattern, or its kind in the condition. */
+    public boolean namesExplicitly(String layerName, LayerKind kind) {
+        return namedKinds.contains(kind) || patterns.stream().anyMatch(p -> p.namesExactly(layerName));
+    }
+
+    @Override
+    public String toString() {
+        return label;
+    }
+}
