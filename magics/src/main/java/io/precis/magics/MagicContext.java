@@ -24,6 +24,13 @@ public interface MagicContext {
      */
     MimeData execute(String code) throws CellFailedException;
 
+    /**
+     * Runs source in the Precis quantization language (whatever its first word), as {@code %%precis} does.
+     *
+     * @throws CellFailedException when a statement failed; its error was already shown
+     */
+    MimeData executePrecis(String source) throws CellFailedException;
+
     /** Adds jars or class folders to the Java cells' classpath (compiler and execution JVM). */
     void addToClasspath(List<Path> entries) throws MagicException;
 

@@ -2,6 +2,7 @@ package io.precis.kernel.cells;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.precis.dsl.CellClassifier;
 import io.precis.kernel.java.JavaCells;
 import io.precis.kernel.protocol.Cell;
 import io.precis.kernel.protocol.DisplayData;
@@ -34,15 +35,18 @@ public final class CellRouter implements Interpreter {
     private static final Pattern HELP = Pattern.compile("^\\s*(?:\\?\\s*([\\w.$]+)|([\\w.$]+)\\s*\\?)\\s*$");
 
     private final JavaCells java;
+    private final LanguageCells language;
     private final MagicRegistry magics;
     private final ObjectMapper json;
     private final IntSupplier executionCount;
     private final String banner;
     private volatile Thread magicThread;
     private ExecuteOutcome.Failed innerFailure;
+    private String cellId;
 
     public CellRouter(JavaCells java, MagicRegistry magics, ObjectMapper json, IntSupplier executionCount, String banner) {
         this.java = java;
+        this.language = new LanguageCells(java);
         this.magics = magics;
         this.json = json;
         this.executionCount = executionCount;
@@ -61,6 +65,7 @@ public final class CellRouter implements Interpreter {
     public ExecuteOutcome execute(Cell cell) {
         java.clearInterrupt();
         java.setCellNumber(executionCount.getAsInt());
+        cellId = cell.cellId();
         return run(cell.code(), cell.iopub());
     }
 
@@ -77,14 +82,44 @@ public final class CellRouter implements Interpreter {
             MagicCall call = cellMagic.get();
             return runMagic(call, iopub);
         }
+        if (CellClassifier.isDsl(code)) {
+            return language.run(code, cellId);
+        }
         ExecuteOutcome last = ExecuteOutcome.Ok.nothing();
         for (Segment seg : segments(code)) {
             last = seg.magic() != null ? runMagic(seg.magic(), iopub) : java.run(seg.text(), seg.firstLine());
-            if (last instanceof ExecuteOutcome.Failed) {
-                return last;
+            if (last instanceof ExecuteOutcome.Failed f) {
+                return f.ename().equals("CompilationException") ? withLanguageHint(f, code) : f;
             }
         }
         return last;
+    }
+
+    /** Java that fails to compile because a line of it is the quantization language gets told so. */
+    private static ExecuteOutcome withLanguageHint(ExecuteOutcome.Failed f, String code) {
+        String[] lines = code.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            if (!lines[i].isBlank() && CellClassifier.isDsl(lines[i])) {
+                List<String> tb = new ArrayList<>(f.traceback());
+                tb.add("Line " + (i + 1) + " is in the Precis language. A cell is either Java or Precis: put '"
+                        + lines[i].strip() + "' in a cell of its own (or start that cell with %%precis).");
+                return new ExecuteOutcome.Failed(f.ename(), f.evalue(), tb);
+            }
+        }
+        return f;
+    }
+
+    private boolean isLanguage(String code) {
+        return CellClassifier.isDsl(code) || MagicCall.parseCell(code).map(c -> c.name().equals("precis")).orElse(false);
+    }
+
+    private static String languageSource(String code) {
+        var call = MagicCall.parseCell(code);
+        if (call.isPresent() && call.get().name().equals("precis")) {
+            int nl = code.indexOf('\n');
+            return nl < 0 ? " ".repeat(code.length()) : " ".repeat(nl) + code.substring(nl);
+        }
+        return code;
     }
 
     /** A run of Java lines, or one line magic. */
@@ -208,16 +243,25 @@ public final class CellRouter implements Interpreter {
             List<CompletionItem> items = matches.stream().map(n -> new CompletionItem(n, start, cursor, "magic", null)).toList();
             return new Completion(matches, start, cursor, items);
         }
+        if (isLanguage(code)) {
+            return language.complete(languageSource(code), cursor);
+        }
         return java.complete(maskMagics(code), cursor);
     }
 
     @Override
     public Inspection inspect(String code, int cursor, int detailLevel) {
+        if (isLanguage(code)) {
+            return language.inspect(languageSource(code), cursor);
+        }
         return java.inspect(maskMagics(code), cursor);
     }
 
     @Override
     public Completeness isComplete(String code) {
+        if (isLanguage(code)) {
+            return language.isComplete(languageSource(code));
+        }
         if (MagicCall.parseCell(code).isPresent()) {
             return Completeness.complete();
         }
@@ -285,6 +329,17 @@ public final class CellRouter implements Interpreter {
             DisplayData r = ((ExecuteOutcome.Ok) o).result();
             return r == null ? null : new MimeData(json.convertValue(r.data(), java.util.Map.class),
                     json.convertValue(r.metadata(), java.util.Map.class));
+        }
+
+        @Override
+        public MimeData executePrecis(String source) throws CellFailedException {
+            flush();
+            ExecuteOutcome o = language.run(source, cellId);
+            if (o instanceof ExecuteOutcome.Failed f) {
+                innerFailure = f;
+                throw new CellFailedException(f.evalue());
+            }
+            return null;
         }
 
         @Override

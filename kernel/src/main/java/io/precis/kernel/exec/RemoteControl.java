@@ -94,6 +94,12 @@ final class RemoteControl extends DirectExecutionControl {
                 return null;
             }
         }
+        if ("precis.names".equals(command)) {
+            return new java.util.ArrayList<>(io.precis.magics.dsl.DslRuntime.names((String) arg));
+        }
+        if ("precis.layer".equals(command)) {
+            return io.precis.magics.dsl.DslRuntime.describeLayer((String) arg);
+        }
         return super.extensionCommand(command, arg);
     }
 }

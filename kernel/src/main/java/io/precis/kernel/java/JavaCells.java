@@ -396,6 +396,14 @@ public final class JavaCells {
         EvalException e = (EvalException) ex;
         String cls = e.getExceptionClassName();
         String msg = clean(e.getMessage());
+        if (cls.equals("io.precis.magics.dsl.DslError")) {
+            // A language error is already a formatted message with its line, carets and suggestion.
+            List<String> lines = List.of(msg.split("\n", -1));
+            List<String> shown = new ArrayList<>();
+            shown.add(red("PrecisError") + ": " + lines.get(0));
+            shown.addAll(lines.subList(1, lines.size()));
+            return new ExecuteOutcome.Failed("PrecisError", lines.get(0), shown);
+        }
         if (cls.equals("io.precis.kernel.exec.Interrupts$ExitCalled")) {
             tb.add(red("SystemExit") + ": " + msg);
             return new ExecuteOutcome.Failed("SystemExit", msg, tb);
@@ -519,6 +527,35 @@ public final class JavaCells {
             added.add(p);
         }
         }
+
+    /** The session's Java variables and their types, e.g. {@code x -> double}. */
+    public Map<String, String> variableTypes() {
+        return locked(() -> {
+            Session s = readySession();
+            Map<String, String> out = new java.util.LinkedHashMap<>();
+            if (s != null) {
+                s.shell().variables().forEach(v -> out.put(v.name(), v.typeName()));
+            }
+            return out;
+        });
+    }
+
+    /** Asks the execution JVM something of the kernel's own ({@code precis.names}, ...); null when it cannot answer. */
+    public Object remote(String command, Object argument) {
+        return locked(() -> {
+            Session s = readySession();
+            HostControl c = s == null ? null : s.jvm().current();
+            if (c == null) {
+                return null;
+            }
+            try {
+                return c.extensionCommand(command, argument);
+            } catch (Exception e) {
+                Log.info("%s failed: %s", command, e);
+                return null;
+            }
+        });
+    }
 
     public List<Path> addedClasspath() {
         return List.copyOf(added);

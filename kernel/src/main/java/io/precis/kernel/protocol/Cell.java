@@ -7,5 +7,6 @@ package io.precis.kernel.protocol;
  * @param silent run quietly: no execute_input, no result, nothing stored
  * @param allowStdin whether the frontend answers input requests
  * @param iopub where displays, streams and page payloads go while the cell runs
+ * @param cellId the notebook cell's id when the frontend sends one (JupyterLab does), else null
  */
-public record Cell(String code, boolean silent, boolean allowStdin, Iopub iopub) {}
+public record Cell(String code, boolean silent, boolean allowStdin, Iopub iopub, String cellId) {}

@@ -231,7 +231,7 @@ public final class KernelServer implements Transport.Inbox {
 
         ExecuteOutcome outcome;
         try {
-            outcome = interpreter.execute(new Cell(code, silent, allowStdin, iopub));
+            outcome = interpreter.execute(new Cell(code, silent, allowStdin, iopub, m.metadata().path("cellId").asText(null)));
         } catch (RuntimeException | Error e) {
             Log.warn("interpreter failed: %s", e);
             outcome = new ExecuteOutcome.Failed("KernelError", "the kernel failed while running this cell: " + e,
@@ -309,7 +309,7 @@ public final class KernelServer implements Transport.Inbox {
         }
         for (Map.Entry<String, JsonNode> e : expressions.properties()) {
             ObjectNode r = out.putObject(e.getKey());
-            ExecuteOutcome o = interpreter.execute(new Cell(e.getValue().asText(""), true, false, iopub));
+            ExecuteOutcome o = interpreter.execute(new Cell(e.getValue().asText(""), true, false, iopub, null));
             if (o instanceof ExecuteOutcome.Ok ok) {
                 r.put("status", "ok");
                 r.set("data", ok.result() == null ? codec.json().createObjectNode() : ok.result().data());

@@ -1,0 +1,528 @@
+package io.precis.magics.dsl;
+
+import io.precis.dsl.DslParser;
+import io.precis.dsl.ParseResult;
+import io.precis.dsl.ast.Node;
+import io.precis.dsl.ast.Option;
+import io.precis.dsl.ast.Pattern;
+import io.precis.dsl.ast.Source;
+import io.precis.dsl.ast.Statement;
+import io.precis.dsl.ast.Subject;
+import io.precis.dsl.ast.Value;
+import io.precis.dsl.ast.Variable;
+import io.precis.dsl.diagnostic.Suggest;
+import io.precis.engine.data.Dataset;
+import io.precis.engine.data.Datasets;
+import io.precis.engine.eval.Evaluation;
+import io.precis.engine.model.LayerRef;
+import io.precis.engine.model.LoadOptions;
+import io.precis.engine.model.Model;
+import io.precis.engine.model.ModelException;
+import io.precis.engine.model.Models;
+import io.precis.engine.plan.LayerPattern;
+import io.precis.engine.plan.Plan;
+import io.precis.engine.plan.Rule;
+import io.precis.dsl.AstPrinter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Runs the language's statements in the JVM that runs Java cells, against {@link DslSession#current()}.
+ * The kernel turns each statement into one Java snippet calling {@link #exec}, so Java variables are read
+ * when the statement runs and {@code as name} becomes a typed Java variable.
+ */
+public final class DslRuntime {
+
+    private static volatile DslOutput output = DslOutput.PLAIN;
+    private static final Map<String, ParseResult> PARSED = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ParseResult> eldest) {
+            return size() > 32;
+        }
+    };
+
+    private DslRuntime() {}
+
+    /** The kernel's display, installed when the execution JVM starts. */
+    public static void output(DslOutput out) {
+        output = out == null ? DslOutput.PLAIN : out;
+    }
+
+    public static DslOutput output() {
+        return output;
+    }
+
+    /**
+     * Runs statement {@code index} of a cell. {@code values} are the Java values of the names the statement
+     * uses, in {@link DslStatements#references} order (null where no Java variable of that name exists);
+     * {@code javaNames} the session's Java variable names, for suggestions.
+     *
+     * @return the statement's result (what {@code as name} binds), or null
+     */
+    public static Object exec(String cell, String source, int index, Object[] values, String[] javaNames) {
+        ParseResult parsed;
+        synchronized (PARSED) {
+            parsed = PARSED.computeIfAbsent(source, DslParser::parse);
+        }
+        if (parsed.hasErrors()) {
+            throw new DslError(parsed.formatDiagnostics());
+        }
+        List<Statement> statements = parsed.program().statements();
+        if (index < 0 || index >= statements.size()) {
+            throw new IllegalArgumentException("statement " + index + " of a cell with " + statements.size());
+        }
+        Statement st = statements.get(index);
+        List<DslStatements.Reference> refs = DslStatements.references(st);
+        Map<String, Object> vars = new HashMap<>();
+        for (int i = 0; i < refs.size() && i < values.length; i++) {
+            vars.put(refs.get(i).name(), values[i]);
+        }
+        DslSession session = DslSession.current();
+        if (index == 0) {
+            session.beginCell(cell);
+        }
+        return new Run(session, source, vars, javaNames == null ? List.of() : List.of(javaNames), output).statement(st);
+    }
+
+    /** Names the kernel completes and inspects: "layers" of the model in use, "models", "datasets". */
+    public static List<String> names(String what) {
+        DslSession s = DslSession.current();
+        return switch (what) {
+            case "layers" -> s.model().map(m -> m.layers().stream().map(LayerRef::name).toList()).orElse(List.of());
+            case "models" -> List.copyOf(s.models().keySet());
+            case "datasets" -> List.copyOf(s.datasets().keySet());
+            default -> List.of();
+        };
+    }
+
+    /** One layer of the model in use, as a row of the layer table, or null. */
+    public static String describeLayer(String name) {
+        return DslSession.current().model().flatMap(m -> m.layers().stream().filter(l -> l.name().equals(name)).findFirst())
+                .map(l -> new LayerTable(DslSession.current().modelName().orElse(""), List.of(l)).toText()).orElse(null);
+    }
+
+    /** One statement's execution. */
+    private static final class Run {
+        private final DslSession session;
+        private final String source;
+        private final Map<String, Object> vars;
+        private final List<String> javaNames;
+        private final DslOutput out;
+        private final Compiler compiler;
+
+        Run(DslSession session, String source, Map<String, Object> vars, List<String> javaNames, DslOutput out) {
+            this.session = session;
+            this.source = source;
+            this.vars = vars;
+            this.javaNames = javaNames;
+            this.out = out;
+            this.compiler = new Compiler(source, vars);
+        }
+
+        Object statement(Statement st) {
+            return switch (st) {
+                case Statement.LoadModel l -> loadModel(l);
+                case Statement.LoadDataset l -> loadDataset(l);
+                case Statement.Use u -> use(u);
+                case Statement.Setting s -> setting(s);
+                case Statement.Quantize q -> quantize(q);
+                case Statement.Keep k -> keep(k);
+                case Statement.ShowLayers s -> showLayers(s);
+                case Statement.ShowPlan s -> showPlan();
+                case Statement.Evaluate e -> evaluate(e);
+                case Statement.Sensitivity s -> Analysis.sensitivity(this::context, s);
+                case Statement.Sweep s -> Analysis.sweep(this::context, s);
+                case Statement.Search s -> Analysis.search(this::context, s);
+                case Statement.Plot p -> Analysis.plot(this::context, p);
+                case Statement.Export e -> Analysis.export(this::context, e);
+            };
+        }
+
+        Analysis.Context context() {
+            return new Analysis.Context(session, compiler, out, this::subject, this::requireModel);
+        }
+
+        // ---- load, use, set ----
+
+        private Model loadModel(Statement.LoadModel l) {
+            LoadOptions options = loadOptions(l.options());
+            String name;
+            Model model;
+            try {
+                if (l.source() instanceof Source.MavenArtifact a) {
+                    model = Models.loadFromMaven(a.coordinates(), options);
+                    String[] parts = a.coordinates().split(":");
+                    name = l.binding().map(n -> n.text()).orElse(identifier(parts.length > 1 ? parts[1] : a.coordinates()));
+                } else {
+                    Path p = Path.of(((Source.FilePath) l.source()).path());
+                    model = Models.load(p, options);
+                    String file = p.getFileName().toString();
+                    name = l.binding().map(n -> n.text()).orElse(identifier(file.contains(".") ? file.substring(0, file.lastIndexOf('.')) : file));
+                }
+            } catch (ModelException e) {
+                throw compiler.error(l.source(), e.getMessage());
+            }
+            l.engine().ifPresent(engine -> checkEngine(engine.text(), model, l));
+            session.addModel(name, model);
+            long linear = model.layers().stream().filter(x -> x.kind() == io.precis.engine.model.LayerKind.LINEAR).count();
+            out.text(String.format(Locale.ROOT, "Loaded %s: %s on %s, %d layers (%d linear), %,d parameters.", name, model.engine(),
+                    model.device(), model.layers().size(), linear, model.params()));
+            return model;
+        }
+
+        private void checkEngine(String engine, Model model, Statement.LoadModel l) {
+            String e = engine.toLowerCase(Locale.ROOT);
+            String actual = model.engine().toLowerCase(Locale.ROOT);
+            boolean ok = (e.contains("onnx") && actual.contains("onnx")) || ((e.contains("torch") || e.equals("pytorch")) && actual.contains("torch"))
+                    || (e.equals("djl") && (actual.contains("torch") || actual.contains("djl")));
+            if (!ok) {
+                throw compiler.error(l.engine().get(), "this model runs on " + model.engine() + ", not " + engine);
+            }
+        }
+
+        private LoadOptions loadOptions(List<Option> options) {
+            String device = session.settings().get("device");
+            for (Option o : options) {
+                String key = o.key().text().toLowerCase(Locale.ROOT);
+                if (key.equals("device")) {
+                    device = text(o.value());
+                } else {
+                    throw compiler.error(o.key().span(), "unknown option '" + o.key().text() + "' for a model",
+                            Suggest.closest(key, List.of("device")), "Options: device");
+                }
+            }
+            try {
+                return LoadOptions.defaults().device(device);
+            } catch (IllegalArgumentException e) {
+                throw compiler.error(options.get(0).span(), e.getMessage(), Optional.empty());
+            }
+        }
+
+        private Dataset loadDataset(Statement.LoadDataset l) {
+            if (!(l.source() instanceof Source.FilePath fp)) {
+                throw compiler.error(l.source(), "data comes from a file (\"sentences.txt\") or \"fashion-mnist:test\", not a Maven artifact");
+            }
+            String kind = null;
+            int limit = 0;
+            for (Option o : l.options()) {
+                String key = o.key().text().toLowerCase(Locale.ROOT);
+                switch (key) {
+                    case "kind" -> kind = text(o.value()).toLowerCase(Locale.ROOT);
+                    case "limit" -> limit = (int) number(o.value(), o);
+                    default -> throw compiler.error(o.key().span(), "unknown option '" + o.key().text() + "' for data",
+                            Suggest.closest(key, List.of("kind", "limit")), "Options: kind (sentences, text), limit");
+                }
+            }
+            String path = fp.path();
+            Dataset data;
+            String name;
+            try {
+                if (path.toLowerCase(Locale.ROOT).startsWith("fashion-mnist")) {
+                    String part = path.contains(":") ? path.substring(path.indexOf(':') + 1) : "test";
+                    data = Datasets.fashionMnist(part);
+                    name = "fashion_mnist_" + part;
+                } else {
+                    Path p = Path.of(path);
+                    if (!Files.isRegularFile(p)) {
+                        throw compiler.error(fp, "no such file: " + p.toAbsolutePath());
+                    }
+                    String file = p.getFileName().toString();
+                    name = identifier(file.contains(".") ? file.substring(0, file.lastIndexOf('.')) : file);
+                    if (kind == null || kind.equals("sentences")) {
+                        data = Datasets.sentences(p);
+                    } else if (kind.equals("text")) {
+                        data = Datasets.text(p);
+                    } else {
+                        throw compiler.error(l, "unknown data kind '" + kind + "': sentences (one per line) or text (a corpus for language models)");
+                    }
+                }
+            } catch (ModelException | IllegalArgumentException | java.io.UncheckedIOException e) {
+                throw compiler.error(fp, e.getMessage());
+            }
+            if (limit > 0 && data instanceof io.precis.engine.data.SentenceSet s && s.size() > limit) {
+                data = s.first(limit);
+            }
+            name = l.binding().map(n -> n.text()).orElse(name);
+            session.addDataset(name, data);
+            out.text("Loaded " + name + ": " + data + ".");
+            return data;
+        }
+
+        private Object use(Statement.Use u) {
+            String modelName = resolveName(u.model(), session.models().keySet(), "model");
+            Model model = session.models().get(modelName);
+            Object mv = vars.get(u.model().name());
+            if (mv instanceof Model m) {
+                model = m;
+                modelName = u.model().name();
+                session.addModel(modelName, m);
+            }
+            if (model == null) {
+                throw compiler.error(u.model(), "'" + u.model().name() + "' is not a model");
+            }
+            String dataName = null;
+            if (u.dataset().isPresent()) {
+                Variable dv = u.dataset().get();
+                Object dval = vars.get(dv.name());
+                if (dval instanceof Dataset d) {
+                    session.addDataset(dv.name(), d);
+                    dataName = dv.name();
+                } else if (dval != null) {
+                    throw compiler.error(dv, "variable " + dv.name() + " is a " + dval.getClass().getSimpleName() + ", not data");
+                } else {
+                    dataName = resolveName(dv, session.datasets().keySet(), "dataset");
+                }
+            } else {
+                dataName = session.datasetName().orElse(null);
+            }
+            session.use(modelName, dataName);
+            if (dataName != null) {
+                try {
+                    session.evaluator(); // checks the data fits the model now, not at the first analysis
+                } catch (ModelException e) {
+                    session.use(modelName, null);
+                    throw compiler.error(u.dataset().map(d -> (Node) d).orElse(u), e.getMessage());
+                }
+            }
+            out.text("Using " + modelName + (dataName == null ? " (no data yet: 'use " + modelName + " on DATASET')"
+                    : " on " + dataName + " (" + session.samples() + " samples at most, seed " + session.seed() + ")") + ".");
+            return null;
+        }
+
+        private String resolveName(Variable v, Set<String> known, String what) {
+            if (known.contains(v.name()) || vars.get(v.name()) != null) {
+                return v.name();
+            }
+            Set<String> candidates = new LinkedHashSet<>(known);
+            candidates.addAll(javaNames);
+            throw compiler.error(v.span(), "unknown " + what + " '" + v.name() + "'", Suggest.closest(v.name(), candidates),
+                    known.isEmpty() ? "No " + what + " is loaded yet: 'load " + what + " ...' first"
+                            : "Loaded: " + String.join(", ", known));
+        }
+
+        private static final List<String> SETTINGS = List.of("metric", "seed", "samples", "device");
+
+        private Object setting(Statement.Setting s) {
+            String key = s.name().text().toLowerCase(Locale.ROOT);
+            String value;
+            switch (key) {
+                case "seed" -> value = Long.toString((long) number(s.value(), s));
+                case "samples" -> {
+                    double n = number(s.value(), s);
+                    if (n < 1) {
+                        throw compiler.error(s.value(), "samples is a positive whole number");
+                    }
+                    value = Integer.toString((int) n);
+                }
+                case "device" -> {
+                    value = text(s.value()).toLowerCase(Locale.ROOT);
+                    if (!value.equals("cpu") && !value.equals("gpu")) {
+                        throw compiler.error(s.value(), "device is cpu or gpu, not " + value);
+                    }
+                }
+                case "metric" -> {
+                    value = text(s.value()).toLowerCase(Locale.ROOT);
+                    List<String> metrics = Analysis.METRICS;
+                    if (!metrics.contains(value)) {
+                        throw compiler.error(s.value().span(), "unknown metric '" + value + "'", Suggest.closest(value, metrics),
+                                "Metrics: " + String.join(", ", metrics));
+                    }
+                }
+                default -> throw compiler.error(s.name().span(), "unknown setting '" + s.name().text() + "'",
+                        Suggest.closest(key, SETTINGS), "Settings: " + String.join(", ", SETTINGS));
+            }
+            session.set(key, value);
+            out.text("set " + key + " " + value);
+            return null;
+        }
+
+        // ---- rules ----
+
+        private Rule quantize(Statement.Quantize q) {
+            io.precis.engine.format.Format format = compiler.format(q, session.seed());
+            Rule rule = Rule.quantize(label(q), compiler.patterns(q.layers().patterns()), format)
+                    .except(compiler.patterns(q.layers().except()));
+            if (q.layers().where().isPresent()) {
+                Compiler.Condition c = compiler.condition(q.layers().where().get());
+                rule = rule.where(c.test(), c.namedKinds());
+            }
+            session.addRule(rule);
+            warnUnmatched(q.layers().patterns());
+            return rule;
+        }
+
+        private Rule keep(Statement.Keep k) {
+            Rule rule = Rule.keep(label(k), compiler.patterns(k.layers().patterns())).except(compiler.patterns(k.layers().except()));
+            if (k.layers().where().isPresent()) {
+                Compiler.Condition c = compiler.condition(k.layers().where().get());
+                rule = rule.where(c.test(), c.namedKinds());
+            }
+            session.addRule(rule);
+            warnUnmatched(k.layers().patterns());
+            return rule;
+        }
+
+        private String label(Statement s) {
+            return "rule " + session.nextRuleNumber() + " (line " + s.span().line() + "): " + AstPrinter.print(s);
+        }
+
+        /** A pattern that matches no layer of the model in use is reported with the closest names (the rule stays). */
+        private void warnUnmatched(List<Pattern> patterns) {
+            Optional<Model> model = session.model();
+            if (model.isEmpty()) {
+                return;
+            }
+            List<String> names = model.get().layers().stream().map(LayerRef::name).toList();
+            List<LayerPattern> compiled = compiler.patterns(patterns);
+            for (int i = 0; i < patterns.size(); i++) {
+                LayerPattern p = compiled.get(i);
+                if (names.stream().noneMatch(p::matches)) {
+                    out.warn(io.precis.dsl.diagnostic.Diagnostics.format(source,
+                            io.precis.dsl.diagnostic.Diagnostic.warning(patterns.get(i).span(),
+                                    "pattern '" + patterns.get(i).text() + "' matches no layer of " + session.modelName().orElse("the model"))
+                                    .withHelp("Closest: " + String.join(", ", closestLayers(patterns.get(i).text(), names)))));
+                }
+            }
+        }
+
+        private static List<String> closestLayers(String pattern, List<String> names) {
+            String word = pattern.replaceAll("[*?\\[\\]]", "");
+            return names.stream()
+                    .sorted(java.util.Comparator.comparingInt(n -> Math.min(Suggest.distance(word, n), suffixDistance(word, n))))
+                    .limit(3).toList();
+        }
+
+        private static int suffixDistance(String word, String name) {
+            int best = Integer.MAX_VALUE;
+            for (int dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
+                best = Math.min(best, Suggest.distance(word, name.substring(dot + 1)));
+            }
+            return best;
+        }
+
+        // ---- show, evaluate ----
+
+        private LayerTable showLayers(Statement.ShowLayers s) {
+            Model m = requireModel(s);
+            List<LayerRef> layers = m.layers();
+            if (s.layers().isPresent()) {
+                io.precis.dsl.ast.LayerSelection sel = s.layers().get();
+                Rule filter = Rule.quantize("show", compiler.patternsOrAll(sel), io.precis.engine.format.Formats.int8())
+                        .except(compiler.patterns(sel.except()));
+                Compiler.Condition c = sel.where().map(compiler::condition).orElse(null);
+                List<LayerRef> kept = new ArrayList<>();
+                for (int i = 0; i < layers.size(); i++) {
+                    LayerRef l = layers.get(i);
+                    if (filter.covers(l.name()) && (c == null
+                            || c.test().test(new io.precis.engine.plan.Candidate(l, i, null, session.sensitivity())))) {
+                        kept.add(l);
+                    }
+                }
+                layers = kept;
+            }
+            LayerTable table = new LayerTable(session.modelName().orElse(m.name()), layers);
+            out.show(table);
+            return table;
+        }
+
+        private Plan showPlan() {
+            requireModel(null);
+            Plan plan = Analysis.withProgress(out, () -> session.plan());
+            out.show(plan);
+            return plan;
+        }
+
+        private PlanEvaluation evaluate(Statement.Evaluate e) {
+            Model m = requireModel(e);
+            if (session.dataset().isEmpty()) {
+                throw compiler.error(e, "evaluate needs data: 'use " + session.modelName().orElse("MODEL") + " on DATASET' first");
+            }
+            Plan plan = e.subject().map(this::planOf).orElseGet(session::plan);
+            Evaluation baseline = session.baseline();
+            Evaluation quantized;
+            try {
+                plan.applyTo(m);
+                quantized = session.evaluator().evaluate();
+            } finally {
+                m.restoreAll();
+            }
+            PlanEvaluation result = new PlanEvaluation(plan, baseline, quantized);
+            out.show(result);
+            return result;
+        }
+
+        Plan planOf(Subject s) {
+            Object o = subject(s);
+            if (o instanceof Plan p) {
+                return p;
+            }
+            Plan fromAnalysis = Analysis.planOf(o);
+            if (fromAnalysis != null) {
+                return fromAnalysis;
+            }
+            throw compiler.error(s, "a plan is needed here; " + describe(s) + " is a " + o.getClass().getSimpleName());
+        }
+
+        /** What a subject refers to: the current plan, the last sensitivity table, or a variable's value. */
+        Object subject(Subject s) {
+            return switch (s) {
+                case Subject.CurrentPlan p -> session.plan();
+                case Subject.CurrentSensitivity c -> Analysis.lastSensitivity(this::context, c);
+                case Variable v -> {
+                    Object o = vars.get(v.name());
+                    if (o == null) {
+                        Set<String> candidates = new LinkedHashSet<>(javaNames);
+                        throw compiler.error(v.span(), "unknown variable '" + v.name() + "'", Suggest.closest(v.name(), candidates),
+                                "Name results with 'as NAME' (e.g. search budget 4.5 bits as best)");
+                    }
+                    yield o;
+                }
+            };
+        }
+
+        private String describe(Subject s) {
+            return switch (s) {
+                case Variable v -> v.name();
+                case Subject.CurrentPlan p -> "plan";
+                case Subject.CurrentSensitivity c -> "sensitivity";
+            };
+        }
+
+        Model requireModel(Node at) {
+            return session.model().orElseThrow(() -> at == null
+                    ? new DslError("no model in use: 'load model \"FILE\" as NAME' (or load model maven \"G:A:V\") first")
+                    : compiler.error(at, "no model in use: 'load model \"FILE\" as NAME' (or load model maven \"G:A:V\") first"));
+        }
+
+        // ---- values ----
+
+        private double number(Value v, Node at) {
+            if (v instanceof io.precis.dsl.ast.NumberLiteral n) {
+                return n.value();
+            }
+            throw compiler.error(at, "a number is needed here, not " + text(v));
+        }
+
+        private static String text(Value v) {
+            return switch (v) {
+                case io.precis.dsl.ast.NumberLiteral n -> n.text();
+                case io.precis.dsl.ast.StringLiteral s -> s.value();
+                case Value.Word w -> w.text();
+            };
+        }
+
+        private static String identifier(String s) {
+            String id = s.replaceAll("[^A-Za-z0-9_]", "_");
+            return Character.isJavaIdentifierStart(id.charAt(0)) ? id : "_" + id;
+        }
+    }
+}

@@ -1,0 +1,226 @@
+package io.precis.magics.dsl;
+
+import io.precis.engine.data.Dataset;
+import io.precis.engine.eval.Evaluation;
+import io.precis.engine.eval.Evaluator;
+import io.precis.engine.model.Model;
+import io.precis.engine.plan.Plan;
+import io.precis.engine.plan.Planner;
+import io.precis.engine.plan.Rule;
+import io.precis.engine.plan.SensitivityLookup;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The state the language keeps between cells, in the JVM that runs them: models and datasets by name, the
+ * model and data in use, the plan's rules in order, and settings. Java cells reach it too:
+ * {@code DslSession.current().plan()}.
+ */
+public final class DslSession {
+
+    private static final DslSession CURRENT = new DslSession();
+
+    /** The session of this JVM. */
+    public static DslSession current() {
+        return CURRENT;
+    }
+
+    /** Rules with the cell that made them: re-running a cell replaces its rules where they stood. */
+    private record CellRule(String cell, Rule rule) {}
+
+    private final Map<String, Model> models = new LinkedHashMap<>();
+    private final Map<String, Dataset> datasets = new LinkedHashMap<>();
+    private final List<CellRule> rules = new ArrayList<>();
+    private final Map<String, String> settings = new LinkedHashMap<>();
+    private String modelName;
+    private String datasetName;
+    private Evaluator evaluator;
+    private Evaluation baseline;
+    private SensitivityLookup sensitivity = SensitivityLookup.NONE;
+    private int ruleCounter;
+
+    DslSession() {
+        settings.put("seed", "0");
+        settings.put("samples", "256");
+        settings.put("device", "cpu");
+        settings.put("metric", "default");
+    }
+
+    // ---- models and data ----
+
+    synchronized void addModel(String name, Model model) {
+        Model old = models.put(name, model);
+        if (old != null && old != model && !models.containsValue(old)) {
+            old.close();
+        }
+        if (modelName == null || modelName.equals(name)) {
+            use(name, datasetName);
+        }
+    }
+
+    synchronized void addDataset(String name, Dataset data) {
+        datasets.put(name, data);
+        if (datasetName == null || datasetName.equals(name)) {
+            datasetName = name;
+            evaluator = null;
+            baseline = null;
+        }
+    }
+
+    /** Makes a model (and optionally data) the ones every analysis uses. */
+    synchronized void use(String model, String dataset) {
+        this.modelName = model;
+        this.datasetName = dataset;
+        this.evaluator = null;
+        this.baseline = null;
+        this.sensitivity = SensitivityLookup.NONE;
+    }
+
+    public synchronized Map<String, Model> models() {
+        return Map.copyOf(models);
+    }
+
+    public synchronized Map<String, Dataset> datasets() {
+        return Map.copyOf(datasets);
+    }
+
+    /** The model in use, if any. */
+    public synchronized Optional<Model> model() {
+        return Optional.ofNullable(modelName == null ? null : models.get(modelName));
+    }
+
+    public synchronized Optional<String> modelName() {
+        return Optional.ofNullable(modelName);
+    }
+
+    public synchronized Optional<Dataset> dataset() {
+        return Optional.ofNullable(datasetName == null ? null : datasets.get(datasetName));
+    }
+
+    public synchronized Optional<String> datasetName() {
+        return Optional.ofNullable(datasetName);
+    }
+
+    /** The evaluator of the model on the data in use (its full-precision outputs are computed once). */
+    synchronized Evaluator evaluator() {
+        if (evaluator == null) {
+            Model m = model().orElseThrow(() -> new IllegalStateException("no model in use"));
+            Dataset d = dataset().orElseThrow(() -> new IllegalStateException("no data in use"));
+            evaluator = new Evaluator(m, d, 32, seed(), samples());
+        }
+        return evaluator;
+    }
+
+    /** The model's evaluation at full precision on the data in use, computed once. */
+    synchronized Evaluation baseline() {
+        if (baseline == null) {
+            Model m = evaluator().model();
+            baseline = m.atFullPrecision(() -> evaluator().evaluate());
+        }
+        return baseline;
+    }
+
+    synchronized SensitivityLookup sensitivity() {
+        return sensitivity;
+    }
+
+    synchronized void sensitivity(SensitivityLookup lookup) {
+        this.sensitivity = lookup;
+    }
+
+    // ---- settings ----
+
+    public synchronized Map<String, String> settings() {
+        return Map.copyOf(settings);
+    }
+
+    synchronized void set(String name, String value) {
+        settings.put(name, value);
+        if (!name.equals("device")) {
+            evaluator = null;
+            baseline = null;
+            sensitivity = SensitivityLookup.NONE;
+        }
+    }
+
+    public synchronized long seed() {
+        return Long.parseLong(settings.get("seed"));
+    }
+
+    public synchronized int samples() {
+        return Integer.parseInt(settings.get("samples"));
+    }
+
+    // ---- rules ----
+
+    /** The plan's rules, in the order they apply. */
+    public synchronized List<Rule> rules() {
+        return rules.stream().map(CellRule::rule).toList();
+    }
+
+    /** A number for the next rule's label ("rule 3"). */
+    synchronized int nextRuleNumber() {
+        return ++ruleCounter;
+    }
+
+    /** Where the running cell's rules go: where its rules stood when it last ran, else at the end. */
+    private int insertAt = -1;
+    private String runningCell;
+
+    /** A cell starts running: its old rules go, and its new ones will take their place. */
+    synchronized void beginCell(String cell) {
+        runningCell = cell;
+        insertAt = -1;
+        if (cell == null) {
+            return;
+        }
+        for (int i = 0; i < rules.size(); i++) {
+            if (cell.equals(rules.get(i).cell())) {
+                insertAt = i;
+                break;
+            }
+        }
+        rules.removeIf(r -> cell.equals(r.cell()));
+    }
+
+    /** Adds a rule of the running cell; without a cell identity, an identical rule is not added twice. */
+    synchronized void addRule(Rule rule) {
+        String cell = runningCell;
+        if (cell == null) {
+            String text = ruleText(rule.label());
+            if (rules.stream().noneMatch(r -> ruleText(r.rule().label()).equals(text))) {
+                rules.add(new CellRule(null, rule));
+            }
+            return;
+        }
+        if (insertAt >= 0 && insertAt <= rules.size()) {
+            rules.add(insertAt++, new CellRule(cell, rule));
+        } else {
+            rules.add(new CellRule(cell, rule));
+        }
+    }
+
+    synchronized void clearRules() {
+        rules.clear();
+    }
+
+    private static String ruleText(String label) {
+        int colon = label.indexOf("): ");
+        return colon < 0 ? label : label.substring(colon + 3);
+    }
+
+    /** The plan the rules give for the model in use (sensitivities computed where conditions ask). */
+    public synchronized Plan plan() {
+        Model m = model().orElseThrow(() -> new IllegalStateException("no model in use: 'load model ...' or 'use MODEL' first"));
+        return Planner.resolve(modelName, m.layers(), rules(), sensitivity);
+    }
+
+    @Override
+    public synchronized String toString() {
+        return "Precis session: model " + (modelName == null ? "none" : modelName) + ", data "
+                + (datasetName == null ? "none" : datasetName) + ", " + rules.size() + " rules, settings " + settings;
+    }
+}

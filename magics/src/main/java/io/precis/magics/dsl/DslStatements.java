@@ -1,0 +1,121 @@
+package io.precis.magics.dsl;
+
+import io.precis.dsl.ast.LayerSelection;
+import io.precis.dsl.ast.Operand;
+import io.precis.dsl.ast.Predicate;
+import io.precis.dsl.ast.Statement;
+import io.precis.dsl.ast.Subject;
+import io.precis.dsl.ast.Variable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What a statement needs from the Java session and what it gives back. The kernel and the runtime both ask
+ * this one class, so the variables a snippet passes and the ones the runtime reads always line up.
+ */
+public final class DslStatements {
+
+    /** Where a name stands: a value in a condition, or a model / dataset / result the session may also know by name. */
+    public enum Role { VALUE, MODEL, DATASET, SUBJECT }
+
+    /** A name a statement uses, first occurrence. */
+    public record Reference(Variable variable, Role role) {
+        public String name() {
+            return variable.name();
+        }
+    }
+
+    private DslStatements() {}
+
+    /** The names the statement uses, in order of first appearance. */
+    public static List<Reference> references(Statement s) {
+        Map<String, Reference> refs = new LinkedHashMap<>();
+        switch (s) {
+            case Statement.Use u -> {
+                add(refs, u.model(), Role.MODEL);
+                u.dataset().ifPresent(d -> add(refs, d, Role.DATASET));
+            }
+            case Statement.Quantize q -> selection(refs, q.layers());
+            case Statement.Keep k -> selection(refs, k.layers());
+            case Statement.ShowLayers sl -> sl.layers().ifPresent(l -> selection(refs, l));
+            case Statement.Sensitivity se -> se.layers().ifPresent(l -> selection(refs, l));
+            case Statement.Sweep sw -> selection(refs, sw.layers());
+            case Statement.Evaluate e -> e.subject().ifPresent(sub -> subject(refs, sub));
+            case Statement.Plot p -> subject(refs, p.subject());
+            case Statement.Export e -> subject(refs, e.subject());
+            default -> { }
+        }
+        return List.copyOf(refs.values());
+    }
+
+    private static void subject(Map<String, Reference> refs, Subject s) {
+        if (s instanceof Variable v) {
+            add(refs, v, Role.SUBJECT);
+        }
+    }
+
+    private static void selection(Map<String, Reference> refs, LayerSelection sel) {
+        sel.where().ifPresent(p -> predicate(refs, p));
+    }
+
+    private static void predicate(Map<String, Reference> refs, Predicate p) {
+        switch (p) {
+            case Predicate.Or o -> {
+                predicate(refs, o.left());
+                predicate(refs, o.right());
+            }
+            case Predicate.And a -> {
+                predicate(refs, a.left());
+                predicate(refs, a.right());
+            }
+            case Predicate.Not n -> predicate(refs, n.operand());
+            case Predicate.Comparison c -> {
+                operand(refs, c.left());
+                operand(refs, c.right());
+            }
+        }
+    }
+
+    private static void operand(Map<String, Reference> refs, Operand o) {
+        if (o instanceof Variable v) {
+            add(refs, v, Role.VALUE);
+        }
+    }
+
+    private static void add(Map<String, Reference> refs, Variable v, Role role) {
+        refs.putIfAbsent(v.name(), new Reference(v, role));
+    }
+
+    /** The Java type an {@code as name} binding of this statement has, when it has one. */
+    public static Optional<String> resultType(Statement s) {
+        String type = switch (s) {
+            case Statement.LoadModel l -> "io.precis.engine.model.Model";
+            case Statement.LoadDataset l -> "io.precis.engine.data.Dataset";
+            case Statement.Use u -> "io.precis.magics.dsl.DslSession";
+            case Statement.Setting st -> null;
+            case Statement.Quantize q -> "io.precis.engine.plan.Rule";
+            case Statement.Keep k -> "io.precis.engine.plan.Rule";
+            case Statement.ShowLayers sl -> "io.precis.magics.dsl.LayerTable";
+            case Statement.ShowPlan sp -> "io.precis.engine.plan.Plan";
+            case Statement.Evaluate e -> "io.precis.magics.dsl.PlanEvaluation";
+            case Statement.Sensitivity se -> "io.precis.engine.analysis.SensitivityTable";
+            case Statement.Sweep sw -> "io.precis.engine.analysis.Sweep";
+            case Statement.Search se -> "io.precis.engine.analysis.Frontier";
+            case Statement.Plot p -> "io.precis.engine.figure.Figure";
+            case Statement.Export e -> "java.nio.file.Path";
+        };
+        return Optional.ofNullable(type);
+    }
+
+    /** Every statement's names, for a whole program. */
+    public static List<List<Reference>> references(List<Statement> statements) {
+        List<List<Reference>> out = new ArrayList<>();
+        for (Statement s : statements) {
+            out.add(references(s));
+        }
+        return out;
+    }
+}
