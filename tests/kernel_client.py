@@ -60,9 +60,17 @@ class KernelSession:
         return s
 
     def execute(self, code, timeout=60, allow_stdin=False, stdin_answers=None, stop_on_error=True,
-                silent=False, store_history=True, user_expressions=None, on_output=None):
-        msg_id = self.kc.execute(code, silent=silent, store_history=store_history, allow_stdin=allow_stdin,
-                                 stop_on_error=stop_on_error, user_expressions=user_expressions or {})
+                silent=False, store_history=True, user_expressions=None, on_output=None, cell_id=None):
+        if cell_id is None:
+            msg_id = self.kc.execute(code, silent=silent, store_history=store_history, allow_stdin=allow_stdin,
+                                     stop_on_error=stop_on_error, user_expressions=user_expressions or {})
+        else:
+            # As JupyterLab sends it: the notebook cell's id in the request's metadata.
+            content = dict(code=code, silent=silent, store_history=store_history, user_expressions=user_expressions or {},
+                           allow_stdin=allow_stdin, stop_on_error=stop_on_error)
+            msg = self.kc.session.msg("execute_request", content, metadata={"cellId": cell_id})
+            self.kc.shell_channel.send(msg)
+            msg_id = msg["header"]["msg_id"]
         return self.collect(msg_id, timeout, stdin_answers, on_output)
 
     def _next_shell(self, msg_id, timeout):

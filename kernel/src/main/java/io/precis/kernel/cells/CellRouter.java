@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.IntSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -100,13 +101,32 @@ public final class CellRouter implements Interpreter {
         String[] lines = code.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             if (!lines[i].isBlank() && CellClassifier.isDsl(lines[i])) {
-                List<String> tb = new ArrayList<>(f.traceback());
-                tb.add("Line " + (i + 1) + " is in the Precis language. A cell is either Java or Precis: put '"
+                return hint(f, "Line " + (i + 1) + " is in the Precis language. A cell is either Java or Precis: put '"
                         + lines[i].strip() + "' in a cell of its own (or start that cell with %%precis).");
-                return new ExecuteOutcome.Failed(f.ename(), f.evalue(), tb);
+            }
+        }
+        // A misspelt statement keyword makes the cell Java: say what it probably was.
+        String first = code.strip().split("[\\s(;=.]", 2)[0];
+        if (first.length() >= 4 && !JAVA_WORDS.contains(first)) {
+            var keyword = io.precis.dsl.diagnostic.Suggest.closest(first, io.precis.dsl.Language.statementKeywords(),
+                    first.length() >= 6 ? 2 : 1);
+            if (keyword.isPresent() && !keyword.get().equalsIgnoreCase(first)) {
+                return hint(f, "'" + first + "' is not Java here. Did you mean the Precis statement '" + keyword.get() + "'?");
             }
         }
         return f;
+    }
+
+    private static final Set<String> JAVA_WORDS = Set.of("void", "char", "long", "float", "double",
+            "byte", "short", "boolean", "final", "static", "class", "record", "interface", "enum", "import", "return",
+            "while", "switch", "throw", "public", "private", "protected", "abstract", "synchronized", "String", "this",
+            "super", "yield", "assert", "break", "continue", "default", "case", "else", "extends", "implements",
+            "instanceof", "native", "strictfp", "transient", "volatile", "throws", "sealed", "permits");
+
+    private static ExecuteOutcome.Failed hint(ExecuteOutcome.Failed f, String line) {
+        List<String> tb = new ArrayList<>(f.traceback());
+        tb.add(line);
+        return new ExecuteOutcome.Failed(f.ename(), f.evalue(), tb);
     }
 
     private boolean isLanguage(String code) {

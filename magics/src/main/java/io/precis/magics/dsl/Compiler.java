@@ -212,10 +212,17 @@ final class Compiler {
             case NumberLiteral n -> n.value();
             case StringLiteral s -> s.value();
             case Variable var -> {
-                if (!variables.containsKey(var.name()) || variables.get(var.name()) == null) {
+                if (variables.get(var.name()) == null && want == Kind.TEXT) {
+                    yield var.name(); // kind = embedding: a bare word, when no Java variable has that name
+                }
+                if (variables.get(var.name()) == null) {
                     throw error(var.span(), "unknown variable '" + var.name() + "'", Optional.empty());
                 }
                 Object o = variables.get(var.name());
+                if (want == Kind.NUMBER && !(o instanceof Number)) {
+                    throw error(var.span(), "variable " + var.name() + " is a " + o.getClass().getSimpleName() + "; "
+                            + field.keyword() + " is compared with a number", Optional.empty());
+                }
                 if (o instanceof Number n) {
                     yield n.doubleValue();
                 }

@@ -394,19 +394,24 @@ public final class DslRuntime {
             }
         }
 
+        /** Layers whose name (or a dotted suffix of it) starts most like the pattern's literal text. */
         private static List<String> closestLayers(String pattern, List<String> names) {
-            String word = pattern.replaceAll("[*?\\[\\]]", "");
+            String word = pattern.replaceAll("[*?]|\\[[^]]*]", "");
             return names.stream()
-                    .sorted(java.util.Comparator.comparingInt(n -> Math.min(Suggest.distance(word, n), suffixDistance(word, n))))
+                    .sorted(java.util.Comparator.comparingInt((String n) -> likeness(word, n)).thenComparing(n -> n))
                     .limit(3).toList();
         }
 
-        private static int suffixDistance(String word, String name) {
-            int best = Integer.MAX_VALUE;
+        private static int likeness(String word, String name) {
+            int best = prefixDistance(word, name);
             for (int dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
-                best = Math.min(best, Suggest.distance(word, name.substring(dot + 1)));
+                best = Math.min(best, prefixDistance(word, name.substring(dot + 1)));
             }
             return best;
+        }
+
+        private static int prefixDistance(String word, String candidate) {
+            return Suggest.distance(word, candidate.substring(0, Math.min(candidate.length(), word.length())));
         }
 
         // ---- show, evaluate ----

@@ -18,8 +18,12 @@ import java.util.Optional;
  */
 public final class DslStatements {
 
-    /** Where a name stands: a value in a condition, or a model / dataset / result the session may also know by name. */
-    public enum Role { VALUE, MODEL, DATASET, SUBJECT }
+    /**
+     * Where a name stands: a value in a condition; a word compared with {@code kind} or {@code name}
+     * ({@code kind = embedding}), which is a Java variable only if one exists; or a model / dataset / result the
+     * session may also know by name.
+     */
+    public enum Role { VALUE, WORD, MODEL, DATASET, SUBJECT }
 
     /** A name a statement uses, first occurrence. */
     public record Reference(Variable variable, Role role) {
@@ -73,15 +77,20 @@ public final class DslStatements {
             }
             case Predicate.Not n -> predicate(refs, n.operand());
             case Predicate.Comparison c -> {
-                operand(refs, c.left());
-                operand(refs, c.right());
+                boolean words = isWordField(c.left()) || isWordField(c.right());
+                operand(refs, c.left(), words);
+                operand(refs, c.right(), words);
             }
         }
     }
 
-    private static void operand(Map<String, Reference> refs, Operand o) {
+    private static boolean isWordField(Operand o) {
+        return o instanceof Operand.FieldRef f && (f.field() == Operand.Field.KIND || f.field() == Operand.Field.NAME);
+    }
+
+    private static void operand(Map<String, Reference> refs, Operand o, boolean word) {
         if (o instanceof Variable v) {
-            add(refs, v, Role.VALUE);
+            add(refs, v, word ? Role.WORD : Role.VALUE);
         }
     }
 

