@@ -22,7 +22,7 @@ PRECIS := bin/precis
 NB     ?= notebooks/00-java-basics.ipynb
 REPORT := target/report
 
-.PHONY: help run test build install lab bench bench-kernel bench-quant unit-test py-test browser-test \
+.PHONY: help run test build install lab bench bench-kernel bench-quant bench-dsl unit-test py-test browser-test \
         venv system-deps browser-deps clean bench-models models-data models-train
 
 help: ## list the targets
@@ -50,7 +50,7 @@ lab: build venv ## start JupyterLab on 127.0.0.1 with the Precis kernel
 	$(PRECIS) install --prefix $(VENV) --quiet
 	$(JUPYTER) lab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-bench: bench-kernel bench-quant bench-models ## every benchmark group, JSON under target/bench/
+bench: bench-kernel bench-quant bench-models bench-dsl ## every benchmark group, JSON under target/bench/
 
 bench-kernel: build venv ## kernel start-up and 1+1 round trip, against ipykernel in the same run
 	$(PRECIS) install --prefix $(VENV) --quiet
@@ -78,6 +78,10 @@ browser-deps: tests/browser/node_modules/.done
 tests/browser/node_modules/.done: tests/browser/package.json tests/browser/package-lock.json
 	cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent
 	@touch $@
+
+bench-dsl: ## parse + resolve a 20-rule cell on a 200-layer model (JMH), against JShell's 1+1 in the same run
+	@mkdir -p target/bench
+	$(MVN) -pl magics -am -Pbench-dsl -DskipTests test
 
 bench-models: ## MiniLM: load + 256 sentences; int8 swap/restore vs a full reload -> target/bench/models.json
 	@mkdir -p target/bench

@@ -170,6 +170,13 @@ class PlannerTest {
         assertFalse(LayerPattern.glob("quer?").namesExactly("a.query"));
         assertTrue(LayerPattern.glob("layer.[0-1].*").matches("encoder.layer.1.output.dense"));
         assertFalse(LayerPattern.glob("layer.[!0-1].*").matches("encoder.layer.1.output.dense"));
+        assertTrue(LayerPattern.glob("encoder.*.query").matches("encoder.layer.11.attention.self.query"));
+        assertFalse(LayerPattern.glob("encoder.*.query").matches("encoder.layer.11.attention.self.query.bias"));
+        assertTrue(LayerPattern.glob("*dense*").matches("x.output.dense_1"));
+        assertTrue(LayerPattern.glob("layer.?.output.dense").matches("encoder.layer.1.output.dense"));
+        assertFalse(LayerPattern.glob("layer.?.output.dense").matches("encoder.layer.1.attention.output.dense"));
+        assertFalse(LayerPattern.glob("a*b*c").matches("axxbyyd"));
+        assertTrue(LayerPattern.glob("a*b*c").matches("prefix.axxbyybzzc"));
         assertTrue(LayerPattern.regex("encoder\\.layer\\.\\d+\\.output\\.dense").matches("encoder.layer.12.output.dense"));
         assertFalse(LayerPattern.regex("output\\.dense").matches("encoder.layer.12.output.dense"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> LayerPattern.glob("layer[0")).getMessage().contains("unclosed ["));

@@ -93,6 +93,44 @@ public final class DslRuntime {
         return new Run(session, source, vars, javaNames == null ? List.of() : List.of(javaNames), output).statement(st);
     }
 
+    /**
+     * The rules a cell's {@code quantize} and {@code keep} statements make, without running anything else or
+     * touching the session (for tools, tests and benchmarks). {@code variables}: Java values by name.
+     */
+    public static List<Rule> rules(String source, Map<String, Object> variables) {
+        ParseResult parsed = DslParser.parse(source);
+        if (parsed.hasErrors()) {
+            throw new DslError(parsed.formatDiagnostics());
+        }
+        Compiler compiler = new Compiler(source, variables);
+        List<Rule> rules = new ArrayList<>();
+        for (Statement st : parsed.program().statements()) {
+            if (st instanceof Statement.Quantize || st instanceof Statement.Keep) {
+                rules.add(rule(st, compiler, "rule " + (rules.size() + 1) + " (line " + st.span().line() + "): " + AstPrinter.print(st), 0));
+            }
+        }
+        return rules;
+    }
+
+    /** A quantize or keep statement as a rule. */
+    private static Rule rule(Statement st, Compiler compiler, String label, long seed) {
+        io.precis.dsl.ast.LayerSelection sel;
+        Rule rule;
+        if (st instanceof Statement.Quantize q) {
+            sel = q.layers();
+            rule = Rule.quantize(label, compiler.patterns(sel.patterns()), compiler.format(q, seed));
+        } else {
+            sel = ((Statement.Keep) st).layers();
+            rule = Rule.keep(label, compiler.patterns(sel.patterns()));
+        }
+        rule = rule.except(compiler.patterns(sel.except()));
+        if (sel.where().isPresent()) {
+            Compiler.Condition c = compiler.condition(sel.where().get());
+            rule = rule.where(c.test(), c.namedKinds());
+        }
+        return rule;
+    }
+
     /** Names the kernel completes and inspects: "layers" of the model in use, "models", "datasets". */
     public static List<String> names(String what) {
         DslSession s = DslSession.current();
@@ -348,24 +386,14 @@ public final class DslRuntime {
         // ---- rules ----
 
         private Rule quantize(Statement.Quantize q) {
-            io.precis.engine.format.Format format = compiler.format(q, session.seed());
-            Rule rule = Rule.quantize(label(q), compiler.patterns(q.layers().patterns()), format)
-                    .except(compiler.patterns(q.layers().except()));
-            if (q.layers().where().isPresent()) {
-                Compiler.Condition c = compiler.condition(q.layers().where().get());
-                rule = rule.where(c.test(), c.namedKinds());
-            }
+            Rule rule = rule(q, compiler, label(q), session.seed());
             session.addRule(rule);
             warnUnmatched(q.layers().patterns());
             return rule;
         }
 
         private Rule keep(Statement.Keep k) {
-            Rule rule = Rule.keep(label(k), compiler.patterns(k.layers().patterns())).except(compiler.patterns(k.layers().except()));
-            if (k.layers().where().isPresent()) {
-                Compiler.Condition c = compiler.condition(k.layers().where().get());
-                rule = rule.where(c.test(), c.namedKinds());
-            }
+            Rule rule = rule(k, compiler, label(k), session.seed());
             session.addRule(rule);
             warnUnmatched(k.layers().patterns());
             return rule;
