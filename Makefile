@@ -22,7 +22,7 @@ PRECIS := bin/precis
 NB     ?= notebooks/00-java-basics.ipynb
 REPORT := target/report
 
-.PHONY: help run test build install lab bench bench-kernel bench-quant bench-dsl unit-test py-test browser-test \
+.PHONY: help run test build install lab fuzz bench bench-kernel bench-quant bench-dsl unit-test py-test browser-test \
         venv system-deps browser-deps clean bench-models models-data models-train
 
 help: ## list the targets
@@ -35,8 +35,9 @@ run: build venv ## the main job: build, set up Jupyter, install the kernel, exec
 	@mkdir -p $(REPORT)
 	$(PY) tests/run_notebook.py --kernel precis --html $(REPORT) $(NB)
 
-test: venv system-deps browser-deps models-data ## every test: unit (JUnit, fuzz seeds), protocol over ZeroMQ, jupyter_kernel_test, notebooks, real browser
+test: venv system-deps browser-deps models-data ## every test: unit, 30 s of parser fuzzing, protocol over ZeroMQ, jupyter_kernel_test, notebooks, real browser
 	$(MVN) install
+	$(MAKE) --no-print-directory fuzz
 	$(PRECIS) install --prefix $(VENV) --quiet
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
@@ -49,6 +50,9 @@ install: build ## install the kernelspec into your Jupyter (user level)
 lab: build venv ## start JupyterLab on 127.0.0.1 with the Precis kernel
 	$(PRECIS) install --prefix $(VENV) --quiet
 	$(JUPYTER) lab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+fuzz: ## 30 s of coverage-guided fuzzing of the language's parser (Jazzer): only structured errors, no crash
+	JAZZER_FUZZ=1 $(MVN) -q -pl dsl-grammar test -Dtest=ParserFuzzTest -Dsurefire.failIfNoSpecifiedTests=false
 
 bench: bench-kernel bench-quant bench-models bench-dsl ## every benchmark group, JSON under target/bench/
 
