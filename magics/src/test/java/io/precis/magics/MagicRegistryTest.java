@@ -13,14 +13,14 @@ class MagicRegistryTest {
 
     @Test
     void builtinsAreFoundThroughServiceLoader() {
-        assertEquals(List.of("classpath", "help", "lsmagic", "maven", "time"),
+        assertEquals(List.of("classpath", "help", "lsmagic", "maven", "precis", "time"),
                 registry.all().stream().map(Magic::name).toList());
     }
 
     @Test
     void unknownMagicsListTheKnownOnes() {
         var e = assertThrows(MagicException.class, () -> registry.require("tiem", false));
-        assertEquals("unknown magic %tiem. Line magics: %classpath, %help, %lsmagic, %maven, %time. Cell magics: %%time.", e.getMessage());
+        assertEquals("unknown magic %tiem. Line magics: %classpath, %help, %lsmagic, %maven, %precis, %time. Cell magics: %%precis, %%time.", e.getMessage());
         var c = assertThrows(MagicException.class, () -> registry.require("maven", true));
         assertTrue(c.getMessage().startsWith("%maven is a line magic"));
     }
@@ -28,7 +28,7 @@ class MagicRegistryTest {
     @Test
     void completion() {
         assertEquals(List.of("lsmagic"), registry.complete("ls", false));
-        assertEquals(List.of("time"), registry.complete("", true));
+        assertEquals(List.of("precis", "time"), registry.complete("", true));
         assertEquals(List.of("classpath"), registry.complete("c", false));
     }
 }

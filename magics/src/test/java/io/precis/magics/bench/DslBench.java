@@ -67,7 +67,7 @@ public class DslBench {
     private final Map<String, Object> variables = Map.of("x", 0.002);
 
     /** A BERT-like model of 200 layers: embeddings, 16 encoder blocks of 12 modules, a pooler, a head. */
-    static List<LayerRef> twoHundredLayers() {
+    public static List<LayerRef> twoHundredLayers() {
         List<LayerRef> l = new ArrayList<>();
         l.add(layer("embeddings.word_embeddings", LayerKind.EMBEDDING, 30522, 384));
         l.add(layer("embeddings.position_embeddings", LayerKind.EMBEDDING, 512, 384));
