@@ -155,3 +155,19 @@ def test_inspect_a_layer_name(lang):
     c = lang.request(lambda kc: kc.inspect(code, 20), "inspect_reply")["content"]
     assert c["found"] and "encoder.layer.3.intermediate.dense" in c["data"]["text/plain"]
     assert "[1536, 384]" in c["data"]["text/plain"] or "[384, 1536]" in c["data"]["text/plain"]
+
+
+def test_bad_models_and_data_are_clear_errors_and_the_kernel_lives(lang, tmp_path):
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"\x08\x07not really a protobuf" * 10)
+    e = lang.execute(f'load model "{broken}"').error()
+    assert e["ename"] == "PrecisError" and "broken.onnx" in e["evalue"]
+    e = lang.execute(f'load model "{tmp_path}/missing.pt"').error()
+    assert "missing.pt" in e["evalue"]
+    e = lang.execute('load model maven "org.example:no-such-model:1.0"').error()
+    assert "org.example:no-such-model:1.0" in e["evalue"]
+    e = lang.execute(f'load dataset "{tmp_path}/nothing.txt"').error()
+    assert "no such file" in e["evalue"]
+    e = lang.execute("use nosuchmodel").error()
+    assert "unknown model 'nosuchmodel'" in e["evalue"] and "minilm" in "\n".join(e["traceback"])
+    assert java(lang, "1 + 1") == "2"
