@@ -121,7 +121,7 @@ public final class Analysis {
 
     public SensitivityCache cacheInUse() { return cache; }
 
-    /** Forward passes over the data this analysis's runner made (cache hits make none). */
+    /** Configurations this analysis's runner measured (cache hits measure none). */
     public long evaluations() { return runner.evaluations(); }
 
     /** What scores measure and on what, e.g. {@code Δloss on calib (256 samples, seed 0)}. */

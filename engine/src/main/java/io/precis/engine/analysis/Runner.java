@@ -45,7 +45,7 @@ final class Runner {
 
     Evaluator evaluator() { return evaluator; }
 
-    /** Forward passes over the whole data run so far (one per configuration, plus the reference and stage inputs). */
+    /** Configurations run over the whole data so far (the one-off full-precision passes are not counted). */
     synchronized long evaluations() { return evaluations; }
 
     synchronized float[][] reference() {
@@ -123,7 +123,6 @@ final class Runner {
             }
             all.add(acts);
         }
-        evaluations++;
         stageInputs = all;
     }
 

@@ -15,7 +15,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 /** The figure model: Plotly's schema, PNGs that show something, text and HTML tables. */
-class FigureTest {
+public class FigureTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
