@@ -77,7 +77,9 @@ final class PngRenderer {
         if (a.log()) {
             LogAxis axis = new LogAxis(a.title());
             axis.setBase(10);
-            axis.setSmallestValue(1e-12);
+            axis.setSmallestValue(1e-300);
+            // whole decades only: 10^-3, 10^-2 ... rather than 10^-2.4
+            axis.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
             axis.setTickLabelFont(SMALL);
             return axis;
         }
@@ -177,7 +179,16 @@ final class PngRenderer {
 
     private static java.awt.Shape shape(String symbol, double size) {
         double h = size / 2;
-        if ("square".equals(symbol) || "diamond".equals(symbol)) return new Rectangle2D.Double(-h, -h, size, size);
+        if ("square".equals(symbol)) return new Rectangle2D.Double(-h, -h, size, size);
+        if ("diamond".equals(symbol)) {
+            java.awt.geom.Path2D.Double p = new java.awt.geom.Path2D.Double();
+            p.moveTo(0, -h * 1.2);
+            p.lineTo(h * 1.2, 0);
+            p.lineTo(0, h * 1.2);
+            p.lineTo(-h * 1.2, 0);
+            p.closePath();
+            return p;
+        }
         if ("star".equals(symbol)) {
             java.awt.geom.Path2D.Double p = new java.awt.geom.Path2D.Double();
             for (int i = 0; i < 10; i++) {
@@ -234,7 +245,21 @@ final class PngRenderer {
         r.setShadowVisible(false);
         r.setDrawBarOutline(false);
         r.setItemMargin(0.02);
-        CategoryPlot plot = new CategoryPlot(data, x, valueAxis(f.yAxis()), r);
+        ValueAxis yAxis = valueAxis(f.yAxis());
+        if (yLog) {
+            // bars grow from the axis floor: put it a little below the smallest bar, not at the axis' smallest value
+            double lo = Double.POSITIVE_INFINITY, hi = 0;
+            for (int row = 0; row < data.getRowCount(); row++)
+                for (int col = 0; col < data.getColumnCount(); col++) {
+                    Number v = data.getValue(row, col);
+                    if (v != null && v.doubleValue() > 0) {
+                        lo = Math.min(lo, v.doubleValue());
+                        hi = Math.max(hi, v.doubleValue());
+                    }
+                }
+            if (hi > 0) yAxis.setRange(Math.pow(10, Math.floor(Math.log10(lo) - 0.3)), Math.pow(10, Math.ceil(Math.log10(hi) + 0.1)));
+        }
+        CategoryPlot plot = new CategoryPlot(data, x, yAxis, r);
         styleBackground(plot);
         plot.setFixedLegendItems(legend);
         for (Annotation a : f.annotations()) {
