@@ -23,7 +23,7 @@ NB     ?= notebooks/00-java-basics.ipynb
 REPORT := target/report
 
 .PHONY: help run test build install lab bench bench-kernel bench-quant unit-test py-test browser-test \
-        venv system-deps browser-deps clean bench-models models-data models-train
+        venv system-deps browser-deps clean bench-models bench-sweep models-data models-train
 
 help: ## list the targets
 	@echo "Precis — make targets"
@@ -50,7 +50,7 @@ lab: build venv ## start JupyterLab on 127.0.0.1 with the Precis kernel
 	$(PRECIS) install --prefix $(VENV) --quiet
 	$(JUPYTER) lab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-bench: bench-kernel bench-quant bench-models ## every benchmark group, JSON under target/bench/
+bench: bench-kernel bench-quant bench-models bench-sweep ## every benchmark group, JSON under target/bench/
 
 bench-kernel: build venv ## kernel start-up and 1+1 round trip, against ipykernel in the same run
 	$(PRECIS) install --prefix $(VENV) --quiet
@@ -82,6 +82,10 @@ tests/browser/node_modules/.done: tests/browser/package.json tests/browser/packa
 bench-models: ## MiniLM: load + 256 sentences; int8 swap/restore vs a full reload -> target/bench/models.json
 	@mkdir -p target/bench
 	$(MVN) -pl engine -am -Pbench-models -DskipTests test
+
+bench-sweep: ## MiniLM sensitivity 36 layers x 3 formats: swap-in-place reuse vs reload per configuration -> target/bench/sweep.json
+	@mkdir -p target/bench
+	$(MVN) -pl engine -am -Pbench-sweep -DskipTests test
 
 models-data: ## data for the models' tests: Fashion-MNIST (Debian package), Moby Dick (npm, lockfile)
 	models/setup-data.sh

@@ -224,15 +224,16 @@ public final class Model implements AutoCloseable {
 
     /**
      * How many stages the forward pass runs in sequence (1 when it cannot start in the middle). For the blocks
-     * built in Java a stage is an embedding, one transformer block or one hidden layer, so an analysis that
-     * changes only layers of stage k can start at k from cached full-precision inputs.
+     * built in Java a stage is an embedding, one transformer block or one hidden layer; an ONNX graph (with live
+     * buffers, the default) is cut before its weight matrices where few tensors cross. An analysis that changes
+     * only layers of stage k can start at k from cached full-precision stage inputs.
      */
     public int stages() { return backend.stages(); }
 
     /** The first stage that reads this layer's weights. */
     public int stageOf(LayerRef layer) { return backend.stageOf(layer(layer.name())); }
 
-    /** A forward pass that also returns the input of every stage after the first, in order. */
+    /** A forward pass that also returns the input of every stage after the first, in order (run it at full precision). */
     public synchronized ModelOutput forwardCollecting(ModelInput input, List<Activation> stageInputs) {
         checkOpen();
         return backend.forwardStages(input, 0, null, stageInputs);

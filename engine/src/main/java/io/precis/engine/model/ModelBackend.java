@@ -33,8 +33,8 @@ public interface ModelBackend extends AutoCloseable {
     ModelOutput forward(ModelInput input);
 
     /**
-     * How many stages the forward pass runs in sequence, each reading only the previous one's output; 1 when it
-     * cannot be resumed in the middle (ONNX Runtime and TorchScript graphs).
+     * How many stages the forward pass runs in sequence, each reading only what the stages before it pass on;
+     * 1 when it cannot be resumed in the middle (TorchScript, and ONNX without live buffers).
      */
     default int stages() { return 1; }
 
