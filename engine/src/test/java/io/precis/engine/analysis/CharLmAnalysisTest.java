@@ -124,6 +124,9 @@ class CharLmAnalysisTest {
         assertTrue(plan.sensitivityNote().contains("Δloss"), plan.sensitivityNote());
         assertTrue(plan.layer("blocks.1.attn.qkv").orElseThrow().sensitivity().isPresent());
         assertTrue(plan.layer("blocks.0.attn.qkv").orElseThrow().sensitivity().isEmpty());
+        String html = plan.toHtml();
+        assertTrue(html.contains("where sensitivity &lt; 0.05") && !html.contains("sensitivity < 0.05"), "rule labels are escaped");
+        assertTrue(html.contains("Δloss"), html);
     }
 
     @Test
