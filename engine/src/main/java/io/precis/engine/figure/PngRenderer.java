@@ -228,8 +228,19 @@ final class PngRenderer {
             if (!disjoint) seriesColors.add(color);
             if (t.showLegend()) legend.add(new LegendItem(t.name(), color));
         }
-        CategoryAxis x = new CategoryAxis(f.xAxis().title());
-        x.setCategoryLabelPositions(CategoryLabelPositions.UP_90);
+        // long layer names: drop the dotted prefix all categories share, and let labels take up to half the height
+        String prefix = commonDottedPrefix(data.getColumnKeys().stream().map(String::valueOf).toList());
+        CategoryAxis x = new CategoryAxis(f.xAxis().title() + (prefix.isEmpty() ? "" : " (after " + prefix + ")")) {
+            @Override
+            protected org.jfree.chart.text.TextBlock createLabel(Comparable category, float width, org.jfree.chart.ui.RectangleEdge edge,
+                                                                  java.awt.Graphics2D g2) {
+                return super.createLabel(String.valueOf(category).substring(prefix.length()), width, edge, g2);
+            }
+        };
+        org.jfree.chart.axis.CategoryLabelPosition b = CategoryLabelPositions.UP_90.getLabelPosition(org.jfree.chart.ui.RectangleEdge.BOTTOM);
+        x.setCategoryLabelPositions(CategoryLabelPositions.replaceBottomPosition(CategoryLabelPositions.UP_90,
+                new org.jfree.chart.axis.CategoryLabelPosition(b.getCategoryAnchor(), b.getLabelAnchor(), b.getRotationAnchor(), b.getAngle(),
+                        b.getWidthType(), 0.5f)));
         x.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, data.getColumnCount() > 40 ? 7 : 9));
         x.setMaximumCategoryLabelLines(1);
         x.setCategoryMargin(0.15);
@@ -270,6 +281,18 @@ final class PngRenderer {
             plot.addAnnotation(t);
         }
         return plot;
+    }
+
+    static String commonDottedPrefix(List<String> names) {
+        if (names.size() < 2) return "";
+        String p = names.get(0);
+        for (String n : names) {
+            int i = 0;
+            while (i < p.length() && i < n.length() && p.charAt(i) == n.charAt(i)) i++;
+            p = p.substring(0, i);
+        }
+        int dot = p.lastIndexOf('.');
+        return dot < 0 ? "" : p.substring(0, dot + 1);
     }
 
     private static void styleBackground(Plot p) {
