@@ -22,8 +22,8 @@ PRECIS := bin/precis
 NB     ?= notebooks/00-java-basics.ipynb
 REPORT := target/report
 
-.PHONY: help run test build install lab fuzz bench bench-kernel bench-quant bench-dsl unit-test py-test browser-test \
-        venv system-deps browser-deps clean bench-models models-data models-train
+.PHONY: help run test build install lab fuzz bench bench-kernel bench-quant bench-dsl bench-models bench-sweep \
+        venv system-deps browser-deps clean models-data models-train
 
 help: ## list the targets
 	@echo "Precis — make targets"
@@ -54,7 +54,7 @@ lab: build venv ## start JupyterLab on 127.0.0.1 with the Precis kernel
 fuzz: ## 30 s of coverage-guided fuzzing of the language's parser (Jazzer): only structured errors, no crash
 	JAZZER_FUZZ=1 $(MVN) -q -pl dsl-grammar test -Dtest=ParserFuzzTest -Dsurefire.failIfNoSpecifiedTests=false
 
-bench: bench-kernel bench-quant bench-models bench-dsl ## every benchmark group, JSON under target/bench/
+bench: bench-kernel bench-quant bench-dsl bench-models bench-sweep ## every benchmark group, JSON under target/bench/
 
 bench-kernel: build venv ## kernel start-up and 1+1 round trip, against ipykernel in the same run
 	$(PRECIS) install --prefix $(VENV) --quiet
@@ -90,6 +90,10 @@ bench-dsl: ## parse + resolve a 20-rule cell on a 200-layer model (JMH), against
 bench-models: ## MiniLM: load + 256 sentences; int8 swap/restore vs a full reload -> target/bench/models.json
 	@mkdir -p target/bench
 	$(MVN) -pl engine -am -Pbench-models -DskipTests test
+
+bench-sweep: ## MiniLM sensitivity 36 layers x 3 formats: swap-in-place reuse vs reload per configuration -> target/bench/sweep.json
+	@mkdir -p target/bench
+	$(MVN) -pl engine -am -Pbench-sweep -DskipTests test
 
 models-data: ## data for the models' tests: Fashion-MNIST (Debian package), Moby Dick (npm, lockfile)
 	models/setup-data.sh

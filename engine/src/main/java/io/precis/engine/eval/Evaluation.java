@@ -21,6 +21,19 @@ public record Evaluation(List<Score> scores, Provenance provenance, double secon
         return scores.stream().anyMatch(s -> s.metric() == m);
     }
 
+    /** The scores as a text table with their provenance. */
+    public String toText() {
+        return toString();
+    }
+
+    /** The scores as an HTML table (escaped), provenance below. */
+    public String toHtml() {
+        List<List<String>> rows = scores.stream().map(s -> List.of(s.metric().description(), String.format(Locale.ROOT, "%.6g", s.value()),
+                s.metric().unit())).toList();
+        return io.precis.engine.figure.Html.table("Evaluation (" + provenance.weights() + ")", List.of("metric", "value", "unit"), rows,
+                java.util.Set.of(1), provenance.shortText());
+    }
+
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();

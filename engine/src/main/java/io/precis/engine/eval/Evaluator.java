@@ -94,7 +94,27 @@ public final class Evaluator {
         long t0 = System.nanoTime();
         prepare();
         float[][] current = run();
-        float[][] reference = reference(current);
+        return score(current, (System.nanoTime() - t0) / 1e9, true);
+    }
+
+    /**
+     * Scores outputs computed elsewhere for {@link #inputs()} (one row per sample, as {@link #reference()} has
+     * them), e.g. by an analysis that resumed the forward pass in the middle; {@code weights} says what the
+     * weights were when they were computed (for the provenance).
+     */
+    public Evaluation score(float[][] current, double seconds, String weights) {
+        Evaluation e = score(current, seconds, false);
+        Provenance p = e.provenance();
+        Provenance q = new Provenance(p.model(), p.modelHash(), weights, p.data(), p.dataHash(), p.samples(), p.seed(), p.engine(), p.device());
+        return new Evaluation(e.scores().stream().map(s -> new Score(s.metric(), s.value(), q)).toList(), q, seconds);
+    }
+
+    /** {@code fromModelNow}: the outputs are the model's as it is now, so at full precision they are the reference. */
+    private Evaluation score(float[][] current, double seconds, boolean fromModelNow) {
+        prepare();
+        if (current.length != samples)
+            throw new IllegalArgumentException(current.length + " output rows for " + samples + " samples");
+        float[][] reference = reference(fromModelNow ? current : null);
         Provenance p = provenance();
         List<Score> scores = new ArrayList<>();
         switch (model.task()) {
@@ -111,8 +131,31 @@ public final class Evaluator {
                 scores.add(new Score(Metric.KL, Scoring.meanKl(reference, current, classes), p));
             }
         }
-        return new Evaluation(scores, p, (System.nanoTime() - t0) / 1e9);
+        return new Evaluation(scores, p, seconds);
     }
+
+    /** The batches this evaluator runs, in order (built once). */
+    public List<ModelInput> inputs() {
+        prepare();
+        return java.util.Collections.unmodifiableList(batches);
+    }
+
+    /** Class labels or next-token targets, one per scored output vector in order; null for embedding models. */
+    public int[] targets() {
+        prepare();
+        return labels == null ? null : labels.clone();
+    }
+
+    /** Samples scored: sentences, images or language-model windows. */
+    public int samples() {
+        prepare();
+        return samples;
+    }
+
+    /** The seed of the sample choice. */
+    public long seed() { return seed; }
+
+    public int batchSize() { return batchSize; }
 
     /** Full-precision outputs for this data (computed once, then cached). */
     public float[][] reference() {
@@ -126,7 +169,7 @@ public final class Evaluator {
             float[][] r = REFERENCES.get(key);
             if (r != null) return r;
         }
-        float[][] r = currentIfFullPrecision != null && model.isFullPrecision() ? currentIfFullPrecision : model.atFullPrecision(this::run);
+        float[][] r = currentIfFullPrecision != null && model.isFullPrecision() && currentIfFullPrecision.length == samples ? currentIfFullPrecision : model.atFullPrecision(this::run);
         synchronized (REFERENCES) {
             REFERENCES.put(key, r);
         }

@@ -222,6 +222,46 @@ public final class Model implements AutoCloseable {
         return backend.forward(input);
     }
 
+    /**
+     * How many stages the forward pass runs in sequence (1 when it cannot start in the middle). For the blocks
+     * built in Java a stage is an embedding, one transformer block or one hidden layer; an ONNX graph (with live
+     * buffers, the default) is cut before its weight matrices where few tensors cross. An analysis that changes
+     * only layers of stage k can start at k from cached full-precision stage inputs.
+     */
+    public int stages() { return backend.stages(); }
+
+    /** The first stage that reads this layer's weights. */
+    public int stageOf(LayerRef layer) { return backend.stageOf(layer(layer.name())); }
+
+    /** A forward pass that also returns the input of every stage after the first, in order (run it at full precision). */
+    public synchronized ModelOutput forwardCollecting(ModelInput input, List<Activation> stageInputs) {
+        checkOpen();
+        return backend.forwardStages(input, 0, null, stageInputs);
+    }
+
+    /**
+     * A forward pass from stage {@code stage}, given that stage's input (as {@link #forwardCollecting} returned
+     * it for the same {@code input}). Equal to {@link #forward} when no layer before {@code stage} changed since.
+     */
+    public synchronized ModelOutput forwardFrom(ModelInput input, int stage, Activation stageInput) {
+        checkOpen();
+        if (stage < 0 || stage >= stages()) throw new IllegalArgumentException("stage " + stage + " of " + stages());
+        return backend.forwardStages(input, stage, stageInput, null);
+    }
+
+    /** A copy of a weight tensor's full-precision values (the original bits even while it is swapped). */
+    public synchronized float[] fullPrecisionWeights(TensorRef tensor) {
+        checkOpen();
+        TensorRef t = tensorsByName.get(tensor.name());
+        if (t == null) throw new ModelException(tensor.name(), "no such tensor in " + name);
+        if (!t.dtype().equals("float32")) throw new ModelException(t.name(), "only float32 weights can be read; this one is " + t.dtype());
+        byte[] orig = originals.get(t.name());
+        ByteBuffer b = orig != null ? ByteBuffer.wrap(orig) : backend.weights(t).duplicate().clear();
+        float[] out = new float[b.capacity() / Float.BYTES];
+        b.order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+        return out;
+    }
+
     /** Rows of a layer table, one per line. */
     public String layerTable() {
         StringBuilder sb = new StringBuilder();

@@ -32,6 +32,25 @@ public interface ModelBackend extends AutoCloseable {
 
     ModelOutput forward(ModelInput input);
 
+    /**
+     * How many stages the forward pass runs in sequence, each reading only what the stages before it pass on;
+     * 1 when it cannot be resumed in the middle (TorchScript, and ONNX without live buffers).
+     */
+    default int stages() { return 1; }
+
+    /** The first stage that reads this layer's weights (0 for single-stage models). */
+    default int stageOf(LayerRef layer) { return 0; }
+
+    /**
+     * Runs the stages {@code from..stages()-1}. {@code resume} is the input of stage {@code from} (ignored for
+     * stage 0, which reads {@code input}); when {@code collect} is not null, the input of every later stage is
+     * added to it in order. Multi-stage back-ends override this.
+     */
+    default ModelOutput forwardStages(ModelInput input, int from, Activation resume, java.util.List<Activation> collect) {
+        if (from != 0 || collect != null) throw new UnsupportedOperationException(engine() + " runs its forward pass as one stage");
+        return forward(input);
+    }
+
     /** Size and kind of input the model takes, in words, e.g. {@code images 1x28x28} or {@code text}. */
     String inputDescription();
 

@@ -135,6 +135,22 @@ public final class Plan {
         return sb.toString();
     }
 
+    /** The same table as HTML (every cell escaped), for notebooks. */
+    public String toHtml() {
+        List<List<String>> rows = new ArrayList<>();
+        for (LayerPlan l : layers)
+            rows.add(List.of(l.name(), l.layer().kind().label(), l.isQuantized() ? l.format().toString() : "full precision",
+                    String.format(Locale.ROOT, "%.3f", l.bits()), l.decidedBy(),
+                    l.sensitivity().isPresent() ? String.format(Locale.ROOT, "%.3g", l.sensitivity().getAsDouble()) : ""));
+        StringBuilder note = new StringBuilder();
+        for (Rule r : idleRules) note.append("Decided nothing: ").append(r.label()).append(". ");
+        if (!sensitivityNote.isEmpty()) note.append("Sensitivity: ").append(sensitivityNote).append('.');
+        String caption = String.format(Locale.ROOT, "Plan for %s: %d of %d layers quantized, %.3g effective bits/weight, %s", modelName,
+                quantized().size(), layers.size(), effectiveBits(), sizeLine());
+        return io.precis.engine.figure.Html.table(caption, List.of("layer", "kind", "format", "bits", "decided by", "sensitivity"), rows,
+                java.util.Set.of(3, 5), note.toString().strip());
+    }
+
     /** "12.3 MB of 88.0 MB (7.2x smaller)". */
     public String sizeLine() {
         double size = sizeBytes();

@@ -12,6 +12,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.precis.engine.model.djl.StagedBlock;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,8 +20,9 @@ import java.util.List;
  * A small GPT-style character language model: token and position tables, pre-norm transformer blocks with
  * causal self-attention, a final norm and a head. Input token ids [b, t] (t &le; context), output logits
  * [b, t, vocab]. Norms run over the feature axis only, so no position sees statistics of later ones.
+ * Stages: the tables, each block, then the final norm and head; an analysis of block k's layers starts there.
  */
-public final class CharTransformer extends AbstractBlock {
+public final class CharTransformer extends AbstractBlock implements StagedBlock {
     private final int vocab, context, width, heads;
     private final Table embed;
     private final Table position;
@@ -46,17 +48,48 @@ public final class CharTransformer extends AbstractBlock {
 
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray ids = inputs.singletonOrThrow();
-        long t = ids.getShape().get(1);
-        if (t > context) throw new IllegalArgumentException("sequence of " + t + " tokens is longer than the context " + context);
-        NDArray oneHot = ids.toType(DataType.INT64, false).oneHot(vocab);
-        NDArray x = oneHot.matMul(ps.getValue(embed.weight, ids.getDevice(), training));
-        NDArray pos = ps.getValue(position.weight, ids.getDevice(), training).get("0:" + t);
-        x = x.add(pos);
-        NDArray mask = causalMask(ids.getManager(), (int) t);
-        for (Layer b : blocks) x = b.run(ps, x, mask, training);
+        return new NDList(runStages(ps, inputs.singletonOrThrow(), 0, null, training));
+    }
+
+    @Override
+    public int stages() {
+        return blocks.size() + 2;
+    }
+
+    @Override
+    public int stageOf(String layerName) {
+        if (layerName.equals("embed") || layerName.equals("position")) return 0;
+        if (layerName.startsWith("blocks.")) {
+            String rest = layerName.substring("blocks.".length());
+            int dot = rest.indexOf('.');
+            return Integer.parseInt(dot < 0 ? rest : rest.substring(0, dot)) + 1;
+        }
+        return blocks.size() + 1;
+    }
+
+    @Override
+    public NDArray runStages(ParameterStore ps, NDArray x, int from, List<NDArray> collect) {
+        return runStages(ps, x, from, collect, false);
+    }
+
+    private NDArray runStages(ParameterStore ps, NDArray x, int from, List<NDArray> collect, boolean training) {
+        if (from <= 0) {
+            NDArray ids = x;
+            long t = ids.getShape().get(1);
+            if (t > context) throw new IllegalArgumentException("sequence of " + t + " tokens is longer than the context " + context);
+            NDArray oneHot = ids.toType(DataType.INT64, false).oneHot(vocab);
+            x = oneHot.matMul(ps.getValue(embed.weight, ids.getDevice(), training));
+            NDArray pos = ps.getValue(position.weight, ids.getDevice(), training).get("0:" + t);
+            x = x.add(pos);
+            if (collect != null) collect.add(x);
+        }
+        NDArray mask = causalMask(x.getManager(), (int) x.getShape().get(1));
+        for (int i = Math.max(0, from - 1); i < blocks.size(); i++) {
+            x = blocks.get(i).run(ps, x, mask, training);
+            if (collect != null) collect.add(x);
+        }
         x = lnF.forward(ps, new NDList(x), training).singletonOrThrow();
-        return head.forward(ps, new NDList(x), training);
+        return head.forward(ps, new NDList(x), training).singletonOrThrow();
     }
 
     private static NDArray causalMask(NDManager m, int t) {

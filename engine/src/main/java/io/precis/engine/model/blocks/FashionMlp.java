@@ -10,9 +10,14 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.precis.engine.model.djl.StagedBlock;
+import java.util.List;
 
-/** A small image classifier: flatten, two hidden layers with ReLU, a 10-way head. Input [n, c, h, w]. */
-public final class FashionMlp extends AbstractBlock {
+/**
+ * A small image classifier: flatten, two hidden layers with ReLU, a 10-way head. Input [n, c, h, w]. Three
+ * stages (fc1, fc2, head), so an analysis of fc2 or the head can start from saved hidden activations.
+ */
+public final class FashionMlp extends AbstractBlock implements StagedBlock {
     private final Linear fc1;
     private final Linear fc2;
     private final Linear head;
@@ -26,11 +31,39 @@ public final class FashionMlp extends AbstractBlock {
 
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
-        x = x.reshape(x.getShape().get(0), -1);
-        x = Activation.relu(fc1.forward(ps, new NDList(x), training).singletonOrThrow());
-        x = Activation.relu(fc2.forward(ps, new NDList(x), training).singletonOrThrow());
-        return head.forward(ps, new NDList(x), training);
+        return new NDList(runStages(ps, inputs.singletonOrThrow(), 0, null, training));
+    }
+
+    @Override
+    public int stages() {
+        return 3;
+    }
+
+    @Override
+    public int stageOf(String layerName) {
+        return switch (layerName) {
+            case "fc1" -> 0;
+            case "fc2" -> 1;
+            default -> 2;
+        };
+    }
+
+    @Override
+    public NDArray runStages(ParameterStore ps, NDArray x, int from, List<NDArray> collect) {
+        return runStages(ps, x, from, collect, false);
+    }
+
+    private NDArray runStages(ParameterStore ps, NDArray x, int from, List<NDArray> collect, boolean training) {
+        if (from <= 0) {
+            x = x.reshape(x.getShape().get(0), -1);
+            x = Activation.relu(fc1.forward(ps, new NDList(x), training).singletonOrThrow());
+            if (collect != null) collect.add(x);
+        }
+        if (from <= 1) {
+            x = Activation.relu(fc2.forward(ps, new NDList(x), training).singletonOrThrow());
+            if (collect != null) collect.add(x);
+        }
+        return head.forward(ps, new NDList(x), training).singletonOrThrow();
     }
 
     @Override

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import io.precis.engine.model.Activation;
 import io.precis.engine.model.Devices;
 import io.precis.engine.model.LayerRef;
 import io.precis.engine.model.ModelBackend;
@@ -113,19 +114,50 @@ public abstract class DjlBackend implements ModelBackend {
 
     @Override
     public synchronized ModelOutput forward(ModelInput input) {
+        return forwardStages(input, 0, null, null);
+    }
+
+    @Override
+    public int stages() {
+        return model.getBlock() instanceof StagedBlock s ? s.stages() : 1;
+    }
+
+    @Override
+    public int stageOf(LayerRef layer) {
+        return model.getBlock() instanceof StagedBlock s ? s.stageOf(layer.name()) : 0;
+    }
+
+    @Override
+    public synchronized ModelOutput forwardStages(ModelInput input, int from, Activation resume, List<Activation> collect) {
+        StagedBlock staged = model.getBlock() instanceof StagedBlock s ? s : null;
+        if (staged == null && (from != 0 || collect != null))
+            throw new UnsupportedOperationException(where + " runs its forward pass as one stage");
         try (NDManager m = model.getNDManager().newSubManager()) {
-            NDArray x = switch (input) {
-                case ModelInput.Images img -> {
-                    if (imageShape == null) throw new ModelException(where, "takes " + inputDescription() + ", not images");
-                    yield m.create(FloatBuffer.wrap(img.pixels()), new Shape(img.n(), img.channels(), img.height(), img.width()));
-                }
-                case ModelInput.Tokens tok -> {
-                    if (imageShape != null) throw new ModelException(where, "takes " + inputDescription() + ", not text");
-                    yield m.create(tok.ids());
-                }
-            };
-            NDList out = model.getBlock().forward(new ParameterStore(m, false), new NDList(x), false);
-            NDArray y = out.singletonOrThrow();
+            NDArray x;
+            if (from > 0) {
+                x = m.create(FloatBuffer.wrap(resume.values()), new Shape(resume.shape()));
+            } else {
+                x = switch (input) {
+                    case ModelInput.Images img -> {
+                        if (imageShape == null) throw new ModelException(where, "takes " + inputDescription() + ", not images");
+                        yield m.create(FloatBuffer.wrap(img.pixels()), new Shape(img.n(), img.channels(), img.height(), img.width()));
+                    }
+                    case ModelInput.Tokens tok -> {
+                        if (imageShape != null) throw new ModelException(where, "takes " + inputDescription() + ", not text");
+                        yield m.create(tok.ids());
+                    }
+                };
+            }
+            ParameterStore ps = new ParameterStore(m, false);
+            NDArray y;
+            if (staged != null) {
+                List<NDArray> inner = collect == null ? null : new ArrayList<>();
+                y = staged.runStages(ps, x, from, inner);
+                if (inner != null)
+                    for (NDArray a : inner) collect.add(new Activation(a.toType(DataType.FLOAT32, false).toFloatArray(), a.getShape().getShape()));
+            } else {
+                y = model.getBlock().forward(ps, new NDList(x), false).singletonOrThrow();
+            }
             if (y.getDataType() != DataType.FLOAT32) y = y.toType(DataType.FLOAT32, false);
             return new ModelOutput(y.toFloatArray(), y.getShape().getShape());
         } catch (ModelException e) {

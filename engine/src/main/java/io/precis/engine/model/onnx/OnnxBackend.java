@@ -11,6 +11,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.precis.engine.model.Activation;
 import io.precis.engine.model.Devices;
 import io.precis.engine.model.LayerRef;
 import io.precis.engine.model.LoadOptions;
@@ -59,6 +60,10 @@ public final class OnnxBackend implements ModelBackend {
     private OrtSession swappedSession;
     private final List<AutoCloseable> swappedResources = new ArrayList<>();
     private int rebuilds;
+    /** Graph cuts for resuming a forward pass (live buffers only; one stage otherwise). */
+    private final OnnxStages stages;
+    private OrtSession collecting;
+    private final Map<Integer, OrtSession> fromStage = new HashMap<>();
 
     /** Parses and checks the bytes before any of them reach native code. */
     public OnnxBackend(byte[] modelBytes, String where, LoadOptions options) {
@@ -79,6 +84,7 @@ public final class OnnxBackend implements ModelBackend {
         this.gpu = cuda;
         this.device = cuda ? "gpu(0)" : "cpu";
         this.base = options.onnxSwap() == LoadOptions.OnnxSwap.LIVE ? liveSession() : session(modelBytes, List.of());
+        this.stages = options.onnxSwap() == LoadOptions.OnnxSwap.LIVE ? OnnxStages.analyse(proto.getGraph(), layers) : null;
         try {
             this.inputInfo = base.getInputInfo();
             this.task = options.task() != null ? options.task() : inferTask(base);
@@ -108,11 +114,16 @@ public final class OnnxBackend implements ModelBackend {
 
     /** A session reading every float32 layer tensor from our buffers. */
     private OrtSession liveSession() {
+        return liveSession(modelBytes, null);
+    }
+
+    /** A live session over other model bytes (a graph cut), reading those of our tensors its graph holds. */
+    private OrtSession liveSession(byte[] bytes, Set<String> initializers) {
         List<TensorRef> all = new ArrayList<>();
         for (LayerRef l : layers)
             for (TensorRef t : l.tensors())
-                if (t.dtype().equals("float32")) all.add(t);
-        OrtSession s = session(modelBytes, all);
+                if (t.dtype().equals("float32") && (initializers == null || initializers.contains(t.name()))) all.add(t);
+        OrtSession s = session(bytes, all);
         liveResources.addAll(swappedResources);
         swappedResources.clear();
         return s;
@@ -247,18 +258,73 @@ public final class OnnxBackend implements ModelBackend {
 
     @Override
     public synchronized ModelOutput forward(ModelInput input) {
-        OrtSession s = current();
+        return run(current(), input, null, null);
+    }
+
+    @Override
+    public int stages() {
+        return stages == null ? 1 : stages.stages();
+    }
+
+    @Override
+    public int stageOf(LayerRef layer) {
+        return stages == null ? 0 : stages.stageOf(layer.name());
+    }
+
+    @Override
+    public synchronized ModelOutput forwardStages(ModelInput input, int from, Activation resume, List<Activation> collect) {
+        if (from == 0 && collect == null) return forward(input);
+        if (stages == null || stages.stages() == 1) throw new UnsupportedOperationException(where + " runs its forward pass as one stage");
+        if (from == 0) {
+            if (collecting == null) collecting = liveSession(stages.collectingModel(proto), null);
+            return run(collecting, input, null, collect);
+        }
+        OrtSession s = fromStage.get(from);
+        if (s == null) {
+            Map<String, Integer> types = new HashMap<>();
+            for (Activation.Part p : resume.parts()) types.put(p.name(), elementType(p.values()));
+            byte[] bytes = stages.suffixModel(proto, from, types);
+            Set<String> inits = new java.util.HashSet<>();
+            try {
+                OnnxMl.ModelProto.parseFrom(bytes).getGraph().getInitializerList().forEach(t -> inits.add(t.getName()));
+            } catch (InvalidProtocolBufferException e) {
+                throw new IllegalStateException(e);
+            }
+            s = liveSession(bytes, inits);
+            fromStage.put(from, s);
+        }
+        return run(s, input, resume, null);
+    }
+
+    private static int elementType(Object values) {
+        return switch (values) {
+            case float[] f -> 1;
+            case long[] l -> 7;
+            case int[] i -> 6;
+            case double[] d -> 11;
+            case boolean[] b -> 9;
+            default -> throw new IllegalArgumentException("unsupported activation type " + values.getClass().getSimpleName());
+        };
+    }
+
+    /**
+     * Runs a session: the model input (those graph inputs the session takes), the carried tensors of
+     * {@code resume}, and, when {@code collect} is not null, every carried tensor of every stage read back.
+     */
+    private ModelOutput run(OrtSession s, ModelInput input, Activation resume, List<Activation> collect) {
         Map<String, OnnxTensor> feed = new HashMap<>();
         try {
+            Set<String> takes = s.getInputNames();
             switch (input) {
                 case ModelInput.Tokens tok -> {
                     if (!inputInfo.containsKey("input_ids"))
                         throw new ModelException(where, "takes " + inputDescription() + ", not token ids");
                     long[] shape = {tok.size(), tok.length()};
-                    feed.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(flat(tok.ids())), shape));
-                    if (inputInfo.containsKey("attention_mask"))
+                    if (takes.contains("input_ids"))
+                        feed.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(flat(tok.ids())), shape));
+                    if (takes.contains("attention_mask"))
                         feed.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(flat(tok.mask())), shape));
-                    if (inputInfo.containsKey("token_type_ids"))
+                    if (takes.contains("token_type_ids"))
                         feed.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[tok.size() * tok.length()]), shape));
                 }
                 case ModelInput.Images img -> {
@@ -266,11 +332,19 @@ public final class OnnxBackend implements ModelBackend {
                     long[] declared = ((TensorInfo) in.getValue().getInfo()).getShape();
                     long[] shape = declared.length == 4 ? new long[] {img.n(), img.channels(), img.height(), img.width()}
                             : new long[] {img.n(), (long) img.channels() * img.height() * img.width()};
-                    feed.put(in.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(img.pixels()), shape));
+                    if (takes.contains(in.getKey())) feed.put(in.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(img.pixels()), shape));
                 }
             }
+            if (resume != null)
+                for (Activation.Part p : resume.parts()) feed.put(p.name(), tensor(p));
             try (OrtSession.Result r = s.run(feed)) {
                 OnnxTensor out = (OnnxTensor) r.get(0);
+                if (collect != null)
+                    for (int k = 1; k < stages.stages(); k++) {
+                        List<Activation.Part> parts = new ArrayList<>();
+                        for (String t : stages.carried(k)) parts.add(part(t, (OnnxTensor) r.get(t).orElseThrow()));
+                        collect.add(new Activation(parts));
+                    }
                 long[] shape = out.getInfo().getShape();
                 FloatBuffer fb = out.getFloatBuffer();
                 float[] v = new float[fb.remaining()];
@@ -284,6 +358,35 @@ public final class OnnxBackend implements ModelBackend {
         } finally {
             feed.values().forEach(OnnxTensor::close);
         }
+    }
+
+    private OnnxTensor tensor(Activation.Part p) throws OrtException {
+        long[] shape = p.shape();
+        return switch (p.values()) {
+            case float[] f -> OnnxTensor.createTensor(env, FloatBuffer.wrap(f), shape);
+            case long[] l -> OnnxTensor.createTensor(env, LongBuffer.wrap(l), shape);
+            case int[] i -> OnnxTensor.createTensor(env, java.nio.IntBuffer.wrap(i), shape);
+            case double[] d -> OnnxTensor.createTensor(env, java.nio.DoubleBuffer.wrap(d), shape);
+            case boolean[] b -> {
+                ByteBuffer bb = ByteBuffer.allocateDirect(b.length);
+                for (boolean x : b) bb.put((byte) (x ? 1 : 0));
+                yield OnnxTensor.createTensor(env, bb.flip(), shape, OnnxJavaType.BOOL);
+            }
+            default -> throw new IllegalArgumentException("unsupported activation type for " + p.name());
+        };
+    }
+
+    private static Activation.Part part(String name, OnnxTensor t) {
+        long[] shape = t.getInfo().getShape();
+        Object values = switch (t.getInfo().type) {
+            case FLOAT -> { FloatBuffer b = t.getFloatBuffer(); float[] a = new float[b.remaining()]; b.get(a); yield a; }
+            case INT64 -> { LongBuffer b = t.getLongBuffer(); long[] a = new long[b.remaining()]; b.get(a); yield a; }
+            case INT32 -> { java.nio.IntBuffer b = t.getIntBuffer(); int[] a = new int[b.remaining()]; b.get(a); yield a; }
+            case DOUBLE -> { java.nio.DoubleBuffer b = t.getDoubleBuffer(); double[] a = new double[b.remaining()]; b.get(a); yield a; }
+            case BOOL -> { ByteBuffer b = t.getByteBuffer(); boolean[] a = new boolean[b.remaining()]; for (int i = 0; i < a.length; i++) a[i] = b.get() != 0; yield a; }
+            default -> throw new ModelException(name, "cannot carry a tensor of type " + t.getInfo().type + " between stages");
+        };
+        return new Activation.Part(name, values, shape);
     }
 
     /** Mean over the real (unmasked) tokens, as sentence-transformers pools MiniLM. */
@@ -328,6 +431,8 @@ public final class OnnxBackend implements ModelBackend {
     @Override
     public synchronized void close() {
         closeSwapped();
+        if (collecting != null) closeQuietly(collecting);
+        fromStage.values().forEach(OnnxBackend::closeQuietly);
         closeQuietly(base);
         liveResources.forEach(OnnxBackend::closeQuietly);
     }

@@ -1,0 +1,299 @@
+package io.precis.engine.analysis;
+
+import io.precis.engine.data.Dataset;
+import io.precis.engine.eval.Evaluation;
+import io.precis.engine.eval.Evaluator;
+import io.precis.engine.format.Format;
+import io.precis.engine.model.LayerRef;
+import io.precis.engine.model.Model;
+import io.precis.engine.model.TensorRef;
+import io.precis.engine.model.WeightTransform;
+import io.precis.engine.plan.Plan;
+import io.precis.engine.plan.Planner;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.function.Supplier;
+
+/**
+ * A model and the data it is analysed on, with the metric, sample choice, progress listener and cache: the
+ * entry point for sensitivity, sweeps, mixed-precision search and plan evaluation. Immutable; the settings
+ * methods return a new analysis that shares the model, the cache and, when the samples are unchanged, the
+ * cached full-precision outputs and stage inputs.
+ *
+ * <pre>{@code
+ * Analysis a = Analysis.of(model, calib);                      // metric: Δloss, or 1 − cosine for embeddings
+ * SensitivityTable t = a.sensitivity(List.of(Formats.int8(), Formats.int4()));
+ * Sweep s = a.sweep(a.quantizableLayers(), formats);
+ * Frontier f = a.search(a.quantizableLayers(), formats).underBudget(4.5);
+ * }</pre>
+ *
+ * Every piece of work runs with the model at full precision apart from what it measures; a plan the user
+ * applied before is put back afterwards. Work checks the thread's interrupt flag between model evaluations
+ * and batches and throws {@link AnalysisInterruptedException} with the weights restored.
+ */
+public final class Analysis {
+    /** Samples (sentences, images, language-model windows) analysed unless {@link #samples} says otherwise. */
+    public static final int DEFAULT_SAMPLES = 256;
+
+    private final Model model;
+    private final Dataset data;
+    private final Runner runner;
+    private final SensitivityMetric metric;
+    private final Progress progress;
+    private final SensitivityCache cache;
+    private final int samples;
+    private final int batchSize;
+    private final long seed;
+    private final boolean prefixReuse;
+
+    private Analysis(Model model, Dataset data, Runner runner, SensitivityMetric metric, Progress progress, SensitivityCache cache,
+                     int samples, int batchSize, long seed, boolean prefixReuse) {
+        this.model = model;
+        this.data = data;
+        this.metric = metric;
+        this.progress = progress;
+        this.cache = cache;
+        this.samples = samples;
+        this.batchSize = batchSize;
+        this.seed = seed;
+        this.prefixReuse = prefixReuse;
+        this.runner = runner != null ? runner : new Runner(model, new Evaluator(model, data, batchSize, seed, samples), prefixReuse);
+    }
+
+    /** Checks that the data fits the model (a clear error otherwise); nothing runs yet. */
+    public static Analysis of(Model model, Dataset data) {
+        return new Analysis(model, data, null, SensitivityMetric.defaultFor(model.task()), Progress.NONE, SensitivityCache.shared(),
+                DEFAULT_SAMPLES, 32, 0L, true);
+    }
+
+    // ---- settings ---------------------------------------------------------------------------------------
+
+    public Analysis metric(SensitivityMetric m) {
+        if (!m.appliesTo(model.task()))
+            throw new IllegalArgumentException("metric " + m.keyword() + " needs labels or next tokens, and " + model.name()
+                    + " gives " + model.task().name().toLowerCase(Locale.ROOT) + "s; use cosine or sqnr");
+        return new Analysis(model, data, runner, m, progress, cache, samples, batchSize, seed, prefixReuse);
+    }
+
+    /** {@link #metric(SensitivityMetric)} by keyword: loss, kl, cosine, sqnr, weight-sqnr. */
+    public Analysis metric(String keyword) {
+        return metric(SensitivityMetric.parse(keyword));
+    }
+
+    /** At most this many samples (a seeded choice when the data holds more). */
+    public Analysis samples(int max) {
+        if (max <= 0) throw new IllegalArgumentException("samples must be positive, not " + max);
+        return new Analysis(model, data, null, metric, progress, cache, max, batchSize, seed, prefixReuse);
+    }
+
+    public Analysis seed(long s) {
+        return new Analysis(model, data, null, metric, progress, cache, samples, batchSize, s, prefixReuse);
+    }
+
+    public Analysis batchSize(int b) {
+        return new Analysis(model, data, null, metric, progress, cache, samples, b, seed, prefixReuse);
+    }
+
+    public Analysis progress(Progress p) {
+        return new Analysis(model, data, runner, metric, p == null ? Progress.NONE : p, cache, samples, batchSize, seed, prefixReuse);
+    }
+
+    public Analysis cache(SensitivityCache c) {
+        return new Analysis(model, data, runner, metric, progress, c, samples, batchSize, seed, prefixReuse);
+    }
+
+    /** Whether staged models start the forward pass at the first changed stage (on by default; off for comparison). */
+    public Analysis prefixReuse(boolean on) {
+        return new Analysis(model, data, null, metric, progress, cache, samples, batchSize, seed, on);
+    }
+
+    public Model model() { return model; }
+
+    public Dataset data() { return data; }
+
+    public SensitivityMetric metric() { return metric; }
+
+    public Evaluator evaluator() { return runner.evaluator(); }
+
+    public SensitivityCache cacheInUse() { return cache; }
+
+    /** Configurations this analysis's runner measured (cache hits measure none). */
+    public long evaluations() { return runner.evaluations(); }
+
+    /** What scores measure and on what, e.g. {@code Δloss on calib (256 samples, seed 0)}. */
+    public String describe() {
+        if (!metric.usesData()) return metric.labelWithUnit() + " of the weights (no data)";
+        return metric.labelWithUnit() + " on " + data.name() + " (" + runner.evaluator().samples() + " samples, seed " + seed + ")";
+    }
+
+    /** Layers a search or table covers by default: weight matrices and kernels that are not kept by default. */
+    public List<LayerRef> quantizableLayers() {
+        return model.layers().stream()
+                .filter(l -> !Planner.DEFAULT_KEPT.contains(l.kind()))
+                .filter(l -> !l.weights().isEmpty() && l.weights().stream().allMatch(t -> t.shape().length >= 2 && t.dtype().equals("float32")))
+                .toList();
+    }
+
+    // ---- sensitivity ------------------------------------------------------------------------------------
+
+    /** This analysis as the lookup {@code where sensitivity < x} reads: computes a missing score on demand. */
+    public Sensitivity sensitivity() {
+        return new Sensitivity(this);
+    }
+
+    /** Sensitivity of the default layers ({@link #quantizableLayers()}) to each format. */
+    public SensitivityTable sensitivity(List<Format> formats) {
+        return sensitivity(quantizableLayers(), formats);
+    }
+
+    /** Sensitivity of each layer to each format, computing only what the cache lacks. */
+    public SensitivityTable sensitivity(List<LayerRef> layers, List<Format> formats) {
+        if (layers.isEmpty() || formats.isEmpty()) throw new IllegalArgumentException("a sensitivity table needs layers and formats");
+        List<LayerRef> own = layers.stream().map(l -> model.layer(l.name())).toList();
+        List<Object[]> missing = new ArrayList<>();
+        for (LayerRef l : own)
+            for (Format f : formats)
+                if (known(l, f, metric).isEmpty()) missing.add(new Object[] {l, f});
+        if (!missing.isEmpty()) {
+            Tracker t = new Tracker("sensitivity of " + own.size() + " layers x " + formats.size() + " formats ("
+                    + metric.label() + ")", missing.size(), progress);
+            atFullPrecision(() -> {
+                for (Object[] m : missing) {
+                    compute((LayerRef) m[0], (Format) m[1], t);
+                    t.step();
+                }
+                return null;
+            });
+        }
+        double[][] v = new double[own.size()][formats.size()];
+        for (int i = 0; i < own.size(); i++)
+            for (int j = 0; j < formats.size(); j++)
+                v[i][j] = known(own.get(i), formats.get(j), metric).orElseThrow();
+        return new SensitivityTable(model.name(), own, formats, v, metric, describe());
+    }
+
+    /** One score, from the cache or measured now. */
+    double score(LayerRef layer, Format format) {
+        LayerRef own = model.layer(layer.name());
+        OptionalDouble k = known(own, format, metric);
+        if (k.isPresent()) return k.getAsDouble();
+        Tracker t = new Tracker("sensitivity of " + own.name() + " to " + format + " (" + metric.label() + ")", 1, progress);
+        atFullPrecision(() -> {
+            compute(own, format, t);
+            return null;
+        });
+        t.step();
+        return known(own, format, metric).orElseThrow();
+    }
+
+    OptionalDouble known(LayerRef layer, Format format, SensitivityMetric m) {
+        return cache.get(key(layer, format, m));
+    }
+
+    private SensitivityCache.Key key(LayerRef layer, Format format, SensitivityMetric m) {
+        String dataKey = m.usesData() ? data.hash() + "/" + runner.evaluator().samples() + " samples/batch " + batchSize : "-";
+        return new SensitivityCache.Key(model.modelHash(), dataKey, m, format.toString(), m.usesData() ? seed : 0, layer.name());
+    }
+
+    /** Measures a layer alone at a format: every output metric from one run (or the weight SQNR), cached. */
+    private void compute(LayerRef layer, Format format, Tracker t) {
+        SensitivityCache.Key any;
+        if (metric == SensitivityMetric.WEIGHT_SQNR) {
+            t.checkInterrupt();
+            any = key(layer, format, metric);
+            cache.put(any, weightSqnr(layer, format));
+        } else {
+            float[][] out = runner.outputs(Map.of(layer, format), t);
+            Map<SensitivityMetric, Double> values = OutputMetrics.of(out, runner.reference(), runner.targets(), runner.referenceLoss());
+            values.forEach((m, v) -> cache.put(key(layer, format, m), v));
+            any = key(layer, format, metric);
+        }
+        cache.flush(any);
+    }
+
+    /** 10·log10(Σw² / Σ(w − q(w))²) over the layer's weight tensors, each quantized as a swap would. */
+    double weightSqnr(LayerRef layer, Format format) {
+        double signal = 0, noise = 0;
+        for (TensorRef t : layer.weights()) {
+            float[] w = model.fullPrecisionWeights(t);
+            float[] q = w.clone();
+            long[] shape = t.shape();
+            int[] dims = new int[shape.length];
+            for (int i = 0; i < shape.length; i++) dims[i] = Math.toIntExact(shape[i]);
+            WeightTransform.fitted(format, t).fakeQuantize(q, dims.length == 0 ? new int[] {q.length} : dims);
+            for (int i = 0; i < w.length; i++) {
+                double d = (double) q[i] - w[i];
+                signal += (double) w[i] * w[i];
+                noise += d * d;
+            }
+        }
+        return OutputMetrics.sqnrDb(signal, noise);
+    }
+
+    // ---- whole configurations -------------------------------------------------------------------------
+
+    /** Runs one configuration and scores it with every metric and the evaluator's scores. */
+    Measured measure(Map<LayerRef, Format> config, Tracker t) {
+        long t0 = System.nanoTime();
+        float[][] out = runner.outputs(config, t);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<SensitivityMetric, Double> values = OutputMetrics.of(out, runner.reference(), runner.targets(), runner.referenceLoss());
+        Evaluation e = runner.evaluator().score(out, seconds, describeConfig(config));
+        return new Measured(values, e);
+    }
+
+    record Measured(Map<SensitivityMetric, Double> values, Evaluation evaluation) {
+        /** The value of a metric; for weight SQNR (not an output metric) the output SQNR stands in. */
+        double value(SensitivityMetric m) {
+            Double v = values.get(m == SensitivityMetric.WEIGHT_SQNR ? SensitivityMetric.OUTPUT_SQNR : m);
+            return v == null ? Double.NaN : v;
+        }
+    }
+
+    static String describeConfig(Map<LayerRef, Format> config) {
+        Map<String, Integer> byFormat = new LinkedHashMap<>();
+        config.values().forEach(f -> byFormat.merge(f.toString(), 1, Integer::sum));
+        StringBuilder sb = new StringBuilder();
+        byFormat.forEach((f, n) -> sb.append(sb.isEmpty() ? "" : ", ").append(n).append(n == 1 ? " layer " : " layers ").append(f));
+        return sb.isEmpty() ? "full precision" : sb.toString();
+    }
+
+    /** Whole-model metric for each format applied to all of {@code layers} at once. */
+    public Sweep sweep(List<LayerRef> layers, List<Format> formats) {
+        Map<String, List<LayerRef>> one = new LinkedHashMap<>();
+        one.put(layers.size() == quantizableLayers().size() && layers.containsAll(quantizableLayers()) ? "all quantizable layers"
+                : layers.size() + " layers", layers);
+        return sweep(one, formats);
+    }
+
+    /** For each group and format: the group alone at that format (the rest at full precision), measured. */
+    public Sweep sweep(Map<String, List<LayerRef>> groups, List<Format> formats) {
+        return Sweeps.run(this, groups, formats, progress);
+    }
+
+    /** A mixed-precision search over these layers and formats (sensitivities computed as needed). */
+    public Search search(List<LayerRef> layers, List<Format> formats) {
+        return new Search(this, layers, formats);
+    }
+
+    /** Runs the plan for real: its metric, the evaluator's scores, against full precision. */
+    public PlanEvaluation evaluate(Plan plan) {
+        Map<LayerRef, Format> config = new LinkedHashMap<>();
+        plan.formats().forEach((n, f) -> config.put(model.layer(n), f));
+        Tracker t = new Tracker("evaluate plan (" + describeConfig(config) + ")", 1, progress);
+        Measured m = atFullPrecision(() -> measure(config, t));
+        t.step();
+        Evaluation baseline = runner.evaluator().score(runner.reference(), 0, "full precision");
+        return new PlanEvaluation(plan, metric, m.value(metric), m.values(), m.evaluation(), baseline, describe());
+    }
+
+    Progress progressListener() { return progress; }
+
+    <T> T atFullPrecision(Supplier<T> work) {
+        return model.atFullPrecision(work);
+    }
+}

@@ -1,0 +1,23 @@
+package io.precis.engine.model.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.training.ParameterStore;
+import java.util.List;
+
+/**
+ * A block whose forward pass is a chain of stages, each reading only the previous stage's output, so that a
+ * pass can start at any stage from a saved input. Stage 0 reads the model input.
+ */
+public interface StagedBlock {
+
+    int stages();
+
+    /** The first stage that reads the parameters of the layer with this block path (e.g. {@code blocks.1.attn.qkv}). */
+    int stageOf(String layerName);
+
+    /**
+     * Runs stages {@code from..stages()-1} on {@code x} (the model input for stage 0, else that stage's input),
+     * adding the input of every later stage to {@code collect} when it is not null.
+     */
+    NDArray runStages(ParameterStore ps, NDArray x, int from, List<NDArray> collect);
+}
