@@ -12,6 +12,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from kernel_client import KernelSession  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every kernel the tests start measures afresh: a sensitivity cached on disk by an earlier run would make
+# timings and interrupts depend on what ran before.
+os.environ["PRECIS_CACHE"] = "off"
 KERNEL_NAME = os.environ.get("PRECIS_KERNEL_NAME", "precis")
 
 

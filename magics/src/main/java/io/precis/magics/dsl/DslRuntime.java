@@ -13,7 +13,7 @@ import io.precis.dsl.ast.Variable;
 import io.precis.dsl.diagnostic.Suggest;
 import io.precis.engine.data.Dataset;
 import io.precis.engine.data.Datasets;
-import io.precis.engine.eval.Evaluation;
+import io.precis.engine.analysis.PlanEvaluation;
 import io.precis.engine.model.LayerRef;
 import io.precis.engine.model.LoadOptions;
 import io.precis.engine.model.Model;
@@ -177,16 +177,16 @@ public final class DslRuntime {
                 case Statement.ShowLayers s -> showLayers(s);
                 case Statement.ShowPlan s -> showPlan();
                 case Statement.Evaluate e -> evaluate(e);
-                case Statement.Sensitivity s -> Analysis.sensitivity(this::context, s);
-                case Statement.Sweep s -> Analysis.sweep(this::context, s);
-                case Statement.Search s -> Analysis.search(this::context, s);
-                case Statement.Plot p -> Analysis.plot(this::context, p);
-                case Statement.Export e -> Analysis.export(this::context, e);
+                case Statement.Sensitivity s -> Measurements.sensitivity(context(), s);
+                case Statement.Sweep s -> Measurements.sweep(context(), s);
+                case Statement.Search s -> Measurements.search(context(), s);
+                case Statement.Plot p -> Measurements.plot(context(), p);
+                case Statement.Export e -> Measurements.export(context(), e);
             };
         }
 
-        Analysis.Context context() {
-            return new Analysis.Context(session, compiler, out, this::subject, this::requireModel);
+        Measurements.Context context() {
+            return new Measurements.Context(session, compiler, out, this::subject, this::requireModel, this::planOf);
         }
 
         // ---- load, use, set ----
@@ -325,8 +325,8 @@ public final class DslRuntime {
             session.use(modelName, dataName);
             if (dataName != null) {
                 try {
-                    session.evaluator(); // checks the data fits the model now, not at the first analysis
-                } catch (ModelException e) {
+                    session.analysis(); // checks the data fits the model now, not at the first analysis
+                } catch (ModelException | IllegalArgumentException e) {
                     session.use(modelName, null);
                     throw compiler.error(u.dataset().map(d -> (Node) d).orElse(u), e.getMessage());
                 }
@@ -369,7 +369,7 @@ public final class DslRuntime {
                 }
                 case "metric" -> {
                     value = text(s.value()).toLowerCase(Locale.ROOT);
-                    List<String> metrics = Analysis.METRICS;
+                    List<String> metrics = Measurements.METRICS;
                     if (!metrics.contains(value)) {
                         throw compiler.error(s.value().span(), "unknown metric '" + value + "'", Suggest.closest(value, metrics),
                                 "Metrics: " + String.join(", ", metrics));
@@ -387,7 +387,7 @@ public final class DslRuntime {
 
         private Rule quantize(Statement.Quantize q) {
             Rule rule = rule(q, compiler, label(q), session.seed());
-            session.addRule(rule);
+            session.addRule(rule, q.layers().where().map(DslStatements::readsSensitivity).orElse(false));
             warnUnmatched(q.layers().patterns());
             return rule;
         }
@@ -469,26 +469,18 @@ public final class DslRuntime {
 
         private Plan showPlan() {
             requireModel(null);
-            Plan plan = Analysis.withProgress(out, () -> session.plan());
+            Plan plan = Measurements.interruptible(session::plan);
             out.show(plan);
             return plan;
         }
 
         private PlanEvaluation evaluate(Statement.Evaluate e) {
-            Model m = requireModel(e);
+            requireModel(e);
             if (session.dataset().isEmpty()) {
                 throw compiler.error(e, "evaluate needs data: 'use " + session.modelName().orElse("MODEL") + " on DATASET' first");
             }
             Plan plan = e.subject().map(this::planOf).orElseGet(session::plan);
-            Evaluation baseline = session.baseline();
-            Evaluation quantized;
-            try {
-                plan.applyTo(m);
-                quantized = session.evaluator().evaluate();
-            } finally {
-                m.restoreAll();
-            }
-            PlanEvaluation result = new PlanEvaluation(plan, baseline, quantized);
+            PlanEvaluation result = Measurements.interruptible(() -> session.analysis().evaluate(plan));
             out.show(result);
             return result;
         }
@@ -498,9 +490,8 @@ public final class DslRuntime {
             if (o instanceof Plan p) {
                 return p;
             }
-            Plan fromAnalysis = Analysis.planOf(o);
-            if (fromAnalysis != null) {
-                return fromAnalysis;
+            if (o instanceof io.precis.engine.analysis.Frontier f) {
+                return f.plan();
             }
             throw compiler.error(s, "a plan is needed here; " + describe(s) + " is a " + o.getClass().getSimpleName());
         }
@@ -509,7 +500,8 @@ public final class DslRuntime {
         Object subject(Subject s) {
             return switch (s) {
                 case Subject.CurrentPlan p -> session.plan();
-                case Subject.CurrentSensitivity c -> Analysis.lastSensitivity(this::context, c);
+                case Subject.CurrentSensitivity c -> session.lastSensitivity().orElseThrow(() ->
+                        compiler.error(c, "no sensitivity measured yet: run 'sensitivity' first"));
                 case Variable v -> {
                     Object o = vars.get(v.name());
                     if (o == null) {

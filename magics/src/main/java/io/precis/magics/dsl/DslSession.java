@@ -1,8 +1,9 @@
 package io.precis.magics.dsl;
 
+import io.precis.engine.analysis.Analysis;
+import io.precis.engine.analysis.Frontier;
+import io.precis.engine.analysis.SensitivityTable;
 import io.precis.engine.data.Dataset;
-import io.precis.engine.eval.Evaluation;
-import io.precis.engine.eval.Evaluator;
 import io.precis.engine.model.Model;
 import io.precis.engine.plan.Plan;
 import io.precis.engine.plan.Planner;
@@ -28,8 +29,11 @@ public final class DslSession {
         return CURRENT;
     }
 
-    /** Rules with the cell that made them: re-running a cell replaces its rules where they stood. */
-    private record CellRule(String cell, Rule rule) {}
+    /**
+     * Rules with the cell that made them (re-running a cell replaces its rules where they stood), and whether
+     * their condition reads sensitivity (measured for all their layers at once, under one progress bar).
+     */
+    private record CellRule(String cell, Rule rule, boolean readsSensitivity) {}
 
     private final Map<String, Model> models = new LinkedHashMap<>();
     private final Map<String, Dataset> datasets = new LinkedHashMap<>();
@@ -37,9 +41,10 @@ public final class DslSession {
     private final Map<String, String> settings = new LinkedHashMap<>();
     private String modelName;
     private String datasetName;
-    private Evaluator evaluator;
-    private Evaluation baseline;
-    private SensitivityLookup sensitivity = SensitivityLookup.NONE;
+    private Analysis analysis;
+    private SensitivityLookup sensitivity;
+    private SensitivityTable lastSensitivity;
+    private Frontier lastFrontier;
     private int ruleCounter;
 
     DslSession() {
@@ -65,8 +70,7 @@ public final class DslSession {
         datasets.put(name, data);
         if (datasetName == null || datasetName.equals(name)) {
             datasetName = name;
-            evaluator = null;
-            baseline = null;
+            forgetAnalysis();
         }
     }
 
@@ -74,9 +78,12 @@ public final class DslSession {
     synchronized void use(String model, String dataset) {
         this.modelName = model;
         this.datasetName = dataset;
-        this.evaluator = null;
-        this.baseline = null;
-        this.sensitivity = SensitivityLookup.NONE;
+        forgetAnalysis();
+    }
+
+    private void forgetAnalysis() {
+        analysis = null;
+        sensitivity = null;
     }
 
     public synchronized Map<String, Model> models() {
@@ -104,31 +111,45 @@ public final class DslSession {
         return Optional.ofNullable(datasetName);
     }
 
-    /** The evaluator of the model on the data in use (its full-precision outputs are computed once). */
-    synchronized Evaluator evaluator() {
-        if (evaluator == null) {
+    /**
+     * The analysis of the model on the data in use, with the session's metric, samples and seed; its
+     * full-precision outputs are computed once and sensitivities are cached (memory and disk).
+     */
+    public synchronized Analysis analysis() {
+        if (analysis == null) {
             Model m = model().orElseThrow(() -> new IllegalStateException("no model in use"));
-            Dataset d = dataset().orElseThrow(() -> new IllegalStateException("no data in use"));
-            evaluator = new Evaluator(m, d, 32, seed(), samples());
+            Dataset d = dataset().orElseThrow(() -> new IllegalStateException("no data in use: 'use MODEL on DATASET' first"));
+            Analysis a = Analysis.of(m, d).samples(samples()).seed(seed()).progress(new ProgressBars());
+            String metric = settings.get("metric");
+            analysis = metric.equals("default") ? a : a.metric(metric.replace('_', '-'));
         }
-        return evaluator;
+        return analysis;
     }
 
-    /** The model's evaluation at full precision on the data in use, computed once. */
-    synchronized Evaluation baseline() {
-        if (baseline == null) {
-            Model m = evaluator().model();
-            baseline = m.atFullPrecision(() -> evaluator().evaluate());
-        }
-        return baseline;
-    }
-
+    /** Sensitivities for {@code where sensitivity < x}: measured on demand, or none without data. */
     synchronized SensitivityLookup sensitivity() {
+        if (sensitivity == null) {
+            sensitivity = model().isPresent() && dataset().isPresent() ? analysis().sensitivity() : SensitivityLookup.NONE;
+        }
         return sensitivity;
     }
 
-    synchronized void sensitivity(SensitivityLookup lookup) {
-        this.sensitivity = lookup;
+    /** The last {@code sensitivity} table, if any ({@code plot sensitivity}). */
+    public synchronized Optional<SensitivityTable> lastSensitivity() {
+        return Optional.ofNullable(lastSensitivity);
+    }
+
+    synchronized void lastSensitivity(SensitivityTable t) {
+        lastSensitivity = t;
+    }
+
+    /** The Pareto front of the last {@code search}, if any. */
+    public synchronized Optional<Frontier> frontier() {
+        return Optional.ofNullable(lastFrontier);
+    }
+
+    synchronized void frontier(Frontier f) {
+        lastFrontier = f;
     }
 
     // ---- settings ----
@@ -140,9 +161,7 @@ public final class DslSession {
     synchronized void set(String name, String value) {
         settings.put(name, value);
         if (!name.equals("device")) {
-            evaluator = null;
-            baseline = null;
-            sensitivity = SensitivityLookup.NONE;
+            forgetAnalysis();
         }
     }
 
@@ -188,18 +207,43 @@ public final class DslSession {
 
     /** Adds a rule of the running cell; without a cell identity, an identical rule is not added twice. */
     synchronized void addRule(Rule rule) {
+        addRule(rule, false);
+    }
+
+    synchronized void addRule(Rule rule, boolean readsSensitivity) {
         String cell = runningCell;
+        CellRule r = new CellRule(cell, rule, readsSensitivity);
         if (cell == null) {
             String text = ruleText(rule.label());
-            if (rules.stream().noneMatch(r -> ruleText(r.rule().label()).equals(text))) {
-                rules.add(new CellRule(null, rule));
+            if (rules.stream().noneMatch(x -> ruleText(x.rule().label()).equals(text))) {
+                rules.add(r);
             }
             return;
         }
         if (insertAt >= 0 && insertAt <= rules.size()) {
-            rules.add(insertAt++, new CellRule(cell, rule));
+            rules.add(insertAt++, r);
         } else {
-            rules.add(new CellRule(cell, rule));
+            rules.add(r);
+        }
+    }
+
+    /** Measures, one rule at a time, the sensitivities the rules' conditions will read (cached afterwards). */
+    synchronized void measureSensitivitiesForRules() {
+        Optional<Model> m = model();
+        if (m.isEmpty() || dataset().isEmpty()) {
+            return;
+        }
+        for (CellRule r : rules) {
+            if (!r.readsSensitivity() || r.rule().isKeep()) {
+                continue;
+            }
+            List<io.precis.engine.model.LayerRef> layers = m.get().layers().stream()
+                    .filter(l -> r.rule().covers(l.name()))
+                    .filter(l -> !Planner.DEFAULT_KEPT.contains(l.kind()) || r.rule().namesExplicitly(l.name(), l.kind()))
+                    .toList();
+            if (!layers.isEmpty()) {
+                analysis().sensitivity(layers, List.of(r.rule().format()));
+            }
         }
     }
 
@@ -215,7 +259,8 @@ public final class DslSession {
     /** The plan the rules give for the model in use (sensitivities computed where conditions ask). */
     public synchronized Plan plan() {
         Model m = model().orElseThrow(() -> new IllegalStateException("no model in use: 'load model ...' or 'use MODEL' first"));
-        return Planner.resolve(modelName, m.layers(), rules(), sensitivity);
+        measureSensitivitiesForRules();
+        return Planner.resolve(modelName, m.layers(), rules(), sensitivity());
     }
 
     @Override

@@ -103,20 +103,34 @@ public final class DslStatements {
         String type = switch (s) {
             case Statement.LoadModel l -> "io.precis.engine.model.Model";
             case Statement.LoadDataset l -> "io.precis.engine.data.Dataset";
-            case Statement.Use u -> "io.precis.magics.dsl.DslSession";
+            case Statement.Use u -> null;
             case Statement.Setting st -> null;
             case Statement.Quantize q -> "io.precis.engine.plan.Rule";
             case Statement.Keep k -> "io.precis.engine.plan.Rule";
             case Statement.ShowLayers sl -> "io.precis.magics.dsl.LayerTable";
             case Statement.ShowPlan sp -> "io.precis.engine.plan.Plan";
-            case Statement.Evaluate e -> "io.precis.magics.dsl.PlanEvaluation";
+            case Statement.Evaluate e -> "io.precis.engine.analysis.PlanEvaluation";
             case Statement.Sensitivity se -> "io.precis.engine.analysis.SensitivityTable";
             case Statement.Sweep sw -> "io.precis.engine.analysis.Sweep";
-            case Statement.Search se -> "io.precis.engine.analysis.Frontier";
+            case Statement.Search se -> "io.precis.engine.plan.Plan";
             case Statement.Plot p -> "io.precis.engine.figure.Figure";
             case Statement.Export e -> "java.nio.file.Path";
         };
         return Optional.ofNullable(type);
+    }
+
+    /** Whether a condition reads {@code sensitivity} (then it is measured for the rule's layers first). */
+    public static boolean readsSensitivity(Predicate p) {
+        return switch (p) {
+            case Predicate.Or o -> readsSensitivity(o.left()) || readsSensitivity(o.right());
+            case Predicate.And a -> readsSensitivity(a.left()) || readsSensitivity(a.right());
+            case Predicate.Not n -> readsSensitivity(n.operand());
+            case Predicate.Comparison c -> isSensitivity(c.left()) || isSensitivity(c.right());
+        };
+    }
+
+    private static boolean isSensitivity(Operand o) {
+        return o instanceof Operand.FieldRef f && f.field() == Operand.Field.SENSITIVITY;
     }
 
     /** Every statement's names, for a whole program. */

@@ -1,0 +1,31 @@
+package io.precis.magics.dsl;
+
+import io.precis.engine.analysis.Progress;
+
+/** The engine's progress steps as live progress displays, one per task. */
+final class ProgressBars implements Progress {
+
+    private String task;
+    private DslOutput.Progress bar;
+
+    @Override
+    public synchronized void update(Step step) {
+        if (bar == null || !step.task().equals(task)) {
+            close();
+            task = step.task();
+            bar = DslRuntime.output().progress(step.task(), step.total());
+        }
+        bar.update(step.done());
+        if (step.done() >= step.total()) {
+            close();
+        }
+    }
+
+    private void close() {
+        if (bar != null) {
+            bar.close();
+            bar = null;
+            task = null;
+        }
+    }
+}
