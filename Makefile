@@ -19,7 +19,7 @@ PY     := $(VENV)/bin/python
 JUPYTER := $(VENV)/bin/jupyter
 LIB    := kernel/target/lib
 PRECIS := bin/precis
-NB     ?= notebooks/00-java-basics.ipynb
+NB     ?= notebooks/01-quickstart.ipynb
 REPORT := target/report
 
 .PHONY: help run test build install lab fuzz bench bench-kernel bench-quant bench-dsl bench-models bench-sweep \

@@ -66,3 +66,47 @@ def test_error_cell_names_its_line(basics):
     err = [o for o in out if o.output_type == "error"][0]
     assert err.ename == "java.lang.ArrayIndexOutOfBoundsException"
     assert any("line 2)" in line for line in err.traceback)
+
+
+@pytest.fixture(scope="module")
+def quickstart():
+    return run("01-quickstart.ipynb")
+
+
+def figures(outputs):
+    return [o for o in outputs if o.output_type == "display_data" and "application/vnd.plotly.v1+json" in o.data]
+
+
+def test_quickstart_every_figure_in_four_mime_types(quickstart):
+    figs = [f for c in quickstart.cells if c.cell_type == "code" for f in figures(c.outputs)]
+    assert len(figs) == 4        # sweep curve, sensitivity bars, Pareto front, weight histogram
+    for f in figs:
+        assert set(f.data) >= {"application/vnd.plotly.v1+json", "text/html", "image/png", "text/plain"}
+        assert f.data["image/png"].startswith("iVBOR") and len(f.data["image/png"]) > 5000
+        assert f.data["application/vnd.plotly.v1+json"]["data"]
+    # the first figure's HTML carries plotly.js for pages without it; the others only draw
+    htmls = [f.data["text/html"] for f in figs]
+    assert "window.Plotly = Plotly" in htmls[0] and all("window.Plotly = Plotly" not in h for h in htmls[1:])
+    assert not any("onnx::" in f.data["text/plain"] for f in figs)
+
+
+def test_quickstart_numbers_are_plausible(quickstart):
+    plan = outputs_of(quickstart, "show plan")
+    text = [o for o in plan if o.output_type == "display_data"][-1].data["text/plain"]
+    assert "rule 1 (line 1): quantize layer* to int4 where sensitivity < x" in text
+    assert "default (embedding)" in text and "keep layer.5.output.dense" in text
+    evaluation = [o for o in outputs_of(quickstart, "evaluate") if o.output_type == "display_data"][-1].data["text/plain"]
+    cos = float(re.search(r"1 − cosine = ([\d.e-]+)", evaluation).group(1))
+    assert 0 < cos < 0.2
+    sweep = [o for o in outputs_of(quickstart, "sweep *") if o.output_type == "display_data"][1].data["text/plain"]
+    values = {m.group(1): float(m.group(2)) for m in re.finditer(r"(int8|int4|int3)\s+[\d.]+\s+([\d.e-]+)", sweep)}
+    assert values["int8"] < values["int4"] < values["int3"]
+    assert values["int8"] < 0.01
+    front = figures(outputs_of(quickstart, "search budget"))[0].data["text/plain"]
+    chosen = re.search(r"Chosen \(budget 4.500 bits/weight\): ([\d.]+) bits, predicted ([\d.]+), measured ([\d.]+)", front)
+    bits, predicted, measured = map(float, chosen.groups())
+    assert bits <= 4.5 and abs(predicted - measured) < 0.5 * measured
+    count = [o for o in outputs_of(quickstart, "l.bits() < 8") if o.output_type == "execute_result"][0].data["text/plain"]
+    assert 0 < int(count) <= 36
+    back = [o for o in outputs_of(quickstart, "PlanJson.read") if o.output_type == "execute_result"][0].data["text/plain"]
+    assert abs(float(back) - bits) < 5e-4     # bits above are printed to 3 decimals

@@ -72,7 +72,7 @@ public final class WeightHistogram {
         return Figure.builder("Weights of " + own.name() + " with the " + format + " grid")
                 .x(Axis.linear("weight value"))
                 .y(Axis.log("weights per bin"))
-                .add(Trace.bars(t.name(), centres, ys, width).hover(hover).color(Palette.forKind(own.kind().label())).showLegend(false))
+                .add(Trace.bars(own.name(), centres, ys, width).hover(hover).color(Palette.forKind(own.kind().label())).showLegend(false))
                 .verticalLines(lines, Palette.GRID)
                 .summary(String.format(Locale.ROOT, "%d weights from %.4g to %.4g in %d bins; %s.", w.length, min, max, bins, gridNote))
                 .build();

@@ -54,6 +54,15 @@ public final class JavaCells {
             "import java.io.*;",
             "import java.nio.file.*;",
             "import java.math.*;",
+            "import io.precis.engine.format.*;",
+            "import io.precis.engine.model.*;",
+            "import io.precis.engine.data.*;",
+            "import io.precis.engine.eval.*;",
+            "import io.precis.engine.plan.*;",
+            "import io.precis.engine.analysis.*;",
+            "import io.precis.engine.figure.Figure;",
+            "import io.precis.engine.export.PlanJson;",
+            "import io.precis.magics.dsl.DslSession;",
             "import static io.precis.kernel.display.Display.*;");
 
     private static final Set<String> PLAIN_TYPES = Set.of("int", "long", "short", "byte", "char", "boolean", "float",
