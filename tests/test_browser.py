@@ -38,9 +38,26 @@ def jupyter_server(tmp_path_factory):
           "nbformat": 4, "nbformat_minor": 5}
     (work / "lab.ipynb").write_text(json.dumps(nb))
     (work / "classic.ipynb").write_text(json.dumps(nb))
+    # The quickstart, executed here, then opened as a user would open a notebook with outputs.
+    import nbformat
+    from nbclient import NotebookClient
+    qs = nbformat.read(ROOT / "notebooks" / "01-quickstart.ipynb", as_version=4)
+    (work / "notebooks").mkdir()
+    NotebookClient(qs, kernel_name="precis", timeout=600, resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    nbformat.write(qs, work / "quickstart.ipynb")
+    from nbconvert import HTMLExporter
+    (work / "quickstart.html").write_text(HTMLExporter().from_notebook_node(qs)[0], encoding="utf-8")
     port, token = free_port(), secrets.token_hex(16)
+    # Render every cell (JupyterLab 4 renders only those near the viewport by default), so figures are in the page.
+    settings = work / ".lab-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(work / ".jupyter-config"), JUPYTER_RUNTIME_DIR=str(work / ".runtime"),
+               JUPYTERLAB_SETTINGS_DIR=str(work / ".lab-settings"),
                PRECIS_HISTORY_DIR=str(work / ".history"))
+    # outputs of a notebook run here are trusted, as they are for its author
+    subprocess.run([sys.executable, "-m", "jupyter", "trust", str(work / "quickstart.ipynb")], env=env, check=True,
+                   capture_output=True)
     log = open(work / "server.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                              f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
@@ -66,14 +83,17 @@ def jupyter_server(tmp_path_factory):
         proc.kill()
 
 
-def run_in_browser(url, expect, shot, selectors=()):
+def run_in_browser(url, expect, shot, selectors=(), run=True):
     SHOTS.mkdir(parents=True, exist_ok=True)
     cmd = ["node", str(BROWSER / "run-cell.mjs"), "--url", url, "--expect", expect, "--screenshot", str(shot)]
     for s in selectors:
         cmd += ["--selector", s]
+    if not run:
+        cmd += ["--run", "false"]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     assert shot.exists() and shot.stat().st_size > 10_000
+    return r.stdout
 
 
 def test_jupyterlab_runs_a_java_cell(jupyter_server):
@@ -84,3 +104,35 @@ def test_jupyterlab_runs_a_java_cell(jupyter_server):
 def test_notebook7_runs_a_java_cell(jupyter_server):
     base, token, _ = jupyter_server
     run_in_browser(f"{base}/notebooks/classic.ipynb?token={token}", '"hello from Java, browser"', SHOTS / "notebook7-java-cell.png")
+
+
+
+def quickstart_outputs_have_png(work):
+    import nbformat
+    nb = nbformat.read(work / "quickstart.ipynb", as_version=4)
+    figs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+            if o.output_type == "display_data" and "application/vnd.plotly.v1+json" in o.data]
+    return len(figs) == 4 and all(o.data["image/png"].startswith("iVBOR") for o in figs)
+
+
+def test_jupyterlab_draws_the_quickstart_figures_with_plotly(jupyter_server):
+    base, token, work = jupyter_server
+    out = run_in_browser(f"{base}/lab/tree/quickstart.ipynb?token={token}", "Plan for minilm",
+                         SHOTS / "jupyterlab-quickstart.png", selectors=["svg.main-svg"], run=False)
+    assert "svg.main-svg" in out
+    assert quickstart_outputs_have_png(work)
+
+
+def test_notebook7_draws_the_quickstart_figures_with_plotly(jupyter_server):
+    base, token, work = jupyter_server
+    out = run_in_browser(f"{base}/notebooks/quickstart.ipynb?token={token}", "Plan for minilm",
+                         SHOTS / "notebook7-quickstart.png", selectors=["svg.main-svg"], run=False)
+    assert "svg.main-svg" in out
+
+
+def test_nbconvert_html_draws_the_figures_offline(jupyter_server):
+    """The static HTML report has no Plotly extension: the figures draw with the plotly.js the first one carries."""
+    _, _, work = jupyter_server
+    out = run_in_browser((work / "quickstart.html").as_uri(), "Plan for minilm", SHOTS / "nbconvert-quickstart.png",
+                         selectors=["svg.main-svg"], run=False)
+    assert "svg.main-svg" in out

@@ -1,6 +1,7 @@
 // Opens a notebook in JupyterLab or Notebook 7 in Debian's Chromium, runs its first code cell,
 // waits for output containing the expected text (and optional selectors), and takes a screenshot.
-//   node run-cell.mjs --url URL --expect TEXT --screenshot FILE [--selector CSS]... [--timeout SECONDS]
+// With --run false it runs nothing and waits for what the saved outputs render (e.g. Plotly's svg.main-svg).
+//   node run-cell.mjs --url URL --expect TEXT --screenshot FILE [--selector CSS]... [--run false] [--timeout SECONDS]
 import { chromium } from "playwright-core";
 
 const args = process.argv.slice(2);
@@ -24,9 +25,29 @@ page.on("console", (m) => { if (m.type() === "error") log.push(m.text()); });
 try {
   await page.goto(opt.url, { waitUntil: "domcontentloaded", timeout });
   const firstCell = page.locator(".jp-CodeCell").first();
-  await firstCell.locator(".cm-content").waitFor({ timeout });
+  // a static nbconvert page has no editor, only highlighted source
+  if (opt.run !== "false") await firstCell.locator(".cm-content").waitFor({ timeout });
   const output = page.locator(".jp-OutputArea-output", { hasText: opt.expect }).first();
   const deadline = Date.now() + timeout;
+  if (opt.run === "false") {
+    await output.waitFor({ timeout });
+    // JupyterLab renders only the cells near the viewport: scroll down until each selector appears.
+    for (const sel of opt.selector) {
+      while ((await page.locator(sel).count()) === 0) {
+        if (Date.now() > deadline) throw new Error("never appeared: " + sel);
+        await page.mouse.move(700, 500);
+        await page.mouse.wheel(0, 800);
+        await page.waitForTimeout(300);
+      }
+      await page.locator(sel).first().scrollIntoViewIfNeeded();
+      await page.locator(sel).first().waitFor({ timeout });
+    }
+    const count = opt.selector.length ? await page.locator(opt.selector[0]).count() : 0;
+    await page.screenshot({ path: opt.screenshot, fullPage: false });
+    console.log("ok: found output " + JSON.stringify(opt.expect) + (opt.selector.length ? ", " + count + " x " + opt.selector[0] : ""));
+    await browser.close();
+    process.exit(0);
+  }
   // Run the cell once the kernel takes it: Notebook 7 may first ask which kernel to use, and a run
   // pressed before the session is connected is dropped, so retry until the prompt shows it ran.
   for (;;) {

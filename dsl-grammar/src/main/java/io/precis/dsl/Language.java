@@ -90,8 +90,8 @@ public final class Language {
                     "plot sensitivity"),
             new StatementHelp("export",
                     "export plan | <variable> [as <flavour>] to \"<file>\"",
-                    "Write a plan to a file: JSON by default, or a flavour such as llm-compressor.",
-                    "export best as llm-compressor to \"recipe.yaml\""));
+                    "Write a plan (the current one, or one bound with as) to a JSON file that Java can read back.",
+                    "export best to \"plan.json\""));
 
     private static final List<TopicHelp> TOPICS = List.of(
             new TopicHelp("syntax",
