@@ -116,6 +116,12 @@ def test_mixed_cells_say_which_part_is_which(lang):
 def test_java_is_never_misread(lang):
     java(lang, 'String show(Object o) { return "java " + o; }')
     assert java(lang, "show(42)") == '"java 42"'
+    java(lang, 'Object plan = "a plan";')
+    r = lang.execute("show(plan);")
+    assert r.status == "ok", r.error()
+    java(lang, 'String use(String what) { return "used " + what; }')
+    assert java(lang, 'use("minilm")') == '"used minilm"'
+    assert java(lang, 'use ("calib")') == '"used calib"'
     java(lang, "int quantize = 3;")
     assert java(lang, "quantize = quantize * 2;\nquantize") == "6"
     java(lang, "String load() { return \"loaded\"; }")
@@ -231,14 +237,18 @@ def test_measuring_statements_show_tables_and_figures_and_bind_results(lang, tmp
 def test_an_interrupt_stops_long_work_and_restores_the_weights(lang):
     java(lang, "String before = minilm.weightsHash();")
     import threading, time
+    sent = []
     def later():
         time.sleep(3)
+        sent.append(time.time())
         lang.interrupt()
     threading.Thread(target=later, daemon=True).start()
-    t0 = time.time()
     r = lang.execute("sensitivity * over int2, int3, int5, int6, int7", timeout=600)
+    latency = time.time() - sent[0]
+    print(f"interrupt to reply: {latency:.3f} s")
     assert r.status == "error" and r.error()["ename"] == "Interrupted"
-    assert time.time() - t0 < 3 + 5
+    # the target is 1 s; the slack is for a loaded 2-core CI machine, not for the kernel
+    assert latency < 2.0
     assert "back at full precision" in r.stderr()
     assert java(lang, "minilm.isFullPrecision()") == "true"
     assert java(lang, "minilm.weightsHash().equals(before)") == "true"
