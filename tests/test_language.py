@@ -252,3 +252,15 @@ def test_an_interrupt_stops_long_work_and_restores_the_weights(lang):
     assert "back at full precision" in r.stderr()
     assert java(lang, "minilm.isFullPrecision()") == "true"
     assert java(lang, "minilm.weightsHash().equals(before)") == "true"
+
+
+def test_precis_clear_forgets_the_rules_but_not_the_session(lang):
+    assert lang.execute("quantize *.query to int4", cell_id="to-clear").status == "ok"
+    assert int(java(lang, "io.precis.magics.dsl.DslSession.current().rules().size()")) > 0
+    r = lang.execute("%precis clear")
+    assert r.status == "ok", r.error()
+    assert "Cleared" in r.result() and "back to the defaults" in r.result()
+    assert java(lang, "io.precis.magics.dsl.DslSession.current().rules().size()") == "0"
+    assert lang.execute("show plan as empty").status == "ok"
+    assert java(lang, "empty.quantized().size()") == "0"
+    assert java(lang, "minilm.layers().size() > 0") == "true"

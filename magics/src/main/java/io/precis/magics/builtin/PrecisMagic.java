@@ -30,13 +30,14 @@ public final class PrecisMagic implements Magic {
                                      is not a statement keyword; a cell starting with 'quantize', 'load', ... is Precis)
                 %precis help         every statement, one line each, and the topics
                 %precis help TOPIC   one statement (quantize, show plan, ...) or topic (patterns, conditions, numbers, syntax)
-                %precis formats      every number format with its bits per weight""";
+                %precis formats      every number format with its bits per weight
+                %precis clear        forget every quantize/keep rule of the session (models, data and results stay)""";
     }
 
     @Override public boolean isCell() { return true; }
 
     @Override
-    public MimeData line(String args, MagicContext ctx) throws MagicException {
+    public MimeData line(String args, MagicContext ctx) throws MagicException, CellFailedException {
         String a = args.strip();
         if (a.isEmpty() || a.equals("help")) {
             return MimeData.text(Language.overview() + "\n\n" + formatsLine());
@@ -44,13 +45,19 @@ public final class PrecisMagic implements Magic {
         if (a.equals("formats") || a.equals("help formats")) {
             return MimeData.text(formatsTable());
         }
+        if (a.equals("clear")) {
+            // the rules live in the execution JVM, beside the models; a cell-sized snippet reaches them
+            MimeData n = ctx.execute("io.precis.magics.dsl.DslSession.current().clearRules()");
+            String count = n == null ? "?" : n.data().getOrDefault("text/plain", "?").toString();
+            return MimeData.text("Cleared " + count + " rule(s); the plan is back to the defaults.");
+        }
         if (a.startsWith("help ")) {
             String topic = a.substring(5).strip();
             return MimeData.text(Language.help(topic).orElseThrow(() -> new MagicException(
                     "no help on '" + topic + "'" + Suggest.closest(topic, Language.helpTopics()).map(s -> ". Did you mean " + s + "?").orElse("")
                             + " Topics: " + String.join(", ", Language.helpTopics()) + ", formats")));
         }
-        throw new MagicException("usage: %precis help [TOPIC] or %precis formats (got: %precis " + a + ")");
+        throw new MagicException("usage: %precis help [TOPIC], %precis formats or %precis clear (got: %precis " + a + ")");
     }
 
     @Override

@@ -247,8 +247,12 @@ public final class DslSession {
         }
     }
 
-    synchronized void clearRules() {
+    /** Forgets every rule (the plan goes back to the defaults); {@code %precis clear}. Returns how many there were. */
+    public synchronized int clearRules() {
+        int n = rules.size();
         rules.clear();
+        insertAt = -1;
+        return n;
     }
 
     private static String ruleText(String label) {
