@@ -1,14 +1,13 @@
 package io.precis.engine.analysis;
 
+import io.precis.engine.io.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -112,19 +111,7 @@ public final class SensitivityCache {
             if (k.startsWith(prefix)) values.put(k.substring(prefix.length()), Double.toString(v));
         });
         try {
-            Files.createDirectories(directory);
-            Path target = directory.resolve(key.file());
-            Path tmp = Files.createTempFile(directory, ".sensitivity", ".tmp");
-            try {
-                Files.writeString(tmp, json.writeValueAsString(root), StandardCharsets.UTF_8);
-                try {
-                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFiles.writeString(directory.resolve(key.file()), json.writeValueAsString(root));
         } catch (IOException e) {
             // a cache that cannot be written only costs time later; the scores stay in memory
         }

@@ -1,8 +1,6 @@
 package io.precis.engine.analysis;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.precis.engine.bench.BenchReport;
 import io.precis.engine.data.Datasets;
 import io.precis.engine.data.SentenceSet;
 import io.precis.engine.data.TextCorpus;
@@ -16,11 +14,9 @@ import io.precis.engine.model.TestFiles;
 import io.precis.engine.model.WeightTransform;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -42,7 +38,7 @@ public final class SweepBench {
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args[0]);
         SentenceSet sentences = Datasets.sentences(Path.of(args[1])).first(SENTENCES);
-        ArrayNode list = new ObjectMapper().createArrayNode();
+        BenchReport list = new BenchReport();
         List<Format> formats = List.of(Formats.int8(), Formats.int4(), Formats.mxfp4());
 
         long t0 = System.nanoTime();
@@ -85,14 +81,14 @@ public final class SweepBench {
         double naiveTotal = naiveReference + configs * naivePer;
         String what = "minilm: sensitivity of " + linear.size() + " linear layers x " + formats.size() + " formats (" + configs
                 + " configurations, " + SENTENCES + " sentences)";
-        add(list, "minilm: load from the Maven jar", load, "s", null);
-        add(list, what + ", reuse (swap in place, cached full-precision outputs, passes resumed at graph cuts) vs naive reload + full forward per configuration "
+        list.add("minilm: load from the Maven jar", load, "s", null);
+        list.add(what + ", reuse (swap in place, cached full-precision outputs, passes resumed at graph cuts) vs naive reload + full forward per configuration "
                 + "(naive timed on " + NAIVE_SAMPLE + " configurations, extrapolated to " + configs + ")", ours, "s", naiveTotal);
-        add(list, "minilm: per configuration, reuse vs naive (" + NAIVE_SAMPLE + " configurations timed)", ours / configs, "s", naivePer);
+        list.add("minilm: per configuration, reuse vs naive (" + NAIVE_SAMPLE + " configurations timed)", ours / configs, "s", naivePer);
         // the same table without resumed passes, to show what the graph cuts add
         double unresumed = time(() -> a.prefixReuse(false).cache(SensitivityCache.inMemory()).sensitivity(linear, formats));
-        add(list, "minilm: the same table, passes resumed at graph cuts vs full passes (both swap in place)", ours, "s", unresumed);
-        add(list, "minilm: largest relative score difference naive vs reuse (1 - cosine)", maxDiff, "relative", null);
+        list.add("minilm: the same table, passes resumed at graph cuts vs full passes (both swap in place)", ours, "s", unresumed);
+        list.add("minilm: largest relative score difference naive vs reuse (1 - cosine)", maxDiff, "relative", null);
 
         // prefix reuse on a staged model (the char LM built in Java): same scores, less work
         if (args.length > 2 && Files.isRegularFile(Path.of(args[2]))) {
@@ -104,7 +100,7 @@ public final class SweepBench {
                 base.sensitivity(List.of(lm.layer("blocks.0.attn.qkv")), List.of(Formats.int8())); // warm-up and reference outputs
                 double full = time(() -> base.prefixReuse(false).cache(SensitivityCache.inMemory()).sensitivity(lmFormats));
                 double resumed = time(() -> base.prefixReuse(true).cache(SensitivityCache.inMemory()).sensitivity(lmFormats));
-                add(list, "char-lm: sensitivity of 8 linear layers x 3 formats (128 windows), prefix reuse vs full forward passes", resumed, "s", full);
+                list.add("char-lm: sensitivity of 8 linear layers x 3 formats (128 windows), prefix reuse vs full forward passes", resumed, "s", full);
             }
         } else {
             System.out.println("char-lm entry skipped: no Moby Dick text (make models-data)");
@@ -133,15 +129,10 @@ public final class SweepBench {
         worker.interrupt();
         worker.join();
         if (!original.equals(restored[0])) throw new AssertionError("interrupt left the weights changed");
-        add(list, "minilm: interrupt to stop, mid-evaluation of 128 sentences (weights restored)", latency[0], "s", 1.0);
+        list.add("minilm: interrupt to stop, mid-evaluation of 128 sentences (weights restored)", latency[0], "s", 1.0);
         model.close();
 
-        Files.createDirectories(out.toAbsolutePath().getParent());
-        Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), ".sweep", ".json");
-        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), list);
-        Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(list));
-        System.out.println("wrote " + out);
+        list.write(out);
         System.exit(0);
     }
 
@@ -161,25 +152,6 @@ public final class SweepBench {
         return seconds(t);
     }
 
-    private static void add(ArrayNode list, String name, double value, String unit, Double reference) {
-        ObjectNode n = list.addObject();
-        n.put("name", name);
-        n.put("value", round(value));
-        n.put("unit", unit);
-        if (reference == null) {
-            n.putNull("reference");
-            n.putNull("ratio");
-        } else {
-            n.put("reference", round(reference));
-            n.put("ratio", round(reference / value));
-        }
-        System.out.printf(Locale.ROOT, "%-150s %10.4f %s%s%n", name, value, unit, reference == null ? "" : String.format(Locale.ROOT,
-                "  (reference %.4f, ratio %.2f)", reference, reference / value));
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 1e6) / 1e6;
-    }
 
     private static double seconds(long t0) {
         return (System.nanoTime() - t0) / 1e9;

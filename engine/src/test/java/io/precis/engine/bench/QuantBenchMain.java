@@ -1,10 +1,9 @@
 package io.precis.engine.bench;
 
+import io.precis.engine.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,10 +69,7 @@ public final class QuantBenchMain {
             entries.add(entry(o[0], v, "djl_ndarray_int4_g128", v[0] / djl, 12.0));
         }
 
-        Files.createDirectories(out.toAbsolutePath().getParent());
-        Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), "quant", ".json.tmp");
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), entries);
-        Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.writeString(out, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(entries) + "\n");
 
         System.out.println();
         System.out.printf(Locale.ROOT, "%-36s %10s %8s  %-24s %7s %7s%n", "name", "GB/s", "+-", "reference", "ratio",

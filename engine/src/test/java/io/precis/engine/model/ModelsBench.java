@@ -1,20 +1,15 @@
 package io.precis.engine.model;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.precis.engine.bench.BenchReport;
 import io.precis.engine.data.Datasets;
 import io.precis.engine.data.SentenceSet;
 import io.precis.engine.eval.Evaluation;
 import io.precis.engine.eval.Evaluator;
 import io.precis.engine.eval.Metric;
 import io.precis.engine.format.Formats;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
@@ -31,7 +26,7 @@ public final class ModelsBench {
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args[0]);
         SentenceSet sentences = Datasets.sentences(Path.of(args[1])).first(256);
-        ArrayNode list = new ObjectMapper().createArrayNode();
+        BenchReport list = new BenchReport();
         WeightTransform int8 = WeightTransform.fakeQuantize(Formats.int8().perChannel());
 
         long t0 = System.nanoTime();
@@ -106,46 +101,23 @@ public final class ModelsBench {
             });
         }
 
-        add(list, "minilm: load from Maven jar (ONNX parse + session)", load, "s", null);
-        add(list, "minilm: evaluate 256 sentences, full precision", eval, "s", null);
-        add(list, "minilm: sentences per second, full precision", 256 / eval, "sentences/s", null);
-        add(list, "minilm: evaluate 256 sentences, live buffers vs a pre-packed session (reference)", eval, "s", evalPrepacked);
-        add(list, "minilm: swap 36 linear layers to int8 per channel, live buffers (default)", swap, "s", reload);
-        add(list, "minilm: swap 36 linear layers to int8 per channel + session rebuild (addInitializer)", swapAdd, "s", reload);
-        add(list, "minilm: swap 36 linear layers to int8 per channel + session rebuild (rewrite initializers)", swapRewrite, "s", reload);
-        add(list, "minilm: of which fake-quantizing 22M weights", sorted(quantOnly)[REPEATS / 2], "s", null);
-        add(list, "minilm: restore all to full precision (bit-exact)", restore, "s", reload);
-        add(list, "minilm: full reload from the jar (reference)", reload, "s", reload);
-        add(list, "minilm: int8 per channel, mean cosine to full precision", q.get(Metric.COSINE), "cosine", full.get(Metric.COSINE));
+        list.add("minilm: load from Maven jar (ONNX parse + session)", load, "s", null);
+        list.add("minilm: evaluate 256 sentences, full precision", eval, "s", null);
+        list.add("minilm: sentences per second, full precision", 256 / eval, "sentences/s", null);
+        list.add("minilm: evaluate 256 sentences, live buffers vs a pre-packed session (reference)", eval, "s", evalPrepacked);
+        list.add("minilm: swap 36 linear layers to int8 per channel, live buffers (default)", swap, "s", reload);
+        list.add("minilm: swap 36 linear layers to int8 per channel + session rebuild (addInitializer)", swapAdd, "s", reload);
+        list.add("minilm: swap 36 linear layers to int8 per channel + session rebuild (rewrite initializers)", swapRewrite, "s", reload);
+        list.add("minilm: of which fake-quantizing 22M weights", sorted(quantOnly)[REPEATS / 2], "s", null);
+        list.add("minilm: restore all to full precision (bit-exact)", restore, "s", reload);
+        list.add("minilm: full reload from the jar (reference)", reload, "s", reload);
+        list.add("minilm: int8 per channel, mean cosine to full precision", q.get(Metric.COSINE), "cosine", full.get(Metric.COSINE));
 
-        Files.createDirectories(out.toAbsolutePath().getParent());
-        Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), ".models", ".json");
-        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), list);
-        Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(list));
-        System.out.println("wrote " + out + " (" + model.engine() + " on " + model.device() + ")");
+        list.write(out);
+        System.out.println("(" + model.engine() + " on " + model.device() + ")");
         System.exit(0);
     }
 
-    private static void add(ArrayNode list, String name, double value, String unit, Double reference) {
-        ObjectNode n = list.addObject();
-        n.put("name", name);
-        n.put("value", round(value));
-        n.put("unit", unit);
-        if (reference == null) {
-            n.putNull("reference");
-            n.putNull("ratio");
-        } else {
-            n.put("reference", round(reference));
-            // time: how many times faster than the reference; cosine: value over the full-precision one
-            n.put("ratio", round(unit.equals("s") ? reference / value : value / reference));
-        }
-        System.out.printf(Locale.ROOT, "%-95s %10.4f %s%n", name, value, unit);
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 1e6) / 1e6;
-    }
 
     interface Run { double run(int i); }
 

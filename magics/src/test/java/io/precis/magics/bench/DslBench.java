@@ -17,9 +17,7 @@ import io.precis.magics.dsl.DslRuntime;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -209,10 +207,7 @@ public class DslBench {
         }
         json.append("\n]\n");
         Path out = Path.of(args.length > 0 ? args[0] : "target/bench/dsl.json");
-        Files.createDirectories(out.toAbsolutePath().getParent());
-        Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), "dsl", ".json");
-        Files.writeString(tmp, json);
-        Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        io.precis.engine.io.AtomicFiles.writeString(out, json.toString());
         System.out.print(json);
     }
 

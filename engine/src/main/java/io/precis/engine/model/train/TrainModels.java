@@ -1,5 +1,6 @@
 package io.precis.engine.model.train;
 
+import io.precis.engine.io.AtomicFiles;
 import io.precis.engine.data.CharTokenizer;
 import io.precis.engine.data.Datasets;
 import io.precis.engine.data.ImageSet;
@@ -114,7 +115,7 @@ public final class TrainModels {
             try (Stream<Path> s = Files.list(tmp)) {
                 written = s.filter(p -> p.toString().endsWith(".params")).findFirst().orElseThrow();
             }
-            Files2.moveAtomically(written, out.resolve(name + "-0000.params"));
+            AtomicFiles.moveInto(written, out.resolve(name + "-0000.params"));
         } finally {
             try (Stream<Path> s = Files.walk(tmp)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -123,6 +124,6 @@ public final class TrainModels {
     }
 
     private static void writeSidecar(Path out, String name, String json) throws IOException {
-        Files2.writeAtomically(out.resolve(name + ".precis.json"), json);
+        AtomicFiles.writeString(out.resolve(name + ".precis.json"), json);
     }
 }
