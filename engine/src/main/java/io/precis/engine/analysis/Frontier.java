@@ -182,8 +182,11 @@ public final class Frontier {
         List<Integer> shown = thin(200);
         boolean log = metric.higherIsWorse() && shown.stream().allMatch(i -> points.get(i).predicted() > 0)
                 && measured().stream().allMatch(p -> p.measured().getAsDouble() > 0);
+        // from 4 to 32 bits a linear axis squeezes the interesting low-bit end into a sliver
+        String xTitle = "bits per weight over " + layers.size() + " searched layers";
+        boolean wide = points.get(points.size() - 1).bits() >= 4 * points.get(0).bits();
         Figure.Builder b = Figure.builder("Pareto front: bits vs predicted " + metric.label() + " (" + model.name() + ")")
-                .x(Axis.linear("bits per weight over " + layers.size() + " searched layers"))
+                .x(wide ? Axis.log(xTitle + " (log)") : Axis.linear(xTitle))
                 .y(log ? Axis.log(metric.labelWithUnit()) : Axis.linear(metric.labelWithUnit()));
         b.add(Trace.linesAndMarkers("front (predicted)", shown.stream().map(i -> points.get(i).bits()).toList(),
                 shown.stream().map(i -> points.get(i).predicted()).toList()).hover(shown.stream().map(i -> hover(points.get(i))).toList())

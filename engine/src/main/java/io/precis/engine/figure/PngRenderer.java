@@ -74,6 +74,19 @@ final class PngRenderer {
     }
 
     private static ValueAxis valueAxis(Axis a) {
+        return valueAxis(a, Double.NaN, Double.NaN);
+    }
+
+    /** With the data's range known: a log axis over bits (1 to 1024x) ticks at 2, 4, 8, 16, 32 in plain numbers. */
+    private static ValueAxis valueAxis(Axis a, double min, double max) {
+        if (a.log() && min >= 1 && max / min < 1024) {
+            LogAxis axis = new LogAxis(a.title());
+            axis.setBase(2);
+            axis.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+            axis.setNumberFormatOverride(new java.text.DecimalFormat("0.###"));
+            axis.setTickLabelFont(SMALL);
+            return axis;
+        }
         if (a.log()) {
             LogAxis axis = new LogAxis(a.title());
             axis.setBase(10);
@@ -95,7 +108,13 @@ final class PngRenderer {
 
     private static Plot xyPlot(Figure f) {
         XYPlot plot = new XYPlot();
-        plot.setDomainAxis(valueAxis(f.xAxis()));
+        double xLo = Double.POSITIVE_INFINITY, xHi = Double.NEGATIVE_INFINITY;
+        for (Trace t : f.traces())
+            for (int i = 0; i < t.points(); i++) {
+                double x = shown(t.xNumber(i), f.xAxis().log());
+                if (!Double.isNaN(x)) { xLo = Math.min(xLo, x); xHi = Math.max(xHi, x); }
+            }
+        plot.setDomainAxis(valueAxis(f.xAxis(), xLo, xHi));
         plot.setRangeAxis(valueAxis(f.yAxis()));
         styleBackground(plot);
         boolean xLog = f.xAxis().log(), yLog = f.yAxis().log();
@@ -156,7 +175,10 @@ final class PngRenderer {
             double x = shown(n.doubleValue(), xLog), y = shown(a.y(), yLog);
             if (Double.isNaN(x) || Double.isNaN(y)) continue;
             if (a.arrow()) {
-                XYPointerAnnotation p = new XYPointerAnnotation(a.text(), x, y, -Math.PI / 4);
+                // the label runs away from the nearer edge, so a point near either side keeps its whole text
+                boolean leftHalf = xLog ? x <= Math.sqrt(xLo * xHi) : x <= (xLo + xHi) / 2;
+                XYPointerAnnotation p = new XYPointerAnnotation(a.text(), x, y, leftHalf ? -Math.PI / 4 : -3 * Math.PI / 4);
+                p.setTextAnchor(leftHalf ? org.jfree.chart.ui.TextAnchor.BOTTOM_LEFT : org.jfree.chart.ui.TextAnchor.BOTTOM_RIGHT);
                 p.setFont(SMALL);
                 p.setTipRadius(4);
                 p.setBaseRadius(30);

@@ -219,6 +219,8 @@ class CharLmAnalysisTest {
         List<String> names = new ArrayList<>();
         front.get("data").forEach(d -> names.add(d.get("name").asText()));
         assertEquals(List.of("front (predicted)", "measured", "chosen"), names);
+        // 2 to 32 bits: a log x-axis so the low-bit end is not a sliver
+        assertEquals("log", front.get("layout").get("xaxis").get("type").asText());
         assertTrue(front.get("data").get(0).get("hovertext").get(0).asText().contains("blocks.0.attn.qkv: "));
         assertTrue(front.get("data").get(2).get("hovertext").get(0).asText().contains("blocks.1.mlp.fc2: "));
 
