@@ -66,6 +66,18 @@ bench-quant: ## quantization kernels on a 4096x4096 tensor (JMH): GB/s vs System
 	@mkdir -p target/bench
 	$(MVN) -pl engine -am -Pbench-quant -DskipTests -Dbench.out=$(CURDIR)/target/bench/quant.json test
 
+bench-dsl: ## parse + resolve a 20-rule cell on a 200-layer model (JMH), against JShell's 1+1 in the same run
+	@mkdir -p target/bench
+	$(MVN) -pl magics -am -Pbench-dsl -DskipTests test
+
+bench-models: ## MiniLM: load + 256 sentences; int8 swap/restore vs a full reload -> target/bench/models.json
+	@mkdir -p target/bench
+	$(MVN) -pl engine -am -Pbench-models -DskipTests test
+
+bench-sweep: ## MiniLM sensitivity 36 layers x 3 formats: swap-in-place reuse vs reload per configuration -> target/bench/sweep.json
+	@mkdir -p target/bench
+	$(MVN) -pl engine -am -Pbench-sweep -DskipTests test
+
 venv: $(VENV)/.done ## the project's Python venv for Jupyter and the Python-side tests
 
 $(VENV)/.done: requirements.txt
@@ -82,18 +94,6 @@ browser-deps: tests/browser/node_modules/.done
 tests/browser/node_modules/.done: tests/browser/package.json tests/browser/package-lock.json
 	cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent
 	@touch $@
-
-bench-dsl: ## parse + resolve a 20-rule cell on a 200-layer model (JMH), against JShell's 1+1 in the same run
-	@mkdir -p target/bench
-	$(MVN) -pl magics -am -Pbench-dsl -DskipTests test
-
-bench-models: ## MiniLM: load + 256 sentences; int8 swap/restore vs a full reload -> target/bench/models.json
-	@mkdir -p target/bench
-	$(MVN) -pl engine -am -Pbench-models -DskipTests test
-
-bench-sweep: ## MiniLM sensitivity 36 layers x 3 formats: swap-in-place reuse vs reload per configuration -> target/bench/sweep.json
-	@mkdir -p target/bench
-	$(MVN) -pl engine -am -Pbench-sweep -DskipTests test
 
 models-data: ## data for the models' tests: Fashion-MNIST (Debian package), Moby Dick (npm, lockfile)
 	models/setup-data.sh

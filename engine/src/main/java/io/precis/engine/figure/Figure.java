@@ -130,6 +130,7 @@ public final class Figure {
             if (t.type() == Trace.Type.SCATTER) {
                 m.put("mode", t.mode().plotly() + "+text");
                 m.put("textposition", "top center");
+                m.put("cliponaxis", false); // a label above the highest point would otherwise be cut at the plot's edge
             } else {
                 m.put("textposition", "none");
             }
