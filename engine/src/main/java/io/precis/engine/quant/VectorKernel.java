@@ -569,7 +569,8 @@ final class VectorKernel implements Kernel {
 
     // ---------------------------------------------------------------- TABLE (16 levels, NF4)
     // nearest: the level after the last threshold passed (ties to the even code); the 15 steps are written out
-    // so that no vector is carried through a loop the JIT might not unroll
+    // so that no vector is carried through a loop the JIT might not unroll (the loop form of the stochastic
+    // variant measured 1.9 vs 2.4 GB/s on JDK 25)
 
     private static void tableNearest(ElementOp op, float[] a, int off, int bound, float s) {
         float[] lv = op.levels;
