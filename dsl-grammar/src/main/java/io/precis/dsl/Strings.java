@@ -11,31 +11,16 @@ final class Strings {
      * backslash stays as written, so Windows paths such as {@code "C:\data\new"} need no doubling.
      */
     static String unquote(String token) {
-        String body = token.substring(1, token.length() - 1);
-        if (body.indexOf('\\') < 0) {
-            return body;
-        }
-        StringBuilder out = new StringBuilder(body.length());
-        for (int i = 0; i < body.length(); i++) {
-            char c = body.charAt(i);
-            if (c == '\\' && i + 1 < body.length()) {
-                char n = body.charAt(i + 1);
-                if (n == '"' || n == '\\') {
-                    out.append(n);
-                } else {
-                    out.append(c).append(n);
-                }
-                i++;
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
+        return unescape(token.substring(1, token.length() - 1), true);
     }
 
     /** The regex of a {@code re"..."} token: only {@code \"} is unescaped, so regex escapes pass through. */
     static String unquoteRegex(String token) {
-        String body = token.substring(3, token.length() - 1);
+        return unescape(token.substring(3, token.length() - 1), false);
+    }
+
+    /** Drops the backslash before a quote (and before a backslash, when asked); keeps every other one. */
+    private static String unescape(String body, boolean backslashes) {
         if (body.indexOf('\\') < 0) {
             return body;
         }
@@ -44,8 +29,8 @@ final class Strings {
             char c = body.charAt(i);
             if (c == '\\' && i + 1 < body.length()) {
                 char n = body.charAt(i + 1);
-                if (n == '"') {
-                    out.append('"');
+                if (n == '"' || (backslashes && n == '\\')) {
+                    out.append(n);
                 } else {
                     out.append(c).append(n);
                 }
