@@ -79,26 +79,12 @@ public final class ModelsBench {
             long te = System.nanoTime();
             new Evaluator(adding, sentences).evaluate();
             evalPrepacked = seconds(te);
-            swapAdd = median(i -> {
-                long t = System.nanoTime();
-                adding.swap(lin, int8);
-                adding.forward(one);
-                double s = seconds(t);
-                adding.restoreAll();
-                return s;
-            });
+            swapAdd = swapAndForward(adding, lin, int8, one);
         }
         double swapRewrite;
         try (Model rewriting = Models.loadFromMaven(TestFiles.MINILM, LoadOptions.defaults().onnxSwap(LoadOptions.OnnxSwap.REWRITE_PROTO))) {
             List<LayerRef> lin = rewriting.layers(LayerKind.LINEAR);
-            swapRewrite = median(i -> {
-                long t = System.nanoTime();
-                rewriting.swap(lin, int8);
-                rewriting.forward(one);
-                double s = seconds(t);
-                rewriting.restoreAll();
-                return s;
-            });
+            swapRewrite = swapAndForward(rewriting, lin, int8, one);
         }
 
         list.add("minilm: load from Maven jar (ONNX parse + session)", load, "s", null);
@@ -118,6 +104,18 @@ public final class ModelsBench {
         System.exit(0);
     }
 
+
+    /** Median time to swap the layers and run one input (where the other ONNX routes rebuild their session). */
+    private static double swapAndForward(Model m, List<LayerRef> layers, WeightTransform to, ModelInput one) {
+        return median(i -> {
+            long t = System.nanoTime();
+            m.swap(layers, to);
+            m.forward(one);
+            double s = seconds(t);
+            m.restoreAll();
+            return s;
+        });
+    }
 
     interface Run { double run(int i); }
 
