@@ -80,10 +80,11 @@ bench-sweep: ## MiniLM sensitivity 36 layers x 3 formats: swap-in-place reuse vs
 
 venv: $(VENV)/.done ## the project's Python venv for Jupyter and the Python-side tests
 
-$(VENV)/.done: requirements.txt
+$(VENV)/.done: requirements.txt python/precis-kernel/pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -r requirements.txt
+	$(VENV)/bin/pip install -q --no-deps --no-build-isolation -e python/precis-kernel  # papermill's Java translator, precis-kernel
 	@touch $@
 
 system-deps: ## Debian packages the tests need (chromium), installed when missing
