@@ -20,16 +20,16 @@ wheel="$(ls "$here"/target/dist/precis_kernel-*.whl 2>/dev/null | head -1)"
   echo "docker/build.sh: the quickstart's MiniLM jar is not in $m2 ('make build' resolves it; M2_REPO=... for another repository)" >&2; exit 1; }
 
 ctx="$here/target/docker/context"
-rm -rf "$ctx"; mkdir -p "$ctx/wheels" "$ctx/m2/$minilm" "$ctx/work/notebooks" "$ctx/work/models/data"
+rm -rf "$ctx"; mkdir -p "$ctx/wheels" "$ctx/home/.m2/repository/$minilm" "$ctx/home/work/notebooks" "$ctx/home/work/models/data"
 ln "$wheel" "$ctx/wheels/" 2>/dev/null || cp "$wheel" "$ctx/wheels/"
 grep -E '^(jupyterlab|papermill)==' "$here/requirements.txt" > "$ctx/wheels/requirements.txt"
 # Wheels only, for CPython 3.11 on glibc x86-64 (Debian 12), so nothing is compiled in the image.
 "$here/.venv/bin/pip" download -q --only-binary=:all: --implementation cp --python-version 3.11 \
   --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
   -d "$ctx/wheels" -r "$ctx/wheels/requirements.txt"
-cp "$m2/$minilm"/*.jar "$m2/$minilm"/*.pom "$ctx/m2/$minilm/"
-cp "$here"/notebooks/*.ipynb "$ctx/work/notebooks/"
-cp "$here"/models/data/sentences.txt "$ctx/work/models/data/"
+cp "$m2/$minilm"/*.jar "$m2/$minilm"/*.pom "$ctx/home/.m2/repository/$minilm/"
+cp "$here"/notebooks/*.ipynb "$ctx/home/work/notebooks/"
+cp "$here"/models/data/sentences.txt "$ctx/home/work/models/data/"
 
 args=()
 if [ $local_bases = 1 ]; then
