@@ -38,3 +38,5 @@ if [ $local_bases = 1 ]; then
 fi
 echo "precis: building $tag with $engine (context $(du -sh "$ctx" | cut -f1))"
 "$engine" build "${args[@]}" -f "$here/docker/Dockerfile" -t "$tag" "$ctx"
+# Images this build superseded: with vfs storage each holds gigabytes.
+"$engine" image prune -f >/dev/null

@@ -15,6 +15,7 @@ mkdir -p "$work"
 if [ $rebuild = 1 ] || ! podman image exists localhost/debian:bookworm; then
   echo "precis: debootstrap of Debian 12 (minbase) into a local base image..."
   rootfs="$(mktemp -d "$work/rootfs.XXXXXX")"
+  chmod 755 "$rootfs"   # it becomes the image's /: mktemp's 0700 would lock every other user out of it
   trap 'rm -rf "$rootfs"' EXIT
   debootstrap --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian >"$work/debootstrap.log" 2>&1 || {
     echo "precis: debootstrap failed; its log: $work/debootstrap.log" >&2; tail -5 "$work/debootstrap.log" >&2; exit 1; }
