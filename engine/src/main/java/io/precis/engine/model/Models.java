@@ -24,7 +24,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 /**
- * Loads models: {@link #load(Path)} for {@code .onnx}, TorchScript {@code .pt} and DJL {@code .params} files,
+ * Loads models: {@link #load(Path)} for {@code .onnx}, TorchScript {@code .pt}, DJL {@code .params} and GGUF files,
  * {@link #loadFromMaven(String)} for a model shipped inside a Maven artefact, {@link #fromBlock} for a block
  * built in Java. Everything runs offline: DJL never downloads (its natives come from Maven jars).
  */
@@ -65,8 +65,12 @@ public final class Models {
                 yield new Model(stem, where, hash, b, null);
             }
             case "params" -> loadParams(file, options);
-            default -> throw new ModelException(where, "unknown model file type '." + ext + "'; Precis reads .onnx, .pt (TorchScript) "
-                    + "and .params (DJL, with a .precis.json naming its architecture)");
+            case "gguf" -> {
+                io.precis.engine.model.gguf.GgufBackend b = io.precis.engine.model.gguf.GgufBackend.load(file, options);
+                yield new Model(stem, where, sha256(file), b, b.tokenizer());
+            }
+            default -> throw new ModelException(where, "unknown model file type '." + ext + "'; Precis reads .onnx, .pt (TorchScript), "
+                    + ".params (DJL, with a .precis.json naming its architecture) and .gguf (llama.cpp)");
         };
     }
 
