@@ -68,13 +68,23 @@ public final class GgmlFormats {
     private interface Get { float at(int i); }
     private interface Put { void at(int i, float v); }
 
+    /** Per-thread lane buffers, so a swap allocates nothing per lane (a tensor's lanes may number 50 000). */
+    private static final ThreadLocal<Object[]> SCRATCH = ThreadLocal.withInitial(() -> new Object[] {new float[0], ByteBuffer.allocate(0)});
+
     private static void roundTrip(GgmlType t, Lanes l, int lane, Get get, Put put) {
         int padded = (l.dim + t.blockSize() - 1) / t.blockSize() * t.blockSize();
-        float[] row = new float[padded];
+        Object[] scratch = SCRATCH.get();
+        if (((float[]) scratch[0]).length < padded) {
+            scratch[0] = new float[padded];
+            scratch[1] = ByteBuffer.allocate((int) t.bytes(padded) * 2).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        float[] row = (float[]) scratch[0];
+        java.util.Arrays.fill(row, l.dim, padded, 0f);
         int o = lane / l.inner, in = lane % l.inner;
         int start = o * l.dim * l.inner + in;
         for (int j = 0; j < l.dim; j++) row[j] = get.at(start + j * l.inner);
-        ByteBuffer blocks = ByteBuffer.allocate((int) t.bytes(padded)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer blocks = (ByteBuffer) scratch[1];
+        if (blocks.capacity() < t.bytes(padded)) scratch[1] = blocks = ByteBuffer.allocate((int) t.bytes(padded)).order(ByteOrder.LITTLE_ENDIAN);
         GgmlQuants.quantize(t, row, 0, padded, blocks, 0);
         GgmlQuants.dequantize(t, blocks, 0, row, 0, padded);
         for (int j = 0; j < l.dim; j++) put.at(start + j * l.inner, row[j]);

@@ -219,7 +219,7 @@ public final class GgmlQuants {
         int nb = n / t.blockSize();
         if ((long) nb * t.blockSize() != n) throw new IllegalArgumentException(t + ": " + n + " elements is not a multiple of " + t.blockSize());
         int p = Math.toIntExact(at);
-        Scratch s = t.blockSize() == QK_K ? new Scratch() : null;
+        Scratch s = t.blockSize() == QK_K ? SCRATCH.get() : null;
         for (int i = 0; i < nb; i++, p += t.blockBytes(), off += t.blockSize()) {
             switch (t) {
                 case F32 -> b.putFloat(p, x[off]);
@@ -346,7 +346,9 @@ public final class GgmlQuants {
         for (int j = 0; j < 32; j++) b.put(p + 2 + j, (byte) (int) roundf(x[o + j] * id));
     }
 
-    /** Per-call work arrays of the k-quants (one set per thread). */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** Work arrays of the k-quants (one set per thread). */
     private static final class Scratch {
         final int[] l = new int[QK_K];
         final int[] laux = new int[32];

@@ -166,6 +166,16 @@ class GgufModelTest {
             double ppl = Math.exp(meanNll(out.values(), ids, out.width())), want = ref.get("window_perplexity").asDouble();
             System.out.printf("SmolLM2 load %.2f s, forward %.2f s; window of %d tokens: perplexity %.4f (numpy %.4f, %+.5f%%)%n", load, fwd, ids.length, ppl, want, 100 * (ppl / want - 1));
             assertEquals(want, ppl, want * 0.001);
+            // memory of a swap: the model keeps one copy of the original; the kernels add no copy of their own
+            com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            LayerRef embd = m.layer("token_embd");
+            long bytes = embd.weight().params() * 4;
+            long before = mx.getTotalThreadAllocatedBytes();
+            m.swap(embd, WeightTransform.fakeQuantize(Formats.parse("q8_0")));
+            long allocated = mx.getTotalThreadAllocatedBytes() - before;
+            m.restoreAll();
+            System.out.printf("swap of token_embd (%.1f MB) to q8_0 allocated %.1f MB of heap%n", bytes / 1e6, allocated / 1e6);
+            assertTrue(allocated < 2 * bytes, "allocated " + allocated + " bytes swapping a tensor of " + bytes);
         }
     }
 }
