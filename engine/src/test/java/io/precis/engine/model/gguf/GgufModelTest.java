@@ -9,6 +9,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.precis.engine.data.TextCorpus;
+import io.precis.engine.eval.Evaluation;
+import io.precis.engine.eval.Evaluator;
+import io.precis.engine.eval.Metric;
 import io.precis.engine.format.Formats;
 import io.precis.engine.model.Activation;
 import io.precis.engine.model.LayerKind;
@@ -144,8 +148,9 @@ class GgufModelTest {
     }
 
     /**
-     * SmolLM2 at full precision (its Q4_1 weights dequantized): the perplexity of the first 128 tokens of
-     * sentences.txt equals tests/reference/llama_numpy.py's (numpy, float64; committed by make_smollm2_reference.py).
+     * SmolLM2 at full precision (its Q4_1 weights dequantized), through the evaluator: a prefix of sentences.txt
+     * holding one window of 128 tokens; its perplexity equals tests/reference/llama_numpy.py's (numpy, float64,
+     * committed by make_smollm2_reference.py) within 0.1 %. Then the memory a swap of the largest tensor takes.
      */
     @Test
     void smolLm2PerplexityEqualsNumpyOnOneWindow() throws Exception {
@@ -158,14 +163,20 @@ class GgufModelTest {
             assertEquals(272, m.layers().size());
             assertEquals(210, m.layers(LayerKind.LINEAR).size());
             assertEquals(134_515_008L, m.params());
-            long[] ids = new long[ref.get("window").size()];
-            for (int i = 0; i < ids.length; i++) ids[i] = ref.get("window").get(i).asLong();
+            String prefix = Files.readString(Path.of("../models/data/sentences.txt")).substring(0, 800);
+            Evaluator ev = new Evaluator(m, new TextCorpus("sentences.txt prefix", prefix).withContext(128), 1, 0, 1);
+            assertEquals(1, ev.samples());
+            assertEquals(127, ev.scoredTokens());
+            long[] window = ((ModelInput.Tokens) ev.inputs().get(0)).ids()[0];
+            for (int i = 0; i < window.length; i++) assertEquals(ref.get("window").get(i).asLong(), window[i], "token " + i);
             long t1 = System.nanoTime();
-            ModelOutput out = m.forward(tokens(ids));
+            Evaluation e = ev.evaluate();
             double fwd = (System.nanoTime() - t1) / 1e9;
-            double ppl = Math.exp(meanNll(out.values(), ids, out.width())), want = ref.get("window_perplexity").asDouble();
-            System.out.printf("SmolLM2 load %.2f s, forward %.2f s; window of %d tokens: perplexity %.4f (numpy %.4f, %+.5f%%)%n", load, fwd, ids.length, ppl, want, 100 * (ppl / want - 1));
+            double ppl = e.get(Metric.PERPLEXITY), want = ref.get("window_perplexity").asDouble();
+            System.out.printf("SmolLM2 load %.2f s, evaluate %.2f s; window of %d tokens: perplexity %.4f (numpy %.4f, %+.5f%%)%n",
+                    load, fwd, window.length, ppl, want, 100 * (ppl / want - 1));
             assertEquals(want, ppl, want * 0.001);
+            assertEquals(Math.log(want), e.get(Metric.LOSS), 0.001);
             // memory of a swap: the model keeps one copy of the original; the kernels add no copy of their own
             com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
             LayerRef embd = m.layer("token_embd");
