@@ -33,7 +33,7 @@ import java.util.function.Supplier;
  * after the JSON is written.
  *
  * <p>Usage: {@code GpuBench <out.json> <models-dir> <fashion-mnist-dir> <moby-dick.txt> [--require-gpu]
- * [--models char-lm,fashion-mlp,fashion-cnn] [--scale N]}. Without {@code --require-gpu} a CPU-only machine runs
+ * [--models char-lm,fashion-mlp,fashion-cnn] [--scale x]} (x multiplies the samples). Without {@code --require-gpu} a CPU-only machine runs
  * it too (the "gpu" models fall back to the CPU, which the output says), to test the program itself.
  */
 public final class GpuBench {
@@ -60,12 +60,12 @@ public final class GpuBench {
         Path out = Path.of(args[0]), models = Path.of(args[1]), fashion = Path.of(args[2]), moby = Path.of(args[3]);
         boolean require = false;
         List<String> only = null;
-        int scale = 1;
+        double scale = 1;
         for (int i = 4; i < args.length; i++) {
             switch (args[i]) {
                 case "--require-gpu" -> require = true;
                 case "--models" -> only = Arrays.asList(args[++i].split(","));
-                case "--scale" -> scale = Integer.parseInt(args[++i]);
+                case "--scale" -> scale = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -81,11 +81,11 @@ public final class GpuBench {
         // float32 matrix products on the GPU (cuBLAS, TF32 off by PyTorch's default) differ from the CPU's only by
         // summation order; cuDNN convolutions use TF32 unless NVIDIA_TF32_OVERRIDE=0, hence the CNN's wider bounds
         List<Case> cases = List.of(
-                new Case("char-lm", models.resolve("trained/char-lm-0000.params"), text, formats, 512 * scale, 64,
+                new Case("char-lm", models.resolve("trained/char-lm-0000.params"), text, formats, (int) Math.max(16, 512 * scale), 64,
                         1e-4, 1e-5, 1e-5, 1e-3),
-                new Case("fashion-mlp", models.resolve("trained/fashion-mlp-0000.params"), images, formats, 2048 * scale, 256,
+                new Case("fashion-mlp", models.resolve("trained/fashion-mlp-0000.params"), images, formats, (int) Math.max(16, 2048 * scale), 256,
                         1e-4, 1e-5, 1e-5, 1e-3),
-                new Case("fashion-cnn", models.resolve("torchscript/fashion_cnn.pt"), images, formats, 2048 * scale, 256,
+                new Case("fashion-cnn", models.resolve("torchscript/fashion_cnn.pt"), images, formats, (int) Math.max(16, 2048 * scale), 256,
                         5e-3, 1e-3, 2e-3, 5e-2));
 
         GpuBench b = new GpuBench(require);
