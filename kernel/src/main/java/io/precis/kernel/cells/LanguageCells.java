@@ -15,7 +15,7 @@ import io.precis.engine.format.Formats;
 import io.precis.kernel.java.JavaCells;
 import io.precis.kernel.protocol.ExecuteOutcome;
 import io.precis.kernel.protocol.Interpreter;
-import io.precis.magics.dsl.DslStatements;
+import io.precis.language.Statements;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,7 +32,7 @@ import java.util.TreeSet;
  */
 final class LanguageCells {
 
-    private static final String RUNTIME = "io.precis.magics.dsl.DslRuntime";
+    private static final String RUNTIME = "io.precis.language.CellRuntime";
 
     private final JavaCells java;
 
@@ -55,9 +55,9 @@ final class LanguageCells {
             Map<String, String> javaVars = java.variableTypes();
             StringBuilder args = new StringBuilder();
             boolean unresolved = false;
-            for (DslStatements.Reference ref : DslStatements.references(st)) {
+            for (Statements.Reference ref : Statements.references(st)) {
                 boolean exists = javaVars.containsKey(ref.name());
-                if (!exists && ref.role() == DslStatements.Role.VALUE) {
+                if (!exists && ref.role() == Statements.Role.VALUE) {
                     Optional<String> closest = Suggest.closest(ref.name(), javaVars.keySet());
                     return failed("PrecisError", Diagnostics.format(source, Diagnostic.error(ref.variable().span(),
                             "unknown variable '" + ref.name() + "'").withSuggestion(closest)
@@ -70,7 +70,7 @@ final class LanguageCells {
                     + (unresolved ? names(javaVars.keySet()) : "null") + ")";
             String snippet;
             if (st.binding().isPresent()) {
-                Optional<String> type = DslStatements.resultType(st);
+                Optional<String> type = Statements.resultType(st);
                 if (type.isEmpty()) {
                     return failed("PrecisError", Diagnostics.format(source, Diagnostic.error(st.binding().get().span(),
                             "this statement has no result to name")));

@@ -1,10 +1,10 @@
 package io.precis.kernel.display;
 
-import io.precis.magics.dsl.DslOutput;
+import io.precis.language.Output;
 import java.util.Locale;
 
 /** How the quantization language shows things in a notebook: rich displays and a live progress bar. */
-public final class LanguageOutput implements DslOutput {
+public final class LanguageOutput implements Output {
 
     private static final long MIN_UPDATE_NANOS = 100_000_000L;
 

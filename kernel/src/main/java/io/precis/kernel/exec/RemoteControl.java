@@ -95,10 +95,10 @@ final class RemoteControl extends DirectExecutionControl {
             }
         }
         if ("precis.names".equals(command)) {
-            return new java.util.ArrayList<>(io.precis.magics.dsl.DslRuntime.names((String) arg));
+            return new java.util.ArrayList<>(io.precis.language.CellRuntime.names((String) arg));
         }
         if ("precis.layer".equals(command)) {
-            return io.precis.magics.dsl.DslRuntime.describeLayer((String) arg);
+            return io.precis.language.CellRuntime.describeLayer((String) arg);
         }
         return super.extensionCommand(command, arg);
     }

@@ -62,7 +62,7 @@ public final class JavaCells {
             "import io.precis.engine.analysis.*;",
             "import io.precis.engine.figure.Figure;",
             "import io.precis.engine.export.PlanJson;",
-            "import io.precis.magics.dsl.DslSession;",
+            "import io.precis.language.PrecisSession;",
             "import static io.precis.kernel.display.Display.*;");
 
     private static final Set<String> PLAIN_TYPES = Set.of("int", "long", "short", "byte", "char", "boolean", "float",
@@ -405,7 +405,7 @@ public final class JavaCells {
         EvalException e = (EvalException) ex;
         String cls = e.getExceptionClassName();
         String msg = clean(e.getMessage());
-        if (cls.equals("io.precis.magics.dsl.DslError")) {
+        if (cls.equals("io.precis.language.PrecisError")) {
             // A language error is already a formatted message with its line, carets and suggestion.
             List<String> lines = List.of(msg.split("\n", -1));
             List<String> shown = new ArrayList<>();

@@ -1,4 +1,4 @@
-package io.precis.magics.dsl;
+package io.precis.language;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,20 +13,20 @@ import io.precis.engine.plan.Plan;
 import io.precis.engine.plan.Planner;
 import io.precis.engine.plan.Rule;
 import io.precis.engine.plan.SensitivityLookup;
-import io.precis.magics.bench.DslBench;
+import io.precis.language.bench.DslBench;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class DslRulesTest {
+class RulesTest {
 
     private static Plan resolve(String source, Map<String, Object> vars) {
-        return Planner.resolve("bench", DslBench.twoHundredLayers(), DslRuntime.rules(source, vars), SensitivityLookup.NONE);
+        return Planner.resolve("bench", DslBench.twoHundredLayers(), CellRuntime.rules(source, vars), SensitivityLookup.NONE);
     }
 
     @Test
     void theLanguageCompilesToTheEnginesRules() {
-        List<Rule> rules = DslRuntime.rules("quantize layer* to int4 group 64 asymmetric mse\nkeep *.query except layer.0.*", Map.of());
+        List<Rule> rules = CellRuntime.rules("quantize layer* to int4 group 64 asymmetric mse\nkeep *.query except layer.0.*", Map.of());
         assertEquals(2, rules.size());
         assertEquals(Formats.int4().groups(64).asymmetric().mse(), rules.get(0).format());
         assertTrue(rules.get(1).isKeep());
@@ -49,40 +49,40 @@ class DslRulesTest {
 
     @Test
     void mistakesAreFormattedWithLineColumnCaretAndSuggestion() {
-        DslError e = assertThrows(DslError.class, () -> DslRuntime.rules("quantize layer* to in4 where sensitivity < x", Map.of("x", 0.1)));
+        PrecisError e = assertThrows(PrecisError.class, () -> CellRuntime.rules("quantize layer* to in4 where sensitivity < x", Map.of("x", 0.1)));
         assertEquals("""
                 line 1:20: unknown format 'in4'. Did you mean int4? Formats: %s
                 quantize layer* to in4 where sensitivity < x
                                    ^^^""".formatted(Formats.summary()), e.getMessage());
-        e = assertThrows(DslError.class, () -> DslRuntime.rules("quantize * to nvfp4 group 32", Map.of()));
+        e = assertThrows(PrecisError.class, () -> CellRuntime.rules("quantize * to nvfp4 group 32", Map.of()));
         assertTrue(e.getMessage().startsWith("line 1:21: "), e.getMessage());
-        e = assertThrows(DslError.class, () -> DslRuntime.rules("quantize * to int4 where sensitivity < s", Map.of("s", "small")));
+        e = assertThrows(PrecisError.class, () -> CellRuntime.rules("quantize * to int4 where sensitivity < s", Map.of("s", "small")));
         assertTrue(e.getMessage().startsWith("line 1:40: variable s is a String; sensitivity is compared with a number"), e.getMessage());
-        e = assertThrows(DslError.class, () -> DslRuntime.rules("quantize * to int4 gptq", Map.of()));
+        e = assertThrows(PrecisError.class, () -> CellRuntime.rules("quantize * to int4 gptq", Map.of()));
         assertTrue(e.getMessage().contains("gptq is not available"), e.getMessage());
-        e = assertThrows(DslError.class, () -> DslRuntime.rules("quantize * to int4 where kind = lineer", Map.of()));
+        e = assertThrows(PrecisError.class, () -> CellRuntime.rules("quantize * to int4 where kind = lineer", Map.of()));
         assertTrue(e.getMessage().contains("Did you mean linear?"), e.getMessage());
-        e = assertThrows(DslError.class, () -> DslRuntime.rules("quantize * to int4 where kind < linear", Map.of()));
+        e = assertThrows(PrecisError.class, () -> CellRuntime.rules("quantize * to int4 where kind < linear", Map.of()));
         assertTrue(e.getMessage().contains("kind is compared with = or !="), e.getMessage());
-        e = assertThrows(DslError.class, () -> DslRuntime.rules("quantize layer[0 to int4", Map.of()));
+        e = assertThrows(PrecisError.class, () -> CellRuntime.rules("quantize layer[0 to int4", Map.of()));
         assertTrue(e.getMessage().startsWith("line 1:15: unclosed '[' in a pattern"), e.getMessage());
     }
 
     @Test
     void statementsDeclareTheirJavaNamesInOneOrder() {
         var st = DslParser.parse("quantize * to int4 where params < a and (sensitivity > b or kind = c) and params < a").program().statements().get(0);
-        assertEquals(List.of("a", "b", "c"), DslStatements.references(st).stream().map(DslStatements.Reference::name).toList());
-        assertEquals(DslStatements.Role.WORD, DslStatements.references(st).get(2).role());
-        assertEquals("io.precis.engine.plan.Rule", DslStatements.resultType(st).orElseThrow());
-        assertNull(DslStatements.resultType(DslParser.parse("set seed 3").program().statements().get(0)).orElse(null));
+        assertEquals(List.of("a", "b", "c"), Statements.references(st).stream().map(Statements.Reference::name).toList());
+        assertEquals(Statements.Role.WORD, Statements.references(st).get(2).role());
+        assertEquals("io.precis.engine.plan.Rule", Statements.resultType(st).orElseThrow());
+        assertNull(Statements.resultType(DslParser.parse("set seed 3").program().statements().get(0)).orElse(null));
     }
 
     @Test
     void rerunningACellReplacesItsRulesInPlace() {
-        DslSession s = new DslSession();
-        Rule a = DslRuntime.rules("quantize * to int8", Map.of()).get(0);
-        Rule b = DslRuntime.rules("quantize *.query to int4", Map.of()).get(0);
-        Rule c = DslRuntime.rules("keep *.key", Map.of()).get(0);
+        PrecisSession s = new PrecisSession();
+        Rule a = CellRuntime.rules("quantize * to int8", Map.of()).get(0);
+        Rule b = CellRuntime.rules("quantize *.query to int4", Map.of()).get(0);
+        Rule c = CellRuntime.rules("keep *.key", Map.of()).get(0);
         s.beginCell("cell-1");
         s.addRule(a);
         s.beginCell("cell-2");

@@ -1,4 +1,4 @@
-package io.precis.magics.dsl;
+package io.precis.language;
 
 import io.precis.engine.analysis.Analysis;
 import io.precis.engine.analysis.Frontier;
@@ -18,14 +18,14 @@ import java.util.Optional;
 /**
  * The state the language keeps between cells, in the JVM that runs them: models and datasets by name, the
  * model and data in use, the plan's rules in order, and settings. Java cells reach it too:
- * {@code DslSession.current().plan()}.
+ * {@code PrecisSession.current().plan()}.
  */
-public final class DslSession {
+public final class PrecisSession {
 
-    private static final DslSession CURRENT = new DslSession();
+    private static final PrecisSession CURRENT = new PrecisSession();
 
     /** The session of this JVM. */
-    public static DslSession current() {
+    public static PrecisSession current() {
         return CURRENT;
     }
 
@@ -47,7 +47,7 @@ public final class DslSession {
     private Frontier lastFrontier;
     private int ruleCounter;
 
-    DslSession() {
+    PrecisSession() {
         settings.put("seed", "0");
         settings.put("samples", "256");
         settings.put("device", "cpu");

@@ -1,4 +1,4 @@
-package io.precis.magics.dsl;
+package io.precis.language;
 
 import io.precis.dsl.ast.LayerSelection;
 import io.precis.dsl.ast.Operand;
@@ -16,7 +16,7 @@ import java.util.Optional;
  * What a statement needs from the Java session and what it gives back. The kernel and the runtime both ask
  * this one class, so the variables a snippet passes and the ones the runtime reads always line up.
  */
-public final class DslStatements {
+public final class Statements {
 
     /**
      * Where a name stands: a value in a condition; a word compared with {@code kind} or {@code name}
@@ -32,7 +32,7 @@ public final class DslStatements {
         }
     }
 
-    private DslStatements() {}
+    private Statements() {}
 
     /** The names the statement uses, in order of first appearance. */
     public static List<Reference> references(Statement s) {
@@ -107,7 +107,7 @@ public final class DslStatements {
             case Statement.Setting st -> null;
             case Statement.Quantize q -> "io.precis.engine.plan.Rule";
             case Statement.Keep k -> "io.precis.engine.plan.Rule";
-            case Statement.ShowLayers sl -> "io.precis.magics.dsl.LayerTable";
+            case Statement.ShowLayers sl -> "io.precis.language.LayerTable";
             case Statement.ShowPlan sp -> "io.precis.engine.plan.Plan";
             case Statement.Evaluate e -> "io.precis.engine.analysis.PlanEvaluation";
             case Statement.Sensitivity se -> "io.precis.engine.analysis.SensitivityTable";

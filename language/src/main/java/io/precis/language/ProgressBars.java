@@ -1,4 +1,4 @@
-package io.precis.magics.dsl;
+package io.precis.language;
 
 import io.precis.engine.analysis.Progress;
 
@@ -6,14 +6,14 @@ import io.precis.engine.analysis.Progress;
 final class ProgressBars implements Progress {
 
     private String task;
-    private DslOutput.Progress bar;
+    private Output.Progress bar;
 
     @Override
     public synchronized void update(Step step) {
         if (bar == null || !step.task().equals(task)) {
             close();
             task = step.task();
-            bar = DslRuntime.output().progress(step.task(), step.total());
+            bar = CellRuntime.output().progress(step.task(), step.total());
         }
         bar.update(step.done());
         if (step.done() >= step.total()) {

@@ -1,4 +1,4 @@
-package io.precis.magics.dsl;
+package io.precis.language;
 
 import io.precis.dsl.ast.FormatName;
 import io.precis.dsl.ast.LayerSelection;
@@ -31,7 +31,7 @@ import java.util.Set;
 
 /**
  * Turns the language's tree into the engine's objects: formats with their options, layer patterns, and
- * {@code where} conditions. Every mistake becomes a {@link DslError} at the exact span, with a suggestion.
+ * {@code where} conditions. Every mistake becomes a {@link PrecisError} at the exact span, with a suggestion.
  */
 final class Compiler {
 
@@ -44,16 +44,16 @@ final class Compiler {
         this.variables = variables;
     }
 
-    DslError error(Node at, String message) {
+    PrecisError error(Node at, String message) {
         return error(at.span(), message, Optional.empty());
     }
 
-    DslError error(Span span, String message, Optional<String> suggestion) {
-        return new DslError(Diagnostics.format(source, Diagnostic.error(span, message).withSuggestion(suggestion)));
+    PrecisError error(Span span, String message, Optional<String> suggestion) {
+        return new PrecisError(Diagnostics.format(source, Diagnostic.error(span, message).withSuggestion(suggestion)));
     }
 
-    DslError error(Span span, String message, Optional<String> suggestion, String help) {
-        return new DslError(Diagnostics.format(source, Diagnostic.error(span, message).withSuggestion(suggestion).withHelp(help)));
+    PrecisError error(Span span, String message, Optional<String> suggestion, String help) {
+        return new PrecisError(Diagnostics.format(source, Diagnostic.error(span, message).withSuggestion(suggestion).withHelp(help)));
     }
 
     // ---- formats ----

@@ -1,4 +1,4 @@
-package io.precis.magics.bench;
+package io.precis.language.bench;
 
 import io.precis.dsl.CellClassifier;
 import io.precis.dsl.Completion;
@@ -13,7 +13,7 @@ import io.precis.engine.plan.Plan;
 import io.precis.engine.plan.Planner;
 import io.precis.engine.plan.Rule;
 import io.precis.engine.plan.SensitivityLookup;
-import io.precis.magics.dsl.DslRuntime;
+import io.precis.language.CellRuntime;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.io.IOException;
@@ -157,7 +157,7 @@ public class DslBench {
     /** Parse, compile the 20 rules (formats, patterns, conditions) and resolve them over 200 layers. */
     @Benchmark
     public Plan resolveTwentyRules() {
-        List<Rule> rules = DslRuntime.rules(TWENTY_RULES, variables);
+        List<Rule> rules = CellRuntime.rules(TWENTY_RULES, variables);
         return Planner.resolve("bench", layers, rules, MEASURED);
     }
 

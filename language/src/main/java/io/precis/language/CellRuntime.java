@@ -1,4 +1,4 @@
-package io.precis.magics.dsl;
+package io.precis.language;
 
 import io.precis.dsl.DslParser;
 import io.precis.dsl.ParseResult;
@@ -36,13 +36,13 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Runs the language's statements in the JVM that runs Java cells, against {@link DslSession#current()}.
+ * Runs the language's statements in the JVM that runs Java cells, against {@link PrecisSession#current()}.
  * The kernel turns each statement into one Java snippet calling {@link #exec}, so Java variables are read
  * when the statement runs and {@code as name} becomes a typed Java variable.
  */
-public final class DslRuntime {
+public final class CellRuntime {
 
-    private static volatile DslOutput output = DslOutput.PLAIN;
+    private static volatile Output output = Output.PLAIN;
     private static final Map<String, ParseResult> PARSED = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, ParseResult> eldest) {
@@ -50,20 +50,20 @@ public final class DslRuntime {
         }
     };
 
-    private DslRuntime() {}
+    private CellRuntime() {}
 
     /** The kernel's display, installed when the execution JVM starts. */
-    public static void output(DslOutput out) {
-        output = out == null ? DslOutput.PLAIN : out;
+    public static void output(Output out) {
+        output = out == null ? Output.PLAIN : out;
     }
 
-    public static DslOutput output() {
+    public static Output output() {
         return output;
     }
 
     /**
      * Runs statement {@code index} of a cell. {@code values} are the Java values of the names the statement
-     * uses, in {@link DslStatements#references} order (null where no Java variable of that name exists);
+     * uses, in {@link Statements#references} order (null where no Java variable of that name exists);
      * {@code javaNames} the session's Java variable names, for suggestions.
      *
      * @return the statement's result (what {@code as name} binds), or null
@@ -74,19 +74,19 @@ public final class DslRuntime {
             parsed = PARSED.computeIfAbsent(source, DslParser::parse);
         }
         if (parsed.hasErrors()) {
-            throw new DslError(parsed.formatDiagnostics());
+            throw new PrecisError(parsed.formatDiagnostics());
         }
         List<Statement> statements = parsed.program().statements();
         if (index < 0 || index >= statements.size()) {
             throw new IllegalArgumentException("statement " + index + " of a cell with " + statements.size());
         }
         Statement st = statements.get(index);
-        List<DslStatements.Reference> refs = DslStatements.references(st);
+        List<Statements.Reference> refs = Statements.references(st);
         Map<String, Object> vars = new HashMap<>();
         for (int i = 0; i < refs.size() && i < values.length; i++) {
             vars.put(refs.get(i).name(), values[i]);
         }
-        DslSession session = DslSession.current();
+        PrecisSession session = PrecisSession.current();
         if (index == 0) {
             session.beginCell(cell);
         }
@@ -100,7 +100,7 @@ public final class DslRuntime {
     public static List<Rule> rules(String source, Map<String, Object> variables) {
         ParseResult parsed = DslParser.parse(source);
         if (parsed.hasErrors()) {
-            throw new DslError(parsed.formatDiagnostics());
+            throw new PrecisError(parsed.formatDiagnostics());
         }
         Compiler compiler = new Compiler(source, variables);
         List<Rule> rules = new ArrayList<>();
@@ -133,7 +133,7 @@ public final class DslRuntime {
 
     /** Names the kernel completes and inspects: "layers" of the model in use, "models", "datasets". */
     public static List<String> names(String what) {
-        DslSession s = DslSession.current();
+        PrecisSession s = PrecisSession.current();
         return switch (what) {
             case "layers" -> s.model().map(m -> m.layers().stream().map(LayerRef::name).toList()).orElse(List.of());
             case "models" -> List.copyOf(s.models().keySet());
@@ -144,20 +144,20 @@ public final class DslRuntime {
 
     /** One layer of the model in use, as a row of the layer table, or null. */
     public static String describeLayer(String name) {
-        return DslSession.current().model().flatMap(m -> m.layers().stream().filter(l -> l.name().equals(name)).findFirst())
-                .map(l -> new LayerTable(DslSession.current().modelName().orElse(""), List.of(l)).toText()).orElse(null);
+        return PrecisSession.current().model().flatMap(m -> m.layers().stream().filter(l -> l.name().equals(name)).findFirst())
+                .map(l -> new LayerTable(PrecisSession.current().modelName().orElse(""), List.of(l)).toText()).orElse(null);
     }
 
     /** One statement's execution. */
     private static final class Run {
-        private final DslSession session;
+        private final PrecisSession session;
         private final String source;
         private final Map<String, Object> vars;
         private final List<String> javaNames;
-        private final DslOutput out;
+        private final Output out;
         private final Compiler compiler;
 
-        Run(DslSession session, String source, Map<String, Object> vars, List<String> javaNames, DslOutput out) {
+        Run(PrecisSession session, String source, Map<String, Object> vars, List<String> javaNames, Output out) {
             this.session = session;
             this.source = source;
             this.vars = vars;
@@ -387,7 +387,7 @@ public final class DslRuntime {
 
         private Rule quantize(Statement.Quantize q) {
             Rule rule = rule(q, compiler, label(q), session.seed());
-            session.addRule(rule, q.layers().where().map(DslStatements::readsSensitivity).orElse(false));
+            session.addRule(rule, q.layers().where().map(Statements::readsSensitivity).orElse(false));
             warnUnmatched(q.layers().patterns());
             return rule;
         }
@@ -524,7 +524,7 @@ public final class DslRuntime {
 
         Model requireModel(Node at) {
             return session.model().orElseThrow(() -> at == null
-                    ? new DslError("no model in use: 'load model \"FILE\" as NAME' (or load model maven \"G:A:V\") first")
+                    ? new PrecisError("no model in use: 'load model \"FILE\" as NAME' (or load model maven \"G:A:V\") first")
                     : compiler.error(at, "no model in use: 'load model \"FILE\" as NAME' (or load model maven \"G:A:V\") first"));
         }
 

@@ -1,4 +1,4 @@
-package io.precis.magics.dsl;
+package io.precis.language;
 
 import io.precis.dsl.ast.FormatName;
 import io.precis.dsl.ast.LayerSelection;
@@ -44,7 +44,7 @@ final class Measurements {
     static final List<String> DEFAULT_FORMATS = List.of("int8", "int4");
 
     /** What a measuring statement may use from the statement running it. */
-    record Context(DslSession session, Compiler compiler, DslOutput out, Function<Subject, Object> subjects,
+    record Context(PrecisSession session, Compiler compiler, Output out, Function<Subject, Object> subjects,
                    Function<Node, Model> model, Function<Subject, Plan> plans) {}
 
     private Measurements() {}
@@ -54,7 +54,7 @@ final class Measurements {
         try {
             return work.get();
         } catch (AnalysisInterruptedException e) {
-            DslRuntime.output().warn("Stopped after " + e.done() + " of " + e.total()
+            CellRuntime.output().warn("Stopped after " + e.done() + " of " + e.total()
                     + " evaluations; the model's weights are back at full precision.");
             throw e;
         }
@@ -87,7 +87,7 @@ final class Measurements {
         if (sel == null || sel.allLayers() && sel.where().isEmpty() && sel.except().isEmpty()) {
             return a.quantizableLayers();
         }
-        if (sel.where().map(DslStatements::readsSensitivity).orElse(false)) {
+        if (sel.where().map(Statements::readsSensitivity).orElse(false)) {
             throw c.compiler().error(sel.where().get(), "layers are chosen here by name, kind, params or index, not by sensitivity");
         }
         Rule filter = Rule.quantize("selection", sel.allLayers() ? List.of(io.precis.engine.plan.LayerPattern.glob("*"))

@@ -1,10 +1,10 @@
-package io.precis.magics.dsl;
+package io.precis.language;
 
 /**
  * Where the language's statements show their results while a cell runs. The kernel installs one that
  * displays rich MIME bundles; without a kernel, results print as text.
  */
-public interface DslOutput {
+public interface Output {
 
     /** Shows a result richly (a plan, a table, a figure...). */
     void show(Object value);
@@ -27,7 +27,7 @@ public interface DslOutput {
     }
 
     /** Plain text on System.out. */
-    DslOutput PLAIN = new DslOutput() {
+    Output PLAIN = new Output() {
         @Override
         public void show(Object value) {
             System.out.println(value);

@@ -1,4 +1,4 @@
-package io.precis.magics.dsl;
+package io.precis.language;
 
 import io.precis.engine.model.LayerRef;
 import java.util.Arrays;
@@ -30,13 +30,13 @@ public record LayerTable(String model, List<LayerRef> layers) {
 
     public String toHtml() {
         StringBuilder sb = new StringBuilder();
-        sb.append("<table class=\"precis-table\"><caption>").append(Html.escape(model)).append(": ").append(layers.size())
+        sb.append("<table class=\"precis-table\"><caption>").append(io.precis.engine.figure.Html.escape(model)).append(": ").append(layers.size())
                 .append(" layers, ").append(String.format(Locale.ROOT, "%,d", params())).append(" parameters</caption>");
         sb.append("<thead><tr><th>layer</th><th>kind</th><th>shape</th><th>params</th><th>dtype</th></tr></thead><tbody>");
         for (LayerRef l : layers) {
-            sb.append("<tr><td><code>").append(Html.escape(l.name())).append("</code></td><td>").append(l.kind().label())
+            sb.append("<tr><td><code>").append(io.precis.engine.figure.Html.escape(l.name())).append("</code></td><td>").append(l.kind().label())
                     .append("</td><td>").append(Arrays.toString(l.shape())).append("</td><td style=\"text-align:right\">")
-                    .append(String.format(Locale.ROOT, "%,d", l.params())).append("</td><td>").append(Html.escape(l.dtype()))
+                    .append(String.format(Locale.ROOT, "%,d", l.params())).append("</td><td>").append(io.precis.engine.figure.Html.escape(l.dtype()))
                     .append("</td></tr>");
         }
         return sb.append("</tbody></table>").toString();
