@@ -36,13 +36,14 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Runs the language's statements in the JVM that runs Java cells, against {@link PrecisSession#current()}.
- * The kernel turns each statement into one Java snippet calling {@link #exec}, so Java variables are read
- * when the statement runs and {@code as name} becomes a typed Java variable.
+ * Runs the language's statements in the JVM that runs Java cells, against one {@link PrecisSession}. A cell
+ * arrives once ({@link #receiveCell}: its text, parsed here, and the Java names each statement reads, found
+ * by the kernel); then each statement runs in order ({@link #runStatement}) with the values of those names,
+ * read by the kernel's Java snippet when the statement runs. The data path is described in
+ * {@code docs/ARCHITECTURE.md}.
  */
 public final class CellRuntime {
 
-    private static volatile Output output = Output.PLAIN;
     private static final Map<String, ParseResult> PARSED = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, ParseResult> eldest) {
@@ -50,47 +51,52 @@ public final class CellRuntime {
         }
     };
 
-    private CellRuntime() {}
+    private final PrecisSession session;
+    private CellText cell;
+    private List<Statement> statements = List.of();
 
-    /** The kernel's display, installed when the execution JVM starts. */
-    public static void output(Output out) {
-        output = out == null ? Output.PLAIN : out;
+    public CellRuntime(PrecisSession session) {
+        this.session = session;
     }
 
-    public static Output output() {
-        return output;
+    public PrecisSession session() {
+        return session;
     }
 
-    /**
-     * Runs statement {@code index} of a cell. {@code values} are the Java values of the names the statement
-     * uses, in {@link Statements#references} order (null where no Java variable of that name exists);
-     * {@code javaNames} the session's Java variable names, for suggestions.
-     *
-     * @return the statement's result (what {@code as name} binds), or null
-     */
-    public static Object exec(String cell, String source, int index, Object[] values, String[] javaNames) {
+    /** The cell whose statements come next; parsed once per distinct text (a rerun finds it cached). */
+    public synchronized void receiveCell(CellText cell) {
         ParseResult parsed;
         synchronized (PARSED) {
-            parsed = PARSED.computeIfAbsent(source, DslParser::parse);
+            parsed = PARSED.computeIfAbsent(cell.source(), DslParser::parse);
         }
         if (parsed.hasErrors()) {
             throw new PrecisError(parsed.formatDiagnostics());
         }
-        List<Statement> statements = parsed.program().statements();
-        if (index < 0 || index >= statements.size()) {
+        this.cell = cell;
+        this.statements = parsed.program().statements();
+    }
+
+    /**
+     * Runs statement {@code index} of the cell received last. {@code values} are the Java values of the names
+     * {@link CellText#references()} lists for it, in that order (null where no Java variable of that name
+     * exists); {@code javaNames} the session's Java variable names, for suggestions (null when not needed).
+     *
+     * @return the statement's result (what {@code as name} binds), or null
+     */
+    public synchronized Object runStatement(int index, Object[] values, String[] javaNames) {
+        if (cell == null || index < 0 || index >= statements.size()) {
             throw new IllegalArgumentException("statement " + index + " of a cell with " + statements.size());
         }
         Statement st = statements.get(index);
-        List<Statements.Reference> refs = Statements.references(st);
+        List<String> names = cell.references().get(index);
         Map<String, Object> vars = new HashMap<>();
-        for (int i = 0; i < refs.size() && i < values.length; i++) {
-            vars.put(refs.get(i).name(), values[i]);
+        for (int i = 0; i < names.size() && i < values.length; i++) {
+            vars.put(names.get(i), values[i]);
         }
-        PrecisSession session = PrecisSession.current();
         if (index == 0) {
-            session.beginCell(cell);
+            session.beginCell(cell.cellId());
         }
-        return new Run(session, source, vars, javaNames == null ? List.of() : List.of(javaNames), output).statement(st);
+        return new Run(session, cell.source(), vars, javaNames == null ? List.of() : List.of(javaNames), session.output()).statement(st);
     }
 
     /**
@@ -132,8 +138,8 @@ public final class CellRuntime {
     }
 
     /** Names the kernel completes and inspects: "layers" of the model in use, "models", "datasets". */
-    public static List<String> names(String what) {
-        PrecisSession s = PrecisSession.current();
+    public List<String> names(String what) {
+        PrecisSession s = session;
         return switch (what) {
             case "layers" -> s.model().map(m -> m.layers().stream().map(LayerRef::name).toList()).orElse(List.of());
             case "models" -> List.copyOf(s.models().keySet());
@@ -143,9 +149,9 @@ public final class CellRuntime {
     }
 
     /** One layer of the model in use, as a row of the layer table, or null. */
-    public static String describeLayer(String name) {
-        return PrecisSession.current().model().flatMap(m -> m.layers().stream().filter(l -> l.name().equals(name)).findFirst())
-                .map(l -> new LayerTable(PrecisSession.current().modelName().orElse(""), List.of(l)).toText()).orElse(null);
+    public String describeLayer(String name) {
+        return session.model().flatMap(m -> m.layers().stream().filter(l -> l.name().equals(name)).findFirst())
+                .map(l -> new LayerTable(session.modelName().orElse(""), List.of(l)).toText()).orElse(null);
     }
 
     /** One statement's execution. */
@@ -347,7 +353,7 @@ public final class CellRuntime {
                             : "Loaded: " + String.join(", ", known));
         }
 
-        private static final List<String> SETTINGS = List.of("metric", "seed", "samples", "device");
+        private static final List<String> SETTINGS = io.precis.dsl.Language.settingNames();
 
         private Object setting(Statement.Setting s) {
             String key = s.name().text().toLowerCase(Locale.ROOT);
@@ -369,7 +375,7 @@ public final class CellRuntime {
                 }
                 case "metric" -> {
                     value = text(s.value()).toLowerCase(Locale.ROOT);
-                    List<String> metrics = Measurements.METRICS;
+                    List<String> metrics = io.precis.dsl.Language.METRICS;
                     if (!metrics.contains(value)) {
                         throw compiler.error(s.value().span(), "unknown metric '" + value + "'", Suggest.closest(value, metrics),
                                 "Metrics: " + String.join(", ", metrics));
@@ -469,7 +475,7 @@ public final class CellRuntime {
 
         private Plan showPlan() {
             requireModel(null);
-            Plan plan = Measurements.interruptible(session::plan);
+            Plan plan = Measurements.interruptible(out, session::plan);
             out.show(plan);
             return plan;
         }
@@ -480,7 +486,7 @@ public final class CellRuntime {
                 throw compiler.error(e, "evaluate needs data: 'use " + session.modelName().orElse("MODEL") + " on DATASET' first");
             }
             Plan plan = e.subject().map(this::planOf).orElseGet(session::plan);
-            PlanEvaluation result = Measurements.interruptible(() -> session.analysis().evaluate(plan));
+            PlanEvaluation result = Measurements.interruptible(out, () -> session.analysis().evaluate(plan));
             out.show(result);
             return result;
         }

@@ -37,9 +37,6 @@ import java.util.function.Supplier;
  */
 final class Measurements {
 
-    /** Metrics {@code set metric} accepts. */
-    static final List<String> METRICS = List.of("default", "loss", "kl", "cosine", "sqnr", "weight_sqnr");
-
     /** Formats measured when a statement names none. */
     static final List<String> DEFAULT_FORMATS = List.of("int8", "int4");
 
@@ -50,11 +47,11 @@ final class Measurements {
     private Measurements() {}
 
     /** Runs long work; when interrupted, says how far it got (the model is already back at full precision). */
-    static <T> T interruptible(Supplier<T> work) {
+    static <T> T interruptible(Output out, Supplier<T> work) {
         try {
             return work.get();
         } catch (AnalysisInterruptedException e) {
-            CellRuntime.output().warn("Stopped after " + e.done() + " of " + e.total()
+            out.warn("Stopped after " + e.done() + " of " + e.total()
                     + " evaluations; the model's weights are back at full precision.");
             throw e;
         }
@@ -115,7 +112,7 @@ final class Measurements {
         Analysis a = analysis(c, s);
         List<LayerRef> layers = layers(c, a, s.layers().orElse(null));
         List<Format> formats = formats(c, s.formats());
-        SensitivityTable table = interruptible(() -> a.sensitivity(layers, formats));
+        SensitivityTable table = interruptible(c.out(), () -> a.sensitivity(layers, formats));
         c.session().lastSensitivity(table);
         c.out().show(table);
         c.out().show(table.figure());
@@ -131,10 +128,10 @@ final class Measurements {
             // several patterns: one curve per pattern (a layer group)
             List<String> globs = sel.patterns().stream().map(Pattern::text).toList();
             var groups = Sweeps.byPatterns(layers(c, a, sel), globs);
-            sweep = interruptible(() -> a.sweep(groups, formats));
+            sweep = interruptible(c.out(), () -> a.sweep(groups, formats));
         } else {
             List<LayerRef> layers = layers(c, a, sel);
-            sweep = interruptible(() -> a.sweep(layers, formats));
+            sweep = interruptible(c.out(), () -> a.sweep(layers, formats));
         }
         c.out().show(sweep);
         c.out().show(sweep.figure());
@@ -146,7 +143,7 @@ final class Measurements {
         Analysis a = analysis(c, s);
         List<Format> formats = formats(c, s.formats());
         Search search = a.search(a.quantizableLayers(), formats);
-        Frontier f = interruptible(() -> switch (s.goal()) {
+        Frontier f = interruptible(c.out(), () -> switch (s.goal()) {
             case SearchGoal.BitBudget b -> {
                 if (b.bitsPerWeight().value() <= 0) {
                     throw c.compiler().error(b.bitsPerWeight(), "a bit budget is a positive number of bits per weight");

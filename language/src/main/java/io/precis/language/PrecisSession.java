@@ -46,12 +46,22 @@ public final class PrecisSession {
     private SensitivityTable lastSensitivity;
     private Frontier lastFrontier;
     private int ruleCounter;
+    private volatile Output output = Output.PLAIN;
 
-    PrecisSession() {
-        settings.put("seed", "0");
-        settings.put("samples", "256");
-        settings.put("device", "cpu");
-        settings.put("metric", "default");
+    /** A fresh session (tests, the cell test kit); the execution JVM uses {@link #current()}. */
+    public PrecisSession() {
+        for (io.precis.dsl.Language.Setting s : io.precis.dsl.Language.SETTINGS) {
+            settings.put(s.name(), s.defaultValue());
+        }
+    }
+
+    /** Where statements show results; the kernel installs rich displays when the execution JVM starts. */
+    public Output output() {
+        return output;
+    }
+
+    public void output(Output out) {
+        output = out == null ? Output.PLAIN : out;
     }
 
     // ---- models and data ----
@@ -119,7 +129,7 @@ public final class PrecisSession {
         if (analysis == null) {
             Model m = model().orElseThrow(() -> new IllegalStateException("no model in use"));
             Dataset d = dataset().orElseThrow(() -> new IllegalStateException("no data in use: 'use MODEL on DATASET' first"));
-            Analysis a = Analysis.of(m, d).samples(samples()).seed(seed()).progress(new ProgressBars());
+            Analysis a = Analysis.of(m, d).samples(samples()).seed(seed()).progress(new ProgressBars(this::output));
             String metric = settings.get("metric");
             analysis = metric.equals("default") ? a : a.metric(metric.replace('_', '-'));
         }

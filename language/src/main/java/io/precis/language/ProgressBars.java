@@ -5,6 +5,12 @@ import io.precis.engine.analysis.Progress;
 /** The engine's progress steps as live progress displays, one per task. */
 final class ProgressBars implements Progress {
 
+    private final java.util.function.Supplier<Output> output;
+
+    ProgressBars(java.util.function.Supplier<Output> output) {
+        this.output = output;
+    }
+
     private String task;
     private Output.Progress bar;
 
@@ -13,7 +19,7 @@ final class ProgressBars implements Progress {
         if (bar == null || !step.task().equals(task)) {
             close();
             task = step.task();
-            bar = CellRuntime.output().progress(step.task(), step.total());
+            bar = output.get().progress(step.task(), step.total());
         }
         bar.update(step.done());
         if (step.done() >= step.total()) {

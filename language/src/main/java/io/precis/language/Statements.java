@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What a statement needs from the Java session and what it gives back. The kernel and the runtime both ask
- * this one class, so the variables a snippet passes and the ones the runtime reads always line up.
+ * What a statement needs from the Java session and what it gives back: the Java names it reads (found once per
+ * cell, in the kernel's JVM, and sent with the cell to the runtime) and the type {@code as name} binds.
  */
 public final class Statements {
 
@@ -99,22 +99,22 @@ public final class Statements {
     }
 
     /** The Java type an {@code as name} binding of this statement has, when it has one. */
-    public static Optional<String> resultType(Statement s) {
-        String type = switch (s) {
-            case Statement.LoadModel l -> "io.precis.engine.model.Model";
-            case Statement.LoadDataset l -> "io.precis.engine.data.Dataset";
+    public static Optional<Class<?>> resultType(Statement s) {
+        Class<?> type = switch (s) {
+            case Statement.LoadModel l -> io.precis.engine.model.Model.class;
+            case Statement.LoadDataset l -> io.precis.engine.data.Dataset.class;
             case Statement.Use u -> null;
             case Statement.Setting st -> null;
-            case Statement.Quantize q -> "io.precis.engine.plan.Rule";
-            case Statement.Keep k -> "io.precis.engine.plan.Rule";
-            case Statement.ShowLayers sl -> "io.precis.language.LayerTable";
-            case Statement.ShowPlan sp -> "io.precis.engine.plan.Plan";
-            case Statement.Evaluate e -> "io.precis.engine.analysis.PlanEvaluation";
-            case Statement.Sensitivity se -> "io.precis.engine.analysis.SensitivityTable";
-            case Statement.Sweep sw -> "io.precis.engine.analysis.Sweep";
-            case Statement.Search se -> "io.precis.engine.plan.Plan";
-            case Statement.Plot p -> "io.precis.engine.figure.Figure";
-            case Statement.Export e -> "java.nio.file.Path";
+            case Statement.Quantize q -> io.precis.engine.plan.Rule.class;
+            case Statement.Keep k -> io.precis.engine.plan.Rule.class;
+            case Statement.ShowLayers sl -> LayerTable.class;
+            case Statement.ShowPlan sp -> io.precis.engine.plan.Plan.class;
+            case Statement.Evaluate e -> io.precis.engine.analysis.PlanEvaluation.class;
+            case Statement.Sensitivity se -> io.precis.engine.analysis.SensitivityTable.class;
+            case Statement.Sweep sw -> io.precis.engine.analysis.Sweep.class;
+            case Statement.Search se -> io.precis.engine.plan.Plan.class;
+            case Statement.Plot p -> io.precis.engine.figure.Figure.class;
+            case Statement.Export e -> java.nio.file.Path.class;
         };
         return Optional.ofNullable(type);
     }

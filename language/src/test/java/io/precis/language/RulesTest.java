@@ -73,7 +73,7 @@ class RulesTest {
         var st = DslParser.parse("quantize * to int4 where params < a and (sensitivity > b or kind = c) and params < a").program().statements().get(0);
         assertEquals(List.of("a", "b", "c"), Statements.references(st).stream().map(Statements.Reference::name).toList());
         assertEquals(Statements.Role.WORD, Statements.references(st).get(2).role());
-        assertEquals("io.precis.engine.plan.Rule", Statements.resultType(st).orElseThrow());
+        assertEquals(Rule.class, Statements.resultType(st).orElseThrow());
         assertNull(Statements.resultType(DslParser.parse("set seed 3").program().statements().get(0)).orElse(null));
     }
 
