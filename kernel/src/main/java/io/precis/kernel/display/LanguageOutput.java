@@ -60,7 +60,7 @@ public final class LanguageOutput implements Output {
         }
         String text = task + ": " + state;
         String html = "<div class=\"precis-progress\"><progress value=\"" + done + "\" max=\"" + Math.max(1, total)
-                + "\" style=\"width:20em;vertical-align:middle\"></progress> <span>" + escape(text) + "</span></div>";
+                + "\" style=\"width:20em;vertical-align:middle\"></progress> <span>" + io.precis.engine.figure.Html.escape(text) + "</span></div>";
         return MimeBundle.of("text/html", html).with("text/plain", text);
     }
 
@@ -70,9 +70,5 @@ public final class LanguageOutput implements Output {
         }
         long t = Math.round(s);
         return (t / 60) + " min " + (t % 60) + " s";
-    }
-
-    private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 }

@@ -1,13 +1,13 @@
 package io.precis.engine.quant;
 
 /**
- * The inner loops of quantization over a run of a float array. Two implementations: {@link ScalarKernel}, the
- * reference, and {@code VectorKernel}, the Vector API fast path, which must produce the same bits.
+ * The inner loops of quantization over a run of a float array. Two implementations: {@link ScalarQuantKernel}, the
+ * reference, and {@code VectorQuantKernel}, the Vector API fast path, which must produce the same bits.
  *
  * <p>Statistics skip NaN and infinities when {@code finiteOnly}; otherwise they propagate NaN (and infinity)
  * the way {@link Math#max} does, which the OCP MX scale rule needs.
  */
-interface Kernel {
+interface QuantKernel {
 
     /** Short name for logs and benchmarks: "scalar" or "vector-256" etc. */
     String name();

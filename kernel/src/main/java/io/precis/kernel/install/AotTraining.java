@@ -22,7 +22,7 @@ import org.zeromq.ZMQ;
  * ({@code -XX:AOTCacheOutput}, JDK 25+): loaded classes and method profiles of the protocol, JShell and
  * javac, so later kernels answer sooner and compile cells at full speed from the first ones.
  */
-public final class Training {
+public final class AotTraining {
 
     private static final String[] CELLS = {
         "1 + 1", "int x = 21;", "x * 2", "String s = \"precis\";\ns.toUpperCase()",
@@ -34,7 +34,7 @@ public final class Training {
         "%lsmagic", "%time 3 * 4",
     };
 
-    private Training() {}
+    private AotTraining() {}
 
     public static int run(int rounds) throws Exception {
         ObjectMapper json = new ObjectMapper();

@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API fast path. The only class that touches {@code jdk.incubator.vector}; it is loaded by reflection
- * and only when that module is in the boot layer ({@link Kernels}). Every loop computes exactly what
+ * and only when that module is in the boot layer ({@link QuantKernels}). Every loop computes exactly what
  * {@link ElementOp#apply} computes, lane by lane, with tricks that give the same bits:
  * <ul>
  * <li>rint(y) for |y| <= 2^22 as (y + 1.5*2^23) - 1.5*2^23 (the FPU rounds to nearest even);</li>
@@ -23,7 +23,7 @@ import jdk.incubator.vector.VectorSpecies;
  * </ul>
  * Tails shorter than a vector run the scalar reference.
  */
-final class VectorKernel implements Kernel {
+final class VectorQuantKernel implements QuantKernel {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
@@ -51,10 +51,10 @@ final class VectorKernel implements Kernel {
         int m = acc.reduceLanes(VectorOperators.MAX);
         if (m >= 0x7F800000 && finiteOnly) {
             // an infinity or NaN in the run (rare): the reference skips them
-            return ScalarKernel.INSTANCE.absMax(a, off, len, true);
+            return ScalarQuantKernel.INSTANCE.absMax(a, off, len, true);
         }
         float v = m > 0x7F800000 ? Float.NaN : Float.intBitsToFloat(m);
-        return Math.max(v, ScalarKernel.INSTANCE.absMax(a, off + bound, len - bound, finiteOnly));
+        return Math.max(v, ScalarQuantKernel.INSTANCE.absMax(a, off + bound, len - bound, finiteOnly));
     }
 
     /** Signed-int key in the order of the float (-0 below +0); its own inverse. */
@@ -77,14 +77,14 @@ final class VectorKernel implements Kernel {
         int kmin = mn.reduceLanes(VectorOperators.MIN);
         int kmax = mx.reduceLanes(VectorOperators.MAX);
         if (bound > 0 && (kmin <= KEY_NEG_INF || kmax >= KEY_POS_INF)) {
-            ScalarKernel.INSTANCE.minMax(a, off, len, out);
+            ScalarQuantKernel.INSTANCE.minMax(a, off, len, out);
             return;
         }
         if (bound > 0) {
             out[0] = Math.min(out[0], Float.intBitsToFloat(kmin ^ ((kmin >> 31) & 0x7FFFFFFF)));
             out[1] = Math.max(out[1], Float.intBitsToFloat(kmax ^ ((kmax >> 31) & 0x7FFFFFFF)));
         }
-        ScalarKernel.INSTANCE.minMax(a, off + bound, len - bound, out);
+        ScalarQuantKernel.INSTANCE.minMax(a, off + bound, len - bound, out);
     }
 
     @Override
@@ -123,7 +123,7 @@ final class VectorKernel implements Kernel {
                         .intoArray(acc, accOff + j);
             }
         }
-        ScalarKernel.INSTANCE.absMaxLanes(a, off + bound, len - bound, acc, accOff + bound, finiteOnly);
+        ScalarQuantKernel.INSTANCE.absMaxLanes(a, off + bound, len - bound, acc, accOff + bound, finiteOnly);
     }
 
     @Override
@@ -137,7 +137,7 @@ final class VectorKernel implements Kernel {
             mn.blend(v, v.compare(VectorOperators.LT, mn).and(finite)).intoArray(mins, accOff + j);
             mx.blend(v, v.compare(VectorOperators.GT, mx).and(finite)).intoArray(maxs, accOff + j);
         }
-        ScalarKernel.INSTANCE.minMaxLanes(a, off + bound, len - bound, mins, maxs, accOff + bound);
+        ScalarQuantKernel.INSTANCE.minMaxLanes(a, off + bound, len - bound, mins, maxs, accOff + bound);
     }
 
     // ---------------------------------------------------------------- quantization
@@ -194,7 +194,7 @@ final class VectorKernel implements Kernel {
         } else {
             bound = 0;
         }
-        ScalarKernel.INSTANCE.quantize(op, a, off + bound, len - bound, s, z, index + bound);
+        ScalarQuantKernel.INSTANCE.quantize(op, a, off + bound, len - bound, s, z, index + bound);
     }
 
     @Override
@@ -227,7 +227,7 @@ final class VectorKernel implements Kernel {
         } else {
             bound = 0;
         }
-        ScalarKernel.INSTANCE.quantizeLanes(op, a, off + bound, len - bound, s, z, sOff + bound, index + bound);
+        ScalarQuantKernel.INSTANCE.quantizeLanes(op, a, off + bound, len - bound, s, z, sOff + bound, index + bound);
     }
 
     // ---------------------------------------------------------------- INT: rint(clamp(x / s, lo, hi)) * s

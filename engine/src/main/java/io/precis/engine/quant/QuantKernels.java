@@ -7,26 +7,26 @@ import java.lang.System.Logger.Level;
  * (start the JVM with {@code --add-modules jdk.incubator.vector}), else the scalar reference, logging the reason
  * once. {@code -Dprecis.quant.kernel=scalar} forces the reference.
  */
-final class Kernels {
+final class QuantKernels {
 
     static final String VECTOR_MODULE = "jdk.incubator.vector";
     private static final System.Logger LOG = System.getLogger("io.precis.engine.quant");
 
-    private static volatile Kernel vector;
+    private static volatile QuantKernel vector;
     private static volatile String fallbackReason;
     private static volatile boolean probed;
 
-    private Kernels() {
+    private QuantKernels() {
     }
 
     /** The fastest kernel available here. */
-    static Kernel best() {
-        Kernel v = vector();
-        return v != null ? v : ScalarKernel.INSTANCE;
+    static QuantKernel best() {
+        QuantKernel v = vector();
+        return v != null ? v : ScalarQuantKernel.INSTANCE;
     }
 
     /** The Vector API kernel, or null when it cannot run here (see {@link #fallbackReason()}). */
-    static Kernel vector() {
+    static QuantKernel vector() {
         if (!probed) {
             probe();
         }
@@ -44,7 +44,7 @@ final class Kernels {
             return;
         }
         String reason = null;
-        Kernel k = null;
+        QuantKernel k = null;
         String forced = System.getProperty("precis.quant.kernel", "auto");
         if (forced.equals("scalar")) {
             reason = "-Dprecis.quant.kernel=scalar";
@@ -54,7 +54,7 @@ final class Kernels {
         } else {
             try {
                 // by name, so that no class of the incubator module is linked unless it is present
-                k = (Kernel) Class.forName("io.precis.engine.quant.VectorKernel").getDeclaredConstructor()
+                k = (QuantKernel) Class.forName("io.precis.engine.quant.VectorQuantKernel").getDeclaredConstructor()
                         .newInstance();
                 k.absMax(new float[64], 0, 64, true);
             } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {

@@ -1,9 +1,9 @@
 package io.precis.engine.quant;
 
 /** The reference kernel: one plain loop per primitive over {@link ElementOp#apply}. Runs on any JVM. */
-final class ScalarKernel implements Kernel {
+final class ScalarQuantKernel implements QuantKernel {
 
-    static final ScalarKernel INSTANCE = new ScalarKernel();
+    static final ScalarQuantKernel INSTANCE = new ScalarQuantKernel();
 
     @Override
     public String name() {
