@@ -155,7 +155,7 @@ public final class CellRuntime {
     }
 
     /** One statement's execution. */
-    private static final class Run {
+    static final class Run {
         private final PrecisSession session;
         private final String source;
         private final Map<String, Object> vars;
@@ -172,23 +172,9 @@ public final class CellRuntime {
             this.compiler = new Compiler(source, vars);
         }
 
+        /** Runs one statement: {@link Statements#of} says which method does it. */
         Object statement(Statement st) {
-            return switch (st) {
-                case Statement.LoadModel l -> loadModel(l);
-                case Statement.LoadDataset l -> loadDataset(l);
-                case Statement.Use u -> use(u);
-                case Statement.Setting s -> setting(s);
-                case Statement.Quantize q -> quantize(q);
-                case Statement.Keep k -> keep(k);
-                case Statement.ShowLayers s -> showLayers(s);
-                case Statement.ShowPlan s -> showPlan();
-                case Statement.Evaluate e -> evaluate(e);
-                case Statement.Sensitivity s -> Measurements.sensitivity(context(), s);
-                case Statement.Sweep s -> Measurements.sweep(context(), s);
-                case Statement.Search s -> Measurements.search(context(), s);
-                case Statement.Plot p -> Measurements.plot(context(), p);
-                case Statement.Export e -> Measurements.export(context(), e);
-            };
+            return Statements.of(st).run().apply(this);
         }
 
         Measurements.Context context() {
@@ -197,7 +183,7 @@ public final class CellRuntime {
 
         // ---- load, use, set ----
 
-        private Model loadModel(Statement.LoadModel l) {
+        Model loadModel(Statement.LoadModel l) {
             LoadOptions options = loadOptions(l.options());
             String name;
             Model model;
@@ -251,7 +237,7 @@ public final class CellRuntime {
             }
         }
 
-        private Dataset loadDataset(Statement.LoadDataset l) {
+        Dataset loadDataset(Statement.LoadDataset l) {
             if (!(l.source() instanceof Source.FilePath fp)) {
                 throw compiler.error(l.source(), "data comes from a file (\"sentences.txt\") or \"fashion-mnist:test\", not a Maven artifact");
             }
@@ -301,7 +287,7 @@ public final class CellRuntime {
             return data;
         }
 
-        private Object use(Statement.Use u) {
+        Object use(Statement.Use u) {
             String modelName = resolveName(u.model(), session.models().keySet(), "model");
             Model model = session.models().get(modelName);
             Object mv = vars.get(u.model().name());
@@ -355,7 +341,7 @@ public final class CellRuntime {
 
         private static final List<String> SETTINGS = io.precis.dsl.Language.settingNames();
 
-        private Object setting(Statement.Setting s) {
+        Object setting(Statement.Setting s) {
             String key = s.name().text().toLowerCase(Locale.ROOT);
             String value;
             switch (key) {
@@ -391,14 +377,14 @@ public final class CellRuntime {
 
         // ---- rules ----
 
-        private Rule quantize(Statement.Quantize q) {
+        Rule quantize(Statement.Quantize q) {
             Rule rule = rule(q, compiler, label(q), session.seed());
             session.addRule(rule, q.layers().where().map(Statements::readsSensitivity).orElse(false));
             warnUnmatched(q.layers().patterns());
             return rule;
         }
 
-        private Rule keep(Statement.Keep k) {
+        Rule keep(Statement.Keep k) {
             Rule rule = rule(k, compiler, label(k), session.seed());
             session.addRule(rule);
             warnUnmatched(k.layers().patterns());
@@ -450,7 +436,7 @@ public final class CellRuntime {
 
         // ---- show, evaluate ----
 
-        private LayerTable showLayers(Statement.ShowLayers s) {
+        LayerTable showLayers(Statement.ShowLayers s) {
             Model m = requireModel(s);
             List<LayerRef> layers = m.layers();
             if (s.layers().isPresent()) {
@@ -473,14 +459,14 @@ public final class CellRuntime {
             return table;
         }
 
-        private Plan showPlan() {
+        Plan showPlan() {
             requireModel(null);
             Plan plan = Measurements.interruptible(out, session::plan);
             out.show(plan);
             return plan;
         }
 
-        private PlanEvaluation evaluate(Statement.Evaluate e) {
+        PlanEvaluation evaluate(Statement.Evaluate e) {
             requireModel(e);
             if (session.dataset().isEmpty()) {
                 throw compiler.error(e, "evaluate needs data: 'use " + session.modelName().orElse("MODEL") + " on DATASET' first");

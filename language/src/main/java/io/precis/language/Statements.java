@@ -11,6 +11,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import io.precis.engine.analysis.PlanEvaluation;
+import io.precis.engine.analysis.SensitivityTable;
+import io.precis.engine.analysis.Sweep;
+import io.precis.engine.data.Dataset;
+import io.precis.engine.figure.Figure;
+import io.precis.engine.model.Model;
+import io.precis.engine.plan.Plan;
+import io.precis.engine.plan.Rule;
+import java.nio.file.Path;
 
 /**
  * What a statement needs from the Java session and what it gives back: the Java names it reads (found once per
@@ -36,23 +46,45 @@ public final class Statements {
 
     /** The names the statement uses, in order of first appearance. */
     public static List<Reference> references(Statement s) {
-        Map<String, Reference> refs = new LinkedHashMap<>();
-        switch (s) {
-            case Statement.Use u -> {
-                add(refs, u.model(), Role.MODEL);
-                u.dataset().ifPresent(d -> add(refs, d, Role.DATASET));
-            }
-            case Statement.Quantize q -> selection(refs, q.layers());
-            case Statement.Keep k -> selection(refs, k.layers());
-            case Statement.ShowLayers sl -> sl.layers().ifPresent(l -> selection(refs, l));
-            case Statement.Sensitivity se -> se.layers().ifPresent(l -> selection(refs, l));
-            case Statement.Sweep sw -> selection(refs, sw.layers());
-            case Statement.Evaluate e -> e.subject().ifPresent(sub -> subject(refs, sub));
-            case Statement.Plot p -> subject(refs, p.subject());
-            case Statement.Export e -> subject(refs, e.subject());
-            default -> { }
-        }
-        return List.copyOf(refs.values());
+        return of(s).references();
+    }
+
+    /**
+     * What a statement is to the runtime: the type {@code as name} binds (null: none), the Java names it reads,
+     * and the method that runs it. <b>The one place a new statement is dispatched</b>: add a case here and its
+     * method (on {@link CellRuntime.Run}, in {@link Measurements}, or a class of its own).
+     */
+    record Spec(Class<?> resultType, List<Reference> references, Function<CellRuntime.Run, Object> run) {}
+
+    static Spec of(Statement s) {
+        return switch (s) {
+            case Statement.LoadModel l -> new Spec(Model.class, List.of(), r -> r.loadModel(l));
+            case Statement.LoadDataset l -> new Spec(Dataset.class, List.of(), r -> r.loadDataset(l));
+            case Statement.Use u -> new Spec(null, refs(m -> {
+                add(m, u.model(), Role.MODEL);
+                u.dataset().ifPresent(d -> add(m, d, Role.DATASET));
+            }), r -> r.use(u));
+            case Statement.Setting st -> new Spec(null, List.of(), r -> r.setting(st));
+            case Statement.Quantize q -> new Spec(Rule.class, refs(m -> selection(m, q.layers())), r -> r.quantize(q));
+            case Statement.Keep k -> new Spec(Rule.class, refs(m -> selection(m, k.layers())), r -> r.keep(k));
+            case Statement.ShowLayers sl -> new Spec(LayerTable.class, refs(m -> sl.layers().ifPresent(l -> selection(m, l))),
+                    r -> r.showLayers(sl));
+            case Statement.ShowPlan sp -> new Spec(Plan.class, List.of(), r -> r.showPlan());
+            case Statement.Evaluate e -> new Spec(PlanEvaluation.class, refs(m -> e.subject().ifPresent(sub -> subject(m, sub))),
+                    r -> r.evaluate(e));
+            case Statement.Sensitivity se -> new Spec(SensitivityTable.class, refs(m -> se.layers().ifPresent(l -> selection(m, l))),
+                    r -> Measurements.sensitivity(r.context(), se));
+            case Statement.Sweep sw -> new Spec(Sweep.class, refs(m -> selection(m, sw.layers())), r -> Measurements.sweep(r.context(), sw));
+            case Statement.Search se -> new Spec(Plan.class, List.of(), r -> Measurements.search(r.context(), se));
+            case Statement.Plot p -> new Spec(Figure.class, refs(m -> subject(m, p.subject())), r -> Measurements.plot(r.context(), p));
+            case Statement.Export e -> new Spec(Path.class, refs(m -> subject(m, e.subject())), r -> Measurements.export(r.context(), e));
+        };
+    }
+
+    private static List<Reference> refs(java.util.function.Consumer<Map<String, Reference>> collect) {
+        Map<String, Reference> m = new LinkedHashMap<>();
+        collect.accept(m);
+        return List.copyOf(m.values());
     }
 
     private static void subject(Map<String, Reference> refs, Subject s) {
@@ -100,23 +132,7 @@ public final class Statements {
 
     /** The Java type an {@code as name} binding of this statement has, when it has one. */
     public static Optional<Class<?>> resultType(Statement s) {
-        Class<?> type = switch (s) {
-            case Statement.LoadModel l -> io.precis.engine.model.Model.class;
-            case Statement.LoadDataset l -> io.precis.engine.data.Dataset.class;
-            case Statement.Use u -> null;
-            case Statement.Setting st -> null;
-            case Statement.Quantize q -> io.precis.engine.plan.Rule.class;
-            case Statement.Keep k -> io.precis.engine.plan.Rule.class;
-            case Statement.ShowLayers sl -> LayerTable.class;
-            case Statement.ShowPlan sp -> io.precis.engine.plan.Plan.class;
-            case Statement.Evaluate e -> io.precis.engine.analysis.PlanEvaluation.class;
-            case Statement.Sensitivity se -> io.precis.engine.analysis.SensitivityTable.class;
-            case Statement.Sweep sw -> io.precis.engine.analysis.Sweep.class;
-            case Statement.Search se -> io.precis.engine.plan.Plan.class;
-            case Statement.Plot p -> io.precis.engine.figure.Figure.class;
-            case Statement.Export e -> java.nio.file.Path.class;
-        };
-        return Optional.ofNullable(type);
+        return Optional.ofNullable(of(s).resultType());
     }
 
     /** Whether a condition reads {@code sensitivity} (then it is measured for the rule's layers first). */
