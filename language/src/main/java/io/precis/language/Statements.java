@@ -6,12 +6,6 @@ import io.precis.dsl.ast.Predicate;
 import io.precis.dsl.ast.Statement;
 import io.precis.dsl.ast.Subject;
 import io.precis.dsl.ast.Variable;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.function.Function;
 import io.precis.engine.analysis.PlanEvaluation;
 import io.precis.engine.analysis.SensitivityTable;
 import io.precis.engine.analysis.Sweep;
@@ -21,10 +15,16 @@ import io.precis.engine.model.Model;
 import io.precis.engine.plan.Plan;
 import io.precis.engine.plan.Rule;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
- * What a statement needs from the Java session and what it gives back: the Java names it reads (found once per
- * cell, in the kernel's JVM, and sent with the cell to the runtime) and the type {@code as name} binds.
+ * Statement dispatch: for each statement, the Java names it reads (found once per cell, in the kernel's JVM,
+ * and sent with the cell to the runtime), the type {@code as name} binds, and the method that runs it.
  */
 public final class Statements {
 

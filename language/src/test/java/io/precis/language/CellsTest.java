@@ -58,6 +58,9 @@ class CellsTest {
             assertTrue(bad.contains(String.join(", ", Language.METRICS)), bad);
             assertTrue(cells.complete("set s", 5).items().stream().anyMatch(i -> i.text().equals("seed") && i.type().equals("setting")));
         }
+        // The grammar cannot see the engine: its list must name exactly the engine's metrics (and "default").
+        assertEquals(java.util.Arrays.stream(io.precis.engine.analysis.SensitivityMetric.values()).map(m -> m.keyword().replace('-', '_')).sorted().toList(),
+                Language.METRICS.stream().filter(m -> !m.equals("default")).sorted().toList());
     }
 
     @Test
