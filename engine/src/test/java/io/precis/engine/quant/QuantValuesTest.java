@@ -326,10 +326,7 @@ class QuantValuesTest {
 
     @Test
     void nf4UsesTheQloraLevels() {
-        float[] lv = {-1.0f, -0.6961928009986877f, -0.5250730514526367f, -0.39491748809814453f,
-            -0.28444138169288635f, -0.18477343022823334f, -0.09105003625154495f, 0.0f, 0.07958029955625534f,
-            0.16093020141124725f, 0.2461123913526535f, 0.33791524171829224f, 0.44070982933044434f,
-            0.5626170039176941f, 0.7229568362236023f, 1.0f};
+        float[] lv = TestData.nf4PublishedLevels();                  // bitsandbytes' table, typed apart
         float[] x = new float[64];
         x[0] = 1f;                                                   // group absmax 1: scale 1 (fp32)
         for (int i = 0; i < 16; i++) {
