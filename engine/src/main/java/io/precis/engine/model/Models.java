@@ -132,6 +132,7 @@ public final class Models {
         // sizes are checked before anything is allocated: the file must at least hold one byte per parameter
         long parameters = Architectures.parameterCount(side.architecture(), side.config(), side.input(), sidecar);
         long bytes = fileSize(file);
+        checkParamsHeader(file); // not a DJL file at all says more than a size that does not fit
         if (parameters > bytes)
             throw new ModelException(where, String.format(java.util.Locale.ROOT, "cannot load DJL parameters: the file holds only "
                     + "%,d bytes but the 'config' in %s describes %,d parameters (a truncated file, or sizes that are not "
