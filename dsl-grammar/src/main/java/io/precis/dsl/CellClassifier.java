@@ -93,6 +93,13 @@ public final class CellClassifier {
      * lines and comments as {@link #isDsl} reads it, is a near miss of one ({@code quantise}, {@code kep}).
      * Short words and Java's own words never count, so {@code long x = 1} is not taken for {@code load}.
      */
+    /** The cell's first word after blank lines and comments (empty when there is none). */
+    public static String firstWord(String cell) {
+        Scanner s = new Scanner(cell);
+        s.skipSpaceAndComments();
+        return s.word();
+    }
+
     public static Optional<String> misspeltStatement(String cell) {
         Scanner s = new Scanner(cell);
         s.skipSpaceAndComments();
