@@ -24,7 +24,7 @@ import java.util.zip.ZipFile;
 
 /**
  * Loads models: {@link #load(Path)} for any file a {@link ModelLoader} reads (built in: {@code .onnx},
- * TorchScript {@code .pt}, DJL {@code .params}, GGUF {@code .gguf}),
+ * TorchScript {@code .pt}, DJL {@code .params}),
  * {@link #loadFromMaven(String)} for a model shipped inside a Maven artefact, {@link #fromBlock} for a block
  * built in Java. Everything runs offline: DJL never downloads (its natives come from Maven jars).
  */

@@ -7,9 +7,9 @@ import io.precis.engine.model.Models;
 import java.nio.file.Path;
 import java.util.List;
 
-/** llama.cpp GGUF files ({@code .gguf}): Llama-family weights and their tokenizer, run as DJL blocks. */
+/** GGUF files (llama.cpp): Llama-family language models with their tokenizer, run by PyTorch through DJL. */
 public final class GgufLoader implements ModelLoader {
-    @Override public String name() { return "GGUF (llama.cpp)"; }
+    @Override public String name() { return "GGUF (llama.cpp; llama and qwen2 architectures)"; }
 
     @Override public List<String> extensions() { return List.of("gguf"); }
 
@@ -17,7 +17,8 @@ public final class GgufLoader implements ModelLoader {
     public Model load(Path file, LoadOptions options) {
         String name = file.getFileName().toString();
         String stem = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
+        String hash = Models.sha256(file);
         GgufBackend b = GgufBackend.load(file, options);
-        return Models.of(stem, file.toString(), Models.sha256(file), b, b.tokenizer());
+        return Models.of(stem, file.toString(), hash, b, b.tokenizer());
     }
 }
