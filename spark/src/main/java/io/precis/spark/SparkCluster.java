@@ -57,16 +57,17 @@ public final class SparkCluster implements Cluster {
         return connect(conf(master));
     }
 
-    /** Spark allows one context per JVM: one already running on the same master is shared (and left running on close). */
-    public static SparkCluster connect(SparkConf conf) {
-        scala.Option<org.apache.spark.SparkContext> active = org.apache.spark.SparkContext.getActive();
-        if (active.isDefined()) {
-            String running = active.get().master();
-            if (!running.equals(conf.get("spark.master")))
-                throw new IllegalArgumentException("a Spark application on " + running + " already runs in this JVM; stop it first");
-            return new SparkCluster(JavaSparkContext.fromSparkContext(active.get()), false);
+    /** The context this class started last: Spark allows one per JVM, so a second connect to its master shares it. */
+    private static JavaSparkContext started;
+
+    public static synchronized SparkCluster connect(SparkConf conf) {
+        if (started != null && !started.sc().isStopped()) {
+            if (!started.master().equals(conf.get("spark.master")))
+                throw new IllegalArgumentException("a Spark application on " + started.master() + " already runs in this JVM; 'set cluster none' first");
+            return new SparkCluster(started, false);
         }
-        return new SparkCluster(new JavaSparkContext(conf), true);
+        started = new JavaSparkContext(conf);
+        return new SparkCluster(started, true);
     }
 
     /** An existing context (spark-submit, a notebook that made its own); closing the cluster leaves it running. */
