@@ -37,6 +37,14 @@ public final class LlamaBlock extends AbstractBlock implements StagedBlock {
         this.ropeFactors = ropeFactors;
     }
 
+    /**
+     * The same forward pass over weights held elsewhere (the scaling-law lab trains them, and hands in the
+     * fake-quantized view of each step); names and layouts as a GGUF's, {@code ropeFactors} may be null.
+     */
+    public static LlamaBlock over(LlamaConfig config, Map<String, Parameter> params, float[] ropeFactors) {
+        return new LlamaBlock(config, params, ropeFactors);
+    }
+
     private NDArray p(String name) {
         return params.get(name).getArray();
     }
