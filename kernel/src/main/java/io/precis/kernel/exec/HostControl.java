@@ -51,6 +51,11 @@ public final class HostControl extends StreamingExecutionControl {
         return r;
     }
 
+    /** The crash log ({@code hs_err_pid*.log}) the execution JVM left when it died in native code. */
+    public java.util.Optional<java.nio.file.Path> crashLog() {
+        return CrashLogs.of(process.pid());
+    }
+
     /** CPU time of the whole execution JVM, or -1. */
     public long cpuNanos() {
         return process.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);

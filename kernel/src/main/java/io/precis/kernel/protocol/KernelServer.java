@@ -117,7 +117,7 @@ public final class KernelServer implements Transport.Inbox {
                 }
             }
             case CONTROL -> {
-                if (m.type().equals("interrupt_request")) {
+                if (m.type().equals("interrupt_request") && problem == null) {
                     // Interrupt first, without waiting for the control thread.
                     interrupt();
                 }
