@@ -3,7 +3,7 @@
 `make soak` runs 10,000 cells and writes target/bench/soak.json; tests/test_soak.py runs a shorter one.
 The cells repeat a fixed cycle (declarations that redefine a rotating set of names, new names, expressions,
 methods, records, printing, displays, compile and runtime errors, magics, language cells), with a
-completion and an is_complete request beside each, as a user's long session would. Latency is the round
+completion and an is_complete request beside every fourth, as a user's long session would. Latency is the round
 trip of an execute request (send to reply and idle); the reference is the median of the first `--window`
 cells, the same cycle measured again at the end. Memory is the kernel JVM's heap after a full GC
 (jcmd GC.run, then GC.heap_info) after the first window and at the end, plus its RSS.
@@ -107,7 +107,7 @@ def children(pid):
     return out
 
 
-def run(cells, window, out_path=None, progress=True):
+def run(cells, window, out_path=None, progress=True, histograms=None):
     jdk = subprocess.run([str(ROOT / "bin" / "find-jdk")], capture_output=True, text=True, check=True).stdout.strip()
     jcmd = str(Path(jdk) / "bin" / "jcmd")
     history = tempfile.mkdtemp(prefix="precis-soak-history-")
@@ -119,10 +119,11 @@ def run(cells, window, out_path=None, progress=True):
         t_start = time.time()
         for i in range(cells):
             kind, code, ok = cell(i)
-            # Beside each cell, what a notebook sends while the user types.
-            prefix = f"a{(i // 20) % NAMES}."
-            k.request(lambda kc: kc.complete(prefix, len(prefix)), "complete_reply")
-            k.request(lambda kc: kc.is_complete(code), "is_complete_reply")
+            if i % 4 == 0:
+                # Beside the cells, what a frontend sends while the user types.
+                prefix = f"a{(i // 20) % NAMES}."
+                k.request(lambda kc: kc.complete(prefix, len(prefix)), "complete_reply")
+                k.request(lambda kc: kc.is_complete(code), "is_complete_reply")
             t0 = time.perf_counter()
             r = k.execute(code, timeout=120, stop_on_error=False)
             latencies.append(time.perf_counter() - t0)
@@ -131,6 +132,11 @@ def run(cells, window, out_path=None, progress=True):
                 unexpected.append({"cell": i, "kind": kind, "status": r.status, "error": r.error()})
             if i + 1 == window or (i + 1) % 1000 == 0 or i + 1 == cells:
                 heap, meta = heap_after_gc(pid, jcmd)
+                if histograms:
+                    # What the heap holds, class by class: to find what grows (diff two of them).
+                    Path(histograms).mkdir(parents=True, exist_ok=True)
+                    h = subprocess.run([jcmd, str(pid), "GC.class_histogram"], capture_output=True, text=True, timeout=120)
+                    (Path(histograms) / f"histogram-{i + 1}.txt").write_text(h.stdout)
                 exec_rss = sum(filter(None, (rss(c) for c in children(pid))))
                 samples.append({"cells": i + 1, "heap_after_gc": heap, "metaspace": meta, "kernel_rss": rss(pid),
                                 "exec_rss": exec_rss, "median_ms_last_window": 1000 * statistics.median(latencies[-window:])})
@@ -173,8 +179,9 @@ def main():
     ap.add_argument("--out", default=str(ROOT / "target" / "bench" / "soak.json"))
     ap.add_argument("--max-latency-ratio", type=float, default=1.15)
     ap.add_argument("--max-heap-ratio", type=float, default=1.20)
+    ap.add_argument("--histograms", help="a folder for the kernel JVM's class histogram at each sample")
     a = ap.parse_args()
-    r = run(a.cells, a.window, a.out)
+    r = run(a.cells, a.window, a.out, histograms=a.histograms)
     print(f"soak: {r['cells']} cells in {r['seconds']:.0f} s; median {r['median_ms_first_window']:.1f} ms (first {a.window}) -> "
           f"{r['median_ms_last_window']:.1f} ms (last {a.window}), ratio {r['latency_ratio']:.3f}; heap after GC "
           f"{r['heap_after_gc_first_window'] / 2**20:.1f} -> {r['heap_after_gc_end'] / 2**20:.1f} MiB, ratio {r['heap_ratio']:.3f}; "

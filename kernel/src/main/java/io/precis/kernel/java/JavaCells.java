@@ -90,16 +90,20 @@ public final class JavaCells {
     /** One JShell with its execution JVM; replaced when the JVM dies. {@code trim} is null where JShell cannot be trimmed. */
     private record Session(JShell shell, ExecutionJvm jvm, CompletableFuture<String> death, JShellTrim[] trim) {
 
-        /** Forgets what no live snippet needs (see {@link JShellTrim}); stops for good at the first failure. */
-        void trimHistory() {
+        /**
+         * Forgets what no live snippet needs (see {@link JShellTrim}); stops for good at the first failure.
+         * Returns the ids of the snippets JShell still holds, or null when it was not trimmed.
+         */
+        Set<String> trimHistory() {
             JShellTrim t = trim[0];
             if (t != null) {
                 try {
-                    t.trim();
+                    return t.trim();
                 } catch (IllegalStateException e) {
                     trim[0] = null;
                 }
             }
+            return null;
         }
     }
 
@@ -266,8 +270,10 @@ public final class JavaCells {
                 return runLocked(code, firstLine);
             } finally {
                 Session s = readySession();
-                if (s != null) {
-                    s.trimHistory();
+                Set<String> kept = s == null ? null : s.trimHistory();
+                if (kept != null) {
+                    // Frames of trimmed snippets are no longer translated by JShell: their origins go too.
+                    origins.keySet().retainAll(kept);
                 }
             }
         });

@@ -1,12 +1,12 @@
 package io.precis.kernel.protocol;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.precis.engine.io.AtomicFiles;
 import io.precis.kernel.Log;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -88,6 +88,11 @@ public final class HistoryStore {
             } catch (IOException | RuntimeException e) {
                 Log.warn("cannot compact history %s: %s", file, e.getMessage());
             }
+            // A console asks for the last thousand entries as it starts, and waits one second: read them once
+            // now, while JShell starts, so the code that answers is compiled and the file is in memory.
+            Thread warm = new Thread(() -> tail(1000), "precis-history-warm-up");
+            warm.setDaemon(true);
+            warm.start();
         }
     }
 
@@ -191,16 +196,31 @@ public final class HistoryStore {
 
     /** The entry of one line, capped as when written; null for a torn or foreign line. */
     private Entry decode(byte[] line) {
-        try {
-            JsonNode n = json.readTree(line);
-            if (n == null || !n.isObject() || !n.path("input").isTextual()) {
+        // A streaming read: a tail of a thousand entries is the first thing a console asks, on a cold JVM.
+        try (JsonParser p = json.getFactory().createParser(line)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            int session = 0;
+            int lineNo = 0;
+            String input = null;
+            String output = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (field) {
+                    case "session" -> session = p.getValueAsInt();
+                    case "line" -> lineNo = p.getValueAsInt();
+                    case "input" -> input = t == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "output" -> output = t == JsonToken.VALUE_STRING ? p.getText() : null;
+                    default -> p.skipChildren();
+                }
+            }
+            if (input == null) {
                 return null;
             }
             // A line capped when written (note included) stays as it is; a longer one (an older version's) is capped.
-            String input = n.get("input").asText();
-            String output = n.hasNonNull("output") ? n.get("output").asText() : null;
-            return new Entry(n.path("session").asInt(), n.path("line").asInt(),
-                    input.length() <= MAX_INPUT + 128 ? input : cap(input, MAX_INPUT, true),
+            return new Entry(session, lineNo, input.length() <= MAX_INPUT + 128 ? input : cap(input, MAX_INPUT, true),
                     output == null || output.length() <= MAX_OUTPUT + 1 ? output : cap(output, MAX_OUTPUT, false));
         } catch (IOException e) {
             return null;
@@ -208,16 +228,19 @@ public final class HistoryStore {
     }
 
     /**
-     * Replaces the file by its newest entries, about {@link #KEEP} bytes, each capped; reads no more than
-     * twice {@link #MAX_FILE} from its end. Called with the lock held.
+     * Replaces the file by its newest entries, about {@link #KEEP} bytes, each capped, reading from its end
+     * no further than those (an older version's 90 MB file with 10 MB cells: once, about a second). Called
+     * with the lock held.
      */
     private void compact() throws IOException {
+        long t0 = System.nanoTime();
+        long cpu0 = cpuNanos();
         long size = Files.size(file);
         List<byte[]> kept = new ArrayList<>();
         long keptBytes = 0;
         try (Backwards lines = new Backwards(file)) {
             byte[] line;
-            while (keptBytes < KEEP && lines.scanned() < 2 * MAX_FILE && (line = lines.next()) != null) {
+            while (keptBytes < KEEP && (line = lines.next()) != null) {
                 Entry e = decode(line);
                 if (e == null) {
                     continue;
@@ -240,7 +263,13 @@ public final class HistoryStore {
         } finally {
             Files.deleteIfExists(tmp);
         }
-        Log.info("history %s: %d bytes cut to its newest %d entries (%d bytes)", file, size, kept.size(), keptBytes);
+        Log.info("history %s: %d bytes cut to its newest %d entries (%d bytes) in %.0f ms (%.0f ms of CPU)", file, size,
+                kept.size(), keptBytes, (System.nanoTime() - t0) / 1e6, (cpuNanos() - cpu0) / 1e6);
+    }
+
+    /** CPU time of this thread, for the log: on a busy machine wall time says little. */
+    static long cpuNanos() {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
     }
 
     private interface IoAction {
@@ -342,36 +371,54 @@ public final class HistoryStore {
 
     /** The lines of a file from its end, newest first, without the newline; blank lines skipped. */
     static final class Backwards implements AutoCloseable {
-        private static final int CHUNK = 1 << 14;
+        private static final int CHUNK = 1 << 16;
         private final FileChannel ch;
-        private final long size;
-        /** Exclusive end of the next line to return. */
-        private long end;
-        private final ByteBuffer buf = ByteBuffer.allocate(CHUNK);
-        private long bufStart = -1;
-        private int bufLen;
+        /** File position of {@code buf[0]}; {@code buf[0, end)} is what is left to return. */
+        private long pos;
+        private byte[] buf = new byte[0];
+        private int end;
 
         Backwards(Path file) throws IOException {
             ch = FileChannel.open(file, StandardOpenOption.READ);
-            size = ch.size();
-            end = size;
-        }
-
-        /** Bytes from the end consumed so far. */
-        long scanned() {
-            return size - end;
+            pos = ch.size();
         }
 
         byte[] next() throws IOException {
-            while (end > 0) {
-                long start = lineStart(end);
-                byte[] line = read(start, end);
-                end = start > 0 ? start - 1 : 0; // the newline before this line is not part of any line
+            while (true) {
+                int nl = end - 1;
+                while (nl >= 0 && buf[nl] != '\n') {
+                    nl--;
+                }
+                if (nl < 0 && pos > 0) {
+                    more();
+                    continue;
+                }
+                if (nl < 0 && end == 0) {
+                    return null;
+                }
+                byte[] line = java.util.Arrays.copyOfRange(buf, nl + 1, end);
+                end = Math.max(nl, 0);
                 if (!isBlank(line)) {
                     return line;
                 }
             }
-            return null;
+        }
+
+        /** Reads the chunk before what is left, at least as long as that: a long line costs linear time. */
+        private void more() throws IOException {
+            int chunk = (int) Math.min(pos, Math.max(CHUNK, end));
+            byte[] b = new byte[chunk + end];
+            ByteBuffer into = ByteBuffer.wrap(b, 0, chunk);
+            long from = pos - chunk;
+            while (into.hasRemaining()) {
+                if (ch.read(into, from + into.position()) < 0) {
+                    throw new IOException("history file shrank while read");
+                }
+            }
+            System.arraycopy(buf, 0, b, chunk, end);
+            buf = b;
+            end += chunk;
+            pos = from;
         }
 
         private static boolean isBlank(byte[] line) {
@@ -381,48 +428,6 @@ public final class HistoryStore {
                 }
             }
             return true;
-        }
-
-        private int byteAt(long pos) throws IOException {
-            if (pos < bufStart || pos >= bufStart + bufLen) {
-                bufStart = Math.max(0, pos - CHUNK + 1);
-                buf.clear();
-                bufLen = 0;
-                while (bufLen < (int) Math.min(CHUNK, size - bufStart)) {
-                    int r = ch.read(buf, bufStart + bufLen);
-                    if (r < 0) {
-                        break;
-                    }
-                    bufLen += r;
-                }
-            }
-            return buf.get((int) (pos - bufStart));
-        }
-
-        /** The position after the newline that precedes {@code end}, or 0. */
-        private long lineStart(long end) throws IOException {
-            long p = end - 1;
-            while (p >= 0 && byteAt(p) != '\n') {
-                p--;
-            }
-            return p + 1;
-        }
-
-        private byte[] read(long start, long end) throws IOException {
-            ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(end - start, Integer.MAX_VALUE - 8));
-            ByteBuffer b = ByteBuffer.allocate((int) Math.min(1 << 16, Math.max(1, end - start)));
-            long pos = start;
-            while (pos < end) {
-                b.clear();
-                b.limit((int) Math.min(b.capacity(), end - pos));
-                int r = ch.read(b, pos);
-                if (r <= 0) {
-                    break;
-                }
-                out.write(b.array(), 0, r);
-                pos += r;
-            }
-            return out.toByteArray();
         }
 
         @Override

@@ -390,6 +390,8 @@ public final class KernelServer implements Transport.Inbox {
     }
 
     private ObjectNode history(ObjectNode c) {
+        long t0 = System.nanoTime();
+        long cpu0 = HistoryStore.cpuNanos();
         boolean output = c.path("output").asBoolean(false);
         List<HistoryStore.Entry> entries = switch (c.path("hist_access_type").asText("tail")) {
             case "range" -> history.range(c.path("session").asInt(0), c.path("start").asInt(0), c.path("stop").asInt(0));
@@ -414,6 +416,8 @@ public final class KernelServer implements Transport.Inbox {
                 row.add(e.input());
             }
         }
+        Log.debug("history %s: %d entries in %.1f ms (%.1f ms of CPU)", c.path("hist_access_type").asText("tail"), entries.size(),
+                (System.nanoTime() - t0) / 1e6, (HistoryStore.cpuNanos() - cpu0) / 1e6);
         return rc;
     }
 
