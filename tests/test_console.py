@@ -92,19 +92,25 @@ def test_console_after_a_large_history(console):
     # The file was cut down once, newest entries kept.
     assert (history / "history.jsonl").stat().st_size < 4 * 2**20
 
+    # Java is ready once a first cell has run (until then the kernel cannot tell complete from incomplete).
+    term.type("1 + 1")
+    term.key("Enter")
+    s = term.wait_for(lambda s: "In [2]:" in s, timeout=180, what="the second prompt")
+    assert "Out[1]: 2" in s, s
+
     # An incomplete line continues instead of running.
     term.type("int x = 1 +")
     term.key("Enter")
     s = term.wait_for(lambda s: last_prompt(s).strip().startswith("...:"), what="a continuation prompt")
-    assert "Exception" not in s and "Out[" not in s
+    assert "Exception" not in s and "Out[2]" not in s
     term.type("2;")
     term.key("Enter")
-    term.wait_for(lambda s: "In [2]:" in s, what="the second prompt")
+    term.wait_for(lambda s: "In [3]:" in s, what="the third prompt")
     term.type("x * 7")
     term.key("Enter")
-    s = term.wait_for(lambda s: "In [3]:" in s, what="the third prompt")
-    assert "Out[2]: 21" in s, s
-    assert "Exception" not in s, s
+    s = term.wait_for(lambda s: "In [4]:" in s, what="the fourth prompt")
+    assert "Out[3]: 21" in s, s
+    assert "Exception" not in s and "did not respond" not in s, s
 
     # Completion: Tab after a prefix lists the matching names.
     term.type("StringBu")
@@ -116,5 +122,6 @@ def test_console_after_a_large_history(console):
     # Every reply is the answer to its own request (no stale replies after the history).
     term.type("x + 100")
     term.key("Enter")
-    s = term.wait_for(lambda s: "In [4]:" in s, what="the fourth prompt")
-    assert "Out[3]: 103" in s, s
+    s = term.wait_for(lambda s: "In [5]:" in s, what="the fifth prompt")
+    assert "Out[4]: 103" in s, s
+    assert "did not respond" not in s, s
