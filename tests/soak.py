@@ -6,7 +6,7 @@ methods, records, printing, displays, compile and runtime errors, magics, langua
 completion and an is_complete request beside every fourth, as a user's long session would. Latency is the round
 trip of an execute request (send to reply and idle); the reference is the median of the first `--window`
 cells, the same cycle measured again at the end. Memory is the kernel JVM's heap after a full GC
-(jcmd GC.run, then GC.heap_info) after the first window and at the end, plus its RSS.
+(live objects in a class histogram, which runs a full GC first) after the first window and at the end, plus its RSS.
 """
 import argparse
 import json
@@ -73,15 +73,20 @@ def cell(i):
 
 
 def heap_after_gc(pid, jcmd):
-    """Kernel JVM heap in use after a full GC, in bytes (young + old), and metaspace used."""
-    subprocess.run([jcmd, str(pid), "GC.run"], capture_output=True, text=True, timeout=120, check=True)
+    """The kernel JVM's live heap after a full GC, in bytes, its heap in use as the collector reports it
+    (which counts dead space the parallel collector leaves in place, filled), metaspace used, and the class
+    histogram. The live heap is the histogram's total (GC.class_histogram runs a full GC first) less its
+    filler arrays."""
+    hist = subprocess.run([jcmd, str(pid), "GC.class_histogram"], capture_output=True, text=True, timeout=300, check=True).stdout
+    live = 0
+    for line in hist.splitlines():
+        m = re.match(r"\s*\d+:\s+\d+\s+(\d+)\s+(.*)$", line)
+        if m and "FillerElement" not in m.group(2) and "FillerArray" not in m.group(2):
+            live += int(m.group(1))
     out = subprocess.run([jcmd, str(pid), "GC.heap_info"], capture_output=True, text=True, timeout=120, check=True).stdout
-    heap = sum(int(m) for m in re.findall(r"total \d+K, used (\d+)K", out))
+    used = sum(int(m) for m in re.findall(r"total \d+K, used (\d+)K", out))
     meta = re.search(r"Metaspace\s+used (\d+)K", out)
-    if heap == 0:
-        g1 = re.search(r"garbage-first heap\s+total (?:reserved )?\d+K, (?:committed \d+K, )?used (\d+)K", out)
-        heap = int(g1.group(1)) if g1 else 0
-    return heap * 1024, (int(meta.group(1)) * 1024 if meta else None)
+    return live, used * 1024, (int(meta.group(1)) * 1024 if meta else None), hist
 
 
 def rss(pid):
@@ -131,14 +136,14 @@ def run(cells, window, out_path=None, progress=True, histograms=None):
             if (r.status == "ok") != ok:
                 unexpected.append({"cell": i, "kind": kind, "status": r.status, "error": r.error()})
             if i + 1 == window or (i + 1) % 1000 == 0 or i + 1 == cells:
-                heap, meta = heap_after_gc(pid, jcmd)
+                heap, used, meta, hist = heap_after_gc(pid, jcmd)
                 if histograms:
                     # What the heap holds, class by class: to find what grows (diff two of them).
                     Path(histograms).mkdir(parents=True, exist_ok=True)
-                    h = subprocess.run([jcmd, str(pid), "GC.class_histogram"], capture_output=True, text=True, timeout=120)
-                    (Path(histograms) / f"histogram-{i + 1}.txt").write_text(h.stdout)
+                    (Path(histograms) / f"histogram-{i + 1}.txt").write_text(hist)
                 exec_rss = sum(filter(None, (rss(c) for c in children(pid))))
-                samples.append({"cells": i + 1, "heap_after_gc": heap, "metaspace": meta, "kernel_rss": rss(pid),
+                samples.append({"cells": i + 1, "heap_after_gc": heap, "heap_used_after_gc": used, "metaspace": meta,
+                                "kernel_rss": rss(pid),
                                 "exec_rss": exec_rss, "median_ms_last_window": 1000 * statistics.median(latencies[-window:])})
                 if progress:
                     print(f"soak: {i + 1} cells, heap after GC {heap / 2**20:.1f} MiB, kernel RSS {(rss(pid) or 0) / 2**20:.0f} MiB, "
