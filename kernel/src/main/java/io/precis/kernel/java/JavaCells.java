@@ -62,7 +62,7 @@ public final class JavaCells {
             "import io.precis.engine.analysis.*;",
             "import io.precis.engine.figure.Figure;",
             "import io.precis.engine.export.PlanJson;",
-            "import io.precis.magics.dsl.DslSession;",
+            "import io.precis.language.PrecisSession;",
             "import static io.precis.kernel.display.Display.*;");
 
     private static final Set<String> PLAIN_TYPES = Set.of("int", "long", "short", "byte", "char", "boolean", "float",
@@ -436,7 +436,7 @@ public final class JavaCells {
         EvalException e = (EvalException) ex;
         String cls = e.getExceptionClassName();
         String msg = clean(e.getMessage());
-        if (cls.equals("io.precis.magics.dsl.DslError")) {
+        if (cls.equals(io.precis.kernel.exec.LanguageBridge.Failed.class.getName())) {
             // A language error is already a formatted message with its line, carets and suggestion.
             List<String> lines = List.of(msg.split("\n", -1));
             List<String> shown = new ArrayList<>();
@@ -599,6 +599,37 @@ public final class JavaCells {
         });
     }
 
+    /**
+     * Sends something to the execution JVM's own commands as a cell would reach it: waiting for the JVM to
+     * start (or restart), unlike {@link #remote}. Returns the answer, or a failed outcome.
+     */
+    public Object sendToExecution(String command, Object argument) {
+        return locked(() -> {
+            Session s;
+            try {
+                s = session();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return interruptedOutcome();
+            } catch (IllegalStateException e) {
+                return new ExecuteOutcome.Failed("ExecutionJvmError", e.getMessage(), List.of(red("ExecutionJvmError") + ": " + e.getMessage()));
+            }
+            HostControl c = s.jvm().current();
+            if (c == null) {
+                return jvmDied(s);
+            }
+            try {
+                return c.extensionCommand(command, argument);
+            } catch (Exception e) {
+                if (s.death().isDone() || !c.process().isAlive()) {
+                    return jvmDied(s);
+                }
+                return new ExecuteOutcome.Failed("ExecutionJvmError", command + " failed: " + e,
+                        List.of(red("ExecutionJvmError") + ": " + command + " failed: " + e));
+            }
+        });
+    }
+
     public List<Path> addedClasspath() {
         return List.copyOf(added);
     }
@@ -710,7 +741,7 @@ public final class JavaCells {
             for (VarSnippet v : shell.variables().toList()) {
                 if (v.name().equals(word)) {
                     String text = v.typeName() + " " + v.name() + " = " + shell.varValue(v);
-                    return new Inspection(true, text, "<pre>" + Javadoc.escape(text) + "</pre>");
+                    return new Inspection(true, text, "<pre>" + io.precis.engine.figure.Html.escape(text) + "</pre>");
                 }
             }
         }
@@ -730,7 +761,7 @@ public final class JavaCells {
                 continue;
             }
             plain.append(d.signature()).append('\n');
-            html.append("<pre><b>").append(Javadoc.escape(d.signature())).append("</b></pre>");
+            html.append("<pre><b>").append(io.precis.engine.figure.Html.escape(d.signature())).append("</b></pre>");
             if (d.javadoc() != null && !d.javadoc().isBlank()) {
                 plain.append(Javadoc.toPlainText(d.javadoc())).append("\n\n");
                 html.append("<div>").append(Javadoc.toHtml(d.javadoc())).append("</div>");
@@ -748,7 +779,11 @@ public final class JavaCells {
         if (s == null) {
             return Completeness.unknown();
         }
-        SourceCodeAnalysis sca = s.shell().sourceCodeAnalysis();
+        return completeness(s.shell().sourceCodeAnalysis(), code);
+        }
+
+    /** Snippet by snippet: incomplete at the first open one, invalid at the first that cannot parse. */
+    static Completeness completeness(SourceCodeAnalysis sca, String code) {
         String rest = code;
         while (!rest.isBlank()) {
             SourceCodeAnalysis.CompletionInfo ci = sca.analyzeCompletion(rest);
@@ -762,7 +797,12 @@ public final class JavaCells {
                 case EMPTY -> {
                     return Completeness.complete();
                 }
-                default -> { }
+                default -> {
+                    // JShell balances brackets only; a snippet that cannot parse stays wrong whatever follows.
+                    if (ci.source() != null && !JavaSyntax.parses(ci.source())) {
+                        return Completeness.invalid();
+                    }
+                }
             }
             if (ci.remaining().length() >= rest.length()) {
                 break;
@@ -770,7 +810,7 @@ public final class JavaCells {
             rest = ci.remaining();
         }
         return Completeness.complete();
-        }
+    }
 
     /** Runs {@code body} with JShell to itself; the first call ends the background warm-up. */
     private <T> T locked(java.util.function.Supplier<T> body) {
