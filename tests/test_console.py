@@ -6,6 +6,7 @@ previous request's, so incomplete Java ran line by line. Here the kernel starts 
 arrow recalls the newest entry, an incomplete line continues, completion lists names, results are fresh.
 """
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -66,7 +67,7 @@ def console(tmp_path):
     work = tmp_path / "notebooks"
     work.mkdir()
     term = Terminal(f"precis-console-{uuid.uuid4().hex[:8]}",
-                    f"env PRECIS_HISTORY_DIR={history} PRECIS_LOG_DIR={tmp_path / 'log'} {JUPYTER} console --kernel precis", work)
+                    f"env PRECIS_HISTORY_DIR={history} PRECIS_LOG_DIR={tmp_path / 'log'} {JUPYTER} console --kernel {os.environ.get('PRECIS_KERNEL_NAME', 'precis')}", work)
     try:
         term.wait_for(lambda s: "In [1]:" in s, timeout=180, what="the first prompt")
         yield term, history

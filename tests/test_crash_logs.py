@@ -19,7 +19,7 @@ def test_a_native_crash_leaves_its_log_in_the_log_folder_not_the_notebooks(tmp_p
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     logs = tmp_path / "logs"
-    km = KernelManager(kernel_name="precis")
+    km = KernelManager(kernel_name=os.environ.get("PRECIS_KERNEL_NAME", "precis"))
     env = dict(os.environ, PRECIS_HISTORY_DIR=str(history_dir), PRECIS_LOG_DIR=str(logs))
     km.start_kernel(env=env, cwd=str(notebooks))
     kc = km.blocking_client()
