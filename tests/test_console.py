@@ -29,19 +29,22 @@ def legacy_history(path, entries=4238, big_every=530, big_size=11_000_000):
 
 
 class Terminal:
+    """A tmux server of its own (-L): a server started by someone else would give the console its environment."""
+
     def __init__(self, name, command, cwd):
         self.name = name
-        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "50", command], cwd=cwd, check=True)
+        self.tmux = ["tmux", "-L", name]
+        subprocess.run(self.tmux + ["new-session", "-d", "-s", name, "-x", "160", "-y", "50", command], cwd=cwd, check=True)
 
     def type(self, text):
         # A trailing ';' would end the tmux command: escape it.
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text.replace(";", "\\;")], check=True)
+        subprocess.run(self.tmux + ["send-keys", "-t", self.name, "-l", text.replace(";", "\\;")], check=True)
 
     def key(self, *keys):
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+        subprocess.run(self.tmux + ["send-keys", "-t", self.name, *keys], check=True)
 
     def screen(self):
-        out = subprocess.run(["tmux", "capture-pane", "-p", "-S", "-200", "-t", self.name], capture_output=True, text=True)
+        out = subprocess.run(self.tmux + ["capture-pane", "-p", "-S", "-200", "-t", self.name], capture_output=True, text=True)
         return out.stdout
 
     def wait_for(self, predicate, timeout=30, what=""):
@@ -54,7 +57,7 @@ class Terminal:
         raise AssertionError(f"timed out waiting for {what}; the screen:\n{self.screen()}")
 
     def close(self):
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run(self.tmux + ["kill-server"], capture_output=True)
 
 
 @pytest.fixture
@@ -66,8 +69,11 @@ def console(tmp_path):
     legacy_history(history / "history.jsonl")
     work = tmp_path / "notebooks"
     work.mkdir()
+    env = f"PRECIS_HISTORY_DIR={history} PRECIS_LOG_DIR={tmp_path / 'log'}"
+    if os.environ.get("JUPYTER_PATH"):
+        env += f" JUPYTER_PATH={os.environ['JUPYTER_PATH']}"
     term = Terminal(f"precis-console-{uuid.uuid4().hex[:8]}",
-                    f"env PRECIS_HISTORY_DIR={history} PRECIS_LOG_DIR={tmp_path / 'log'} {JUPYTER} console --kernel {os.environ.get('PRECIS_KERNEL_NAME', 'precis')}", work)
+                    f"env {env} {JUPYTER} console --kernel {os.environ.get('PRECIS_KERNEL_NAME', 'precis')}", work)
     try:
         term.wait_for(lambda s: "In [1]:" in s, timeout=180, what="the first prompt")
         yield term, history
