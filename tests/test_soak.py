@@ -1,8 +1,8 @@
 """The short soak of `make test`: 1,000 mixed cells on one kernel (`make soak` runs 10,000, tests/soak.py).
 
-The kernel's heap after a full GC must stay within 20 % of its size after the first 200 cells; every cell
-must end as it should. Latency is written with the heap figures to target/bench/soak-short.json; its
-ratio is checked loosely here (a shared machine's load varies), strictly by `make soak`.
+The kernel's live heap after a full GC must stay within 20 % of its size after the first 200 cells; every
+cell must end as it should. Latency is written with the heap figures to target/bench/soak-short.json and
+checked by `make soak` only: a timed assertion here would test the machine's load (speed is for benchmarks).
 """
 import sys
 from pathlib import Path
@@ -18,4 +18,3 @@ def test_a_long_session_keeps_its_size_and_speed():
     assert r["unexpected_count"] == 0, r["unexpected"]
     assert r["heap_ratio"] <= 1.20, (f"heap after GC grew from {r['heap_after_gc_first_window'] / 2**20:.1f} to "
                                      f"{r['heap_after_gc_end'] / 2**20:.1f} MiB over {r['cells']} cells")
-    assert r["latency_ratio"] <= 1.5, f"median latency grew {r['latency_ratio']:.2f}x"
