@@ -25,7 +25,7 @@ PRECIS := bin/precis
 NB     ?= notebooks/01-quickstart.ipynb
 REPORT := target/report
 
-.PHONY: help run test build install lab fuzz bench bench-kernel bench-quant bench-dsl bench-models bench-sweep \
+.PHONY: help run test build install lab fuzz soak bench bench-kernel bench-quant bench-dsl bench-models bench-sweep \
         gpu-kit bench-gpu venv system-deps browser-deps clean models-data models-train lab-data scaling-lab
 
 help: ## list the targets
@@ -38,7 +38,7 @@ run: build venv ## the main job: build, set up Jupyter, install the kernel, exec
 	@mkdir -p $(REPORT)
 	$(PY) tests/run_notebook.py --kernel precis --html $(REPORT) $(NB)
 
-test: venv system-deps browser-deps models-data ## every test: unit, 30 s of parser fuzzing, protocol over ZeroMQ, jupyter_kernel_test, notebooks, real browser
+test: venv system-deps browser-deps models-data ## every test: unit, 30 s each of parser and wire fuzzing, protocol and abuse over ZeroMQ, a 1,000-cell soak, jupyter console in tmux, jupyter_kernel_test, notebooks, real browser
 	$(MVN) install
 	$(MAKE) --no-print-directory fuzz
 	$(PRECIS) install --prefix $(VENV) --quiet
@@ -54,8 +54,14 @@ lab: build venv ## start JupyterLab on 127.0.0.1 with the Precis kernel
 	$(PRECIS) install --prefix $(VENV) --quiet
 	$(JUPYTER) lab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-fuzz: ## 30 s of coverage-guided fuzzing of the language's parser (Jazzer): only structured errors, no crash
+fuzz: ## 30 s each of coverage-guided fuzzing (Jazzer) of the language's parser and the kernel's wire decoder: only structured errors, no crash
 	JAZZER_FUZZ=1 $(MVN) -q -pl dsl-grammar test -Dtest=ParserFuzzTest -Dsurefire.failIfNoSpecifiedTests=false
+	JAZZER_FUZZ=1 $(MVN) -q -pl kernel test -Dtest=WireDecoderFuzzTest -Dsurefire.failIfNoSpecifiedTests=false
+
+soak: build venv ## 10,000 mixed cells on one kernel: latency and heap after GC, last 200 vs first 200 -> target/bench/soak.json
+	$(PRECIS) install --prefix $(VENV) --quiet
+	@mkdir -p target/bench
+	$(PY) tests/soak.py --cells 10000 --window 200 --out target/bench/soak.json
 
 bench: bench-kernel bench-quant bench-dsl bench-models bench-sweep ## every benchmark group, JSON under target/bench/
 
