@@ -9,7 +9,6 @@ import io.precis.engine.model.blocks.Architectures;
 import io.precis.engine.model.djl.BlockBackend;
 import io.precis.engine.model.djl.DjlBackend;
 import io.precis.engine.model.onnx.OnnxBackend;
-import io.precis.engine.model.torch.TorchScriptBackend;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -24,7 +23,8 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 /**
- * Loads models: {@link #load(Path)} for {@code .onnx}, TorchScript {@code .pt} and DJL {@code .params} files,
+ * Loads models: {@link #load(Path)} for any file a {@link ModelLoader} reads (built in: {@code .onnx},
+ * TorchScript {@code .pt}, DJL {@code .params}),
  * {@link #loadFromMaven(String)} for a model shipped inside a Maven artefact, {@link #fromBlock} for a block
  * built in Java. Everything runs offline: DJL never downloads (its natives come from Maven jars).
  */
@@ -48,26 +48,42 @@ public final class Models {
     public static Model load(Path file, LoadOptions options) {
         String where = file.toString();
         if (!Files.exists(file)) throw new ModelException(where, "file not found");
-        if (Files.isDirectory(file)) throw new ModelException(where, "is a directory; name the model file in it (.onnx, .pt, .params)");
+        if (Files.isDirectory(file)) throw new ModelException(where, "is a directory; name the model file in it ("
+                + String.join(", ", ModelLoader.all().stream().flatMap(l -> l.extensions().stream()).map(e -> "." + e).toList()) + ")");
         if (!Files.isReadable(file)) throw new ModelException(where, "file is not readable");
+        ModelLoader loader = ModelLoader.forFile(file.getFileName().toString()).orElseThrow(() -> {
+            String name = file.getFileName().toString();
+            String ext = name.contains(".") ? name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT) : "";
+            return new ModelException(where, "unknown model file type '." + ext + "'; Precis reads " + readable());
+        });
+        return loader.load(file, options);
+    }
+
+    /** The loaders' file types in words: ".onnx (ONNX (ONNX Runtime)), .pt/.pth/.torchscript (...)...". */
+    private static String readable() {
+        List<String> parts = new ArrayList<>();
+        for (ModelLoader l : ModelLoader.all()) {
+            parts.add(String.join("/", l.extensions().stream().map(e -> "." + e).toList()) + " (" + l.name() + ")");
+        }
+        return String.join(", ", parts);
+    }
+
+    /** A self-contained {@code .onnx} file; a {@code <stem>-tokenizer.json} or {@code tokenizer.json} beside it is used. */
+    public static Model loadOnnx(Path file, LoadOptions options) {
+        String where = file.toString();
         String name = file.getFileName().toString();
-        String ext = name.contains(".") ? name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT) : "";
         String stem = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
-        return switch (ext) {
-            case "onnx" -> {
-                byte[] bytes = read(file);
-                Tokenizer tok = siblingTokenizer(file);
-                yield new Model(stem, where, sha256(bytes), new OnnxBackend(bytes, where, options), tok);
-            }
-            case "pt", "pth", "torchscript" -> {
-                String hash = sha256(file);
-                TorchScriptBackend b = TorchScriptBackend.load(file, options);
-                yield new Model(stem, where, hash, b, null);
-            }
-            case "params" -> loadParams(file, options);
-            default -> throw new ModelException(where, "unknown model file type '." + ext + "'; Precis reads .onnx, .pt (TorchScript) "
-                    + "and .params (DJL, with a .precis.json naming its architecture)");
-        };
+        byte[] bytes = read(file);
+        Tokenizer tok = siblingTokenizer(file);
+        return new Model(stem, where, sha256(bytes), new OnnxBackend(bytes, where, options), tok);
+    }
+
+    /**
+     * A model over a backend of one's own (a new {@link ModelLoader}'s): {@code source} says where it came from,
+     * {@code weightsHash} identifies its weights (the sensitivity cache keys on it), {@code tokenizer} may be null.
+     */
+    public static Model of(String name, String source, String weightsHash, ModelBackend backend, Tokenizer tokenizer) {
+        return new Model(name, source, weightsHash, backend, tokenizer);
     }
 
     /**
@@ -128,18 +144,39 @@ public final class Models {
         String where = file.toString();
         if (side == null) throw new ModelException(where, "a .params file holds weights only; put " + Sidecar.pathFor(file).getFileName()
                 + " beside it naming its architecture, or call Models.loadParams(path, block, ...)");
-        Block block = Architectures.create(side.architecture(), side.config(), Sidecar.pathFor(file).toString());
+        String sidecar = Sidecar.pathFor(file).toString();
+        // sizes are checked before anything is allocated: the file must at least hold one byte per parameter
+        long parameters = Architectures.parameterCount(side.architecture(), side.config(), side.input(), sidecar);
+        long bytes = fileSize(file);
+        checkParamsHeader(file); // not a DJL file at all says more than a size that does not fit
+        if (parameters > bytes)
+            throw new ModelException(where, String.format(java.util.Locale.ROOT, "cannot load DJL parameters: the file holds only "
+                    + "%,d bytes but the 'config' in %s describes %,d parameters (a truncated file, or sizes that are not "
+                    + "these weights')", bytes, Sidecar.pathFor(file).getFileName(), parameters));
         Tokenizer tok = side.vocabulary() != null ? new CharTokenizer(side.vocabulary()) : null;
+        if (tok != null && side.config().has("vocab") && side.config().get("vocab").asInt() != tok.vocabularySize())
+            throw new ModelException(sidecar, "'config.vocab' is " + side.config().get("vocab").asInt() + " but 'vocabulary' has "
+                    + (tok.vocabularySize() - 1) + " characters, so vocab must be " + tok.vocabularySize() + " (one more, for unknown characters)");
+        Block block = Architectures.create(side.architecture(), side.config(), sidecar);
         ModelTask task = options.task() != null ? options.task() : side.task() != null ? side.task() : ModelTask.CLASSIFIER;
         int[] image = side.input() != null && side.input().length == 3 ? side.input() : null;
         Model model = loadParams(file, block, task, image, tok, options);
         try {
-            checkShapes(model, Architectures.create(side.architecture(), side.config(), where), image, side.config().path("context").asInt(8), where);
+            checkShapes(model, Architectures.create(side.architecture(), side.config(), sidecar), image, side.config().path("context").asInt(8), where);
         } catch (ModelException e) {
             model.close();
             throw e;
         }
         return model;
+    }
+
+    private static long fileSize(Path file) {
+        if (!Files.isRegularFile(file)) throw new ModelException(file.toString(), Files.isDirectory(file) ? "is a directory, not a model file" : "file not found");
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new ModelException(file.toString(), "cannot read: " + e.getMessage(), e);
+        }
     }
 
     /** Every parameter in the file must have the shape the named architecture gives it. */

@@ -2,6 +2,7 @@ package io.precis.engine.quant;
 
 import io.precis.engine.format.Format;
 import io.precis.engine.format.GroupLayout;
+import io.precis.engine.format.ggml.GgmlFormats;
 
 import java.nio.ByteBuffer;
 import java.util.Optional;
@@ -21,33 +22,33 @@ public final class Quantizer {
 
     private static final int CORES = Runtime.getRuntime().availableProcessors();
 
-    private final Kernel kernel;
+    private final QuantKernel kernel;
     private final int threads;
 
-    private Quantizer(Kernel kernel, int threads) {
+    private Quantizer(QuantKernel kernel, int threads) {
         this.kernel = kernel;
         this.threads = threads;
     }
 
     /** The fastest kernel here, on all cores. */
     public static Quantizer standard() {
-        return new Quantizer(Kernels.best(), CORES);
+        return new Quantizer(QuantKernels.best(), CORES);
     }
 
     /** The scalar reference kernel (what the fast path is tested against), on all cores. */
     public static Quantizer scalar() {
-        return new Quantizer(ScalarKernel.INSTANCE, CORES);
+        return new Quantizer(ScalarQuantKernel.INSTANCE, CORES);
     }
 
     /** The Vector API kernel, if this JVM can run it. */
     public static Optional<Quantizer> vector() {
-        Kernel v = Kernels.vector();
+        QuantKernel v = QuantKernels.vector();
         return v == null ? Optional.empty() : Optional.of(new Quantizer(v, CORES));
     }
 
     /** Why {@link #standard()} runs the scalar kernel here, if it does. */
     public static Optional<String> vectorUnavailableReason() {
-        return Optional.ofNullable(Kernels.fallbackReason());
+        return Optional.ofNullable(QuantKernels.fallbackReason());
     }
 
     /** The same kernel on {@code n} threads (the calling thread included). */
@@ -72,6 +73,9 @@ public final class Quantizer {
      * the shape decides everything). Returns {@code weights}.
      */
     public float[] fakeQuantize(Format format, float[] weights, int... shape) {
+        if (GgmlFormats.is(format)) {
+            return GgmlFormats.fakeQuantize(format, weights, shape == null ? new int[0] : shape);
+        }
         new Job(format, shapeOf(format, weights.length, shape), Storage.of(weights), kernel, threads).fakeQuantize();
         return weights;
     }
@@ -81,6 +85,9 @@ public final class Quantizer {
      * the buffer's byte order. The buffer's position and limit are left as they were. Returns {@code weights}.
      */
     public ByteBuffer fakeQuantize(Format format, ByteBuffer weights, int... shape) {
+        if (GgmlFormats.is(format)) {
+            return GgmlFormats.fakeQuantize(format, weights, shape == null ? new int[0] : shape);
+        }
         Storage data = Storage.of(weights);
         new Job(format, shapeOf(format, data.size(), shape), data, kernel, threads).fakeQuantize();
         return weights;
@@ -88,6 +95,10 @@ public final class Quantizer {
 
     /** Codes, scales and zero points; {@link Encoded#decode()} gives exactly what fakeQuantize gives. */
     public Encoded encode(Format format, float[] weights, int... shape) {
+        if (GgmlFormats.is(format)) {
+            throw new IllegalArgumentException(format + " is stored in llama.cpp's blocks, not as codes and scales; "
+                    + "use GgmlQuants.quantize (or write a GGUF) for its encoded form");
+        }
         int[] s = shapeOf(format, weights.length, shape);
         Job job = new Job(format, s, Storage.of(weights), kernel, threads);
         Job.Scales scales = job.allScales();

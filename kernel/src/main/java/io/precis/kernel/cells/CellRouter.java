@@ -21,15 +21,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.function.IntSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Decides what each part of a cell is and runs it: a {@code %%name} cell magic, {@code name?} help,
- * line magics ({@code %name args} on lines of their own) between runs of Java. Java and later the
- * quantization language are the languages behind this router; magics are the router's own.
+ * line magics ({@code %name args} on lines of their own) between runs of Java, or a cell of the Precis
+ * language (through {@link io.precis.language.CellLanguage}). Magics are the router's own.
  */
 public final class CellRouter implements Interpreter {
 
@@ -47,7 +46,7 @@ public final class CellRouter implements Interpreter {
 
     public CellRouter(JavaCells java, MagicRegistry magics, ObjectMapper json, IntSupplier executionCount, String banner) {
         this.java = java;
-        this.language = new LanguageCells(java);
+        this.language = new LanguageCells(java, io.precis.language.CellLanguage.precis());
         this.magics = magics;
         this.json = json;
         this.executionCount = executionCount;
@@ -83,7 +82,7 @@ public final class CellRouter implements Interpreter {
             MagicCall call = cellMagic.get();
             return runMagic(call, iopub);
         }
-        if (CellClassifier.isDsl(code)) {
+        if (language.isLanguageCell(code)) {
             return language.run(code, cellId);
         }
         ExecuteOutcome last = ExecuteOutcome.Ok.nothing();
@@ -105,23 +104,14 @@ public final class CellRouter implements Interpreter {
                         + lines[i].strip() + "' in a cell of its own (or start that cell with %%precis).");
             }
         }
-        // A misspelt statement keyword makes the cell Java: say what it probably was.
-        String first = code.strip().split("[\\s(;=.]", 2)[0];
-        if (first.length() >= 4 && !JAVA_WORDS.contains(first)) {
-            var keyword = io.precis.dsl.diagnostic.Suggest.closest(first, io.precis.dsl.Language.statementKeywords(),
-                    first.length() >= 6 ? 2 : 1);
-            if (keyword.isPresent() && !keyword.get().equalsIgnoreCase(first)) {
-                return hint(f, "'" + first + "' is not Java here. Did you mean the Precis statement '" + keyword.get() + "'?");
-            }
+        // A misspelt statement keyword makes the cell Java: say what it probably was (comments before it skipped).
+        var keyword = CellClassifier.misspeltStatement(code);
+        if (keyword.isPresent()) {
+            String first = CellClassifier.firstWord(code);
+            return hint(f, "'" + first + "' is not Java here. Did you mean the Precis statement '" + keyword.get() + "'?");
         }
         return f;
     }
-
-    private static final Set<String> JAVA_WORDS = Set.of("void", "char", "long", "float", "double",
-            "byte", "short", "boolean", "final", "static", "class", "record", "interface", "enum", "import", "return",
-            "while", "switch", "throw", "public", "private", "protected", "abstract", "synchronized", "String", "this",
-            "super", "yield", "assert", "break", "continue", "default", "case", "else", "extends", "implements",
-            "instanceof", "native", "strictfp", "transient", "volatile", "throws", "sealed", "permits");
 
     private static ExecuteOutcome.Failed hint(ExecuteOutcome.Failed f, String line) {
         List<String> tb = new ArrayList<>(f.traceback());
@@ -130,7 +120,7 @@ public final class CellRouter implements Interpreter {
     }
 
     private boolean isLanguage(String code) {
-        return CellClassifier.isDsl(code) || MagicCall.parseCell(code).map(c -> c.name().equals("precis")).orElse(false);
+        return language.isLanguageCell(code) || MagicCall.parseCell(code).map(c -> c.name().equals("precis")).orElse(false);
     }
 
     private static String languageSource(String code) {
