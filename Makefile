@@ -24,8 +24,10 @@ LIB    := kernel/target/lib
 PRECIS := bin/precis
 NB     ?= notebooks/01-quickstart.ipynb
 REPORT := target/report
+# The Maven repository the build uses (a -Dmaven.repo.local=... in MVN wins): the image takes MiniLM from it.
+M2     := $(or $(patsubst -Dmaven.repo.local=%,%,$(filter -Dmaven.repo.local=%,$(MVN))),$(HOME)/.m2/repository)
 
-.PHONY: help run test build install lab fuzz soak bench bench-kernel bench-quant bench-dsl bench-models bench-sweep \
+.PHONY: help run test build dist image test-docker install lab fuzz soak bench bench-kernel bench-quant bench-dsl bench-models bench-sweep \
         gpu-kit bench-gpu venv system-deps browser-deps clean models-data models-train lab-data scaling-lab
 
 help: ## list the targets
@@ -38,14 +40,26 @@ run: build venv ## the main job: build, set up Jupyter, install the kernel, exec
 	@mkdir -p $(REPORT)
 	$(PY) tests/run_notebook.py --kernel precis --html $(REPORT) $(NB)
 
-test: venv system-deps browser-deps models-data ## every test: unit, 30 s each of parser and wire fuzzing, protocol and abuse over ZeroMQ, a 1,000-cell soak, jupyter console in tmux, jupyter_kernel_test, notebooks, real browser
+test: venv system-deps browser-deps models-data ## every test: unit, 30 s each of parser and wire fuzzing, protocol and abuse over ZeroMQ, a 1,000-cell soak, jupyter console in tmux, jupyter_kernel_test, notebooks, papermill, the archive and wheel installed afresh, real browser
 	$(MVN) install
 	$(MAKE) --no-print-directory fuzz
+	$(PY) dist/make_dist.py --out target/dist
 	$(PRECIS) install --prefix $(VENV) --quiet
-	$(PY) -m pytest -q -p no:cacheprovider tests
+	$(PY) -m pytest -q -p no:cacheprovider -m "not docker" tests
 
 build: ## compile and package every module (no tests); the kernel's classpath lands in kernel/target/lib
 	$(MVN) -DskipTests install
+
+dist: build venv ## target/dist: precis-<version>.tar.gz and .zip (jars, bin/precis, notebooks) and the pip wheel precis_kernel-*.whl
+	$(PY) dist/make_dist.py --out target/dist
+
+image: dist ## the container image with podman (docker/build.sh; LOCAL_BASES=1: bases made here, no registry)
+	bin/ensure-container-tools
+	M2_REPO=$(M2) docker/build.sh $(if $(LOCAL_BASES),--local-bases)
+
+test-docker: dist ## build the image on a local Debian 12 base, start JupyterLab in it, run the quickstart through it (~15 min; not in `make test`)
+	bin/ensure-container-tools
+	M2_REPO=$(M2) $(PY) -m pytest -q -p no:cacheprovider -m docker tests/test_docker.py
 
 install: build ## install the kernelspec into your Jupyter (user level)
 	$(PRECIS) install --user
@@ -95,10 +109,11 @@ bench-gpu: ## ON THE GPU MACHINE (with the kit in .gpukit or target/gpukit): DJL
 
 venv: $(VENV)/.done ## the project's Python venv for Jupyter and the Python-side tests
 
-$(VENV)/.done: requirements.txt
+$(VENV)/.done: requirements.txt python/precis-kernel/pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -r requirements.txt
+	$(VENV)/bin/pip install -q --no-deps --no-build-isolation -e python/precis-kernel  # papermill's Java translator, precis-kernel
 	@touch $@
 
 system-deps: ## Debian packages the tests need (chromium), installed when missing

@@ -18,8 +18,16 @@ os.environ["PRECIS_CACHE"] = "off"
 KERNEL_NAME = os.environ.get("PRECIS_KERNEL_NAME", "precis")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "dist: needs what `make dist` built in target/dist (part of `make test`)")
+    config.addinivalue_line("markers", "docker: builds and runs the container image with podman (`make test-docker` only)")
+
+
 def pytest_sessionstart(session):
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    if session.config.option.markexpr == "docker":  # `make test-docker` runs the kernel inside the image only
+        return
 
     try:
         KernelSpecManager().get_kernel_spec(KERNEL_NAME)
