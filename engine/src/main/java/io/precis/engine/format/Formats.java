@@ -261,6 +261,16 @@ public final class Formats {
                     };
                     f = f.scales(type);
                 }
+                case "grid" -> {
+                    String g = in.next("'compressed-tensors' or 'precis'");
+                    if (g.equals("compressed-tensors")) {
+                        f = f.fullRange(true);
+                    } else if (g.equals("precis")) {
+                        f = f.fullRange(false);
+                    } else {
+                        throw in.error(g, "'compressed-tensors' or 'precis'");
+                    }
+                }
                 case "saturating" -> f = f.saturating(true);
                 case "nonsaturating" -> f = f.saturating(false);
                 default -> throw in.error(w, "an option of " + f.name() + ": " + optionsOf(f));
@@ -295,6 +305,9 @@ public final class Formats {
         if (f.saturating() != base.saturating()) {
             s.append(f.saturating() ? " saturating" : " nonsaturating");
         }
+        if (f.fullRange()) {
+            s.append(" grid compressed-tensors");
+        }
         return s.toString();
     }
 
@@ -314,6 +327,7 @@ public final class Formats {
         if (f.element() instanceof Element.Int) {
             o.add("symmetric");
             o.add("asymmetric");
+            o.add("grid compressed-tensors");
         }
         o.add("rne");
         o.add("stochastic [seed N]");
