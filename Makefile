@@ -22,7 +22,7 @@ PRECIS := bin/precis
 NB     ?= notebooks/01-quickstart.ipynb
 REPORT := target/report
 
-.PHONY: help run test build install lab fuzz bench bench-kernel bench-quant bench-dsl bench-models bench-sweep \
+.PHONY: help run test build install lab fuzz bench bench-kernel bench-quant bench-dsl bench-models bench-sweep bench-algorithms \
         venv system-deps browser-deps clean models-data models-train
 
 help: ## list the targets
@@ -54,7 +54,7 @@ lab: build venv ## start JupyterLab on 127.0.0.1 with the Precis kernel
 fuzz: ## 30 s of coverage-guided fuzzing of the language's parser (Jazzer): only structured errors, no crash
 	JAZZER_FUZZ=1 $(MVN) -q -pl dsl-grammar test -Dtest=ParserFuzzTest -Dsurefire.failIfNoSpecifiedTests=false
 
-bench: bench-kernel bench-quant bench-dsl bench-models bench-sweep ## every benchmark group, JSON under target/bench/
+bench: bench-kernel bench-quant bench-dsl bench-models bench-sweep bench-algorithms ## every benchmark group, JSON under target/bench/
 
 bench-kernel: build venv ## kernel start-up and 1+1 round trip, against ipykernel in the same run
 	$(PRECIS) install --prefix $(VENV) --quiet
@@ -77,6 +77,10 @@ bench-models: ## MiniLM: load + 256 sentences; int8 swap/restore vs a full reloa
 bench-sweep: ## MiniLM sensitivity 36 layers x 3 formats: swap-in-place reuse vs reload per configuration -> target/bench/sweep.json
 	@mkdir -p target/bench
 	$(MVN) -pl engine -am -Pbench-sweep -DskipTests test
+
+bench-algorithms: ## GPTQ on a 4096x4096 layer, 2048 rows, 2 threads, vs llm-compressor's time (tests/reference) -> target/bench/algorithms.json
+	@mkdir -p target/bench
+	$(MVN) -pl engine -am -Pbench-algorithms -DskipTests test
 
 venv: $(VENV)/.done ## the project's Python venv for Jupyter and the Python-side tests
 
