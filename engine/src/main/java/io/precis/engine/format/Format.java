@@ -31,9 +31,17 @@ public final class Format {
     private final ScaleRule scaleRule;
     private final ScaleType scaleType;
     private final boolean saturating;
+    /** Symmetric ints on the full two's complement range (compressed-tensors' grid); see {@link #fullRange()}. */
+    private final boolean fullRange;
 
     Format(String name, Element element, Granularity granularity, boolean symmetric, Rounding rounding,
            ScaleRule scaleRule, ScaleType scaleType, boolean saturating) {
+        this(name, element, granularity, symmetric, rounding, scaleRule, scaleType, saturating, false);
+    }
+
+    Format(String name, Element element, Granularity granularity, boolean symmetric, Rounding rounding,
+           ScaleRule scaleRule, ScaleType scaleType, boolean saturating, boolean fullRange) {
+        this.fullRange = fullRange;
         this.name = name;
         this.element = element;
         this.granularity = granularity;
@@ -196,7 +204,7 @@ public final class Format {
             throw rejected("unscaled", "an unscaled cast has no scale to choose; drop '" + scaleRule + "'");
         }
         return new Format(name, element, new Granularity.Unscaled(), symmetric, rounding, scaleRule,
-                ScaleType.FP32, saturating);
+                ScaleType.FP32, saturating, fullRange);
     }
 
     // ---------------------------------------------------------------- other options
@@ -204,7 +212,7 @@ public final class Format {
     /** No zero point (the default). */
     public Format symmetric() {
         return symmetric ? this : new Format(name, element, granularity, true, rounding, scaleRule, scaleType,
-                saturating);
+                saturating, fullRange);
     }
 
     /** A zero point per group, stored with the element's bits (integer formats only). */
@@ -212,7 +220,10 @@ public final class Format {
         if (!(element instanceof Element.Int) || isBlockFormat()) {
             throw rejected("asymmetric", "a zero point applies to int2..int8; " + name + " is symmetric");
         }
-        return new Format(name, element, granularity, false, rounding, scaleRule, scaleType, saturating);
+        if (fullRange) {
+            throw rejected("asymmetric", "'grid compressed-tensors' is a symmetric grid; drop it first");
+        }
+        return new Format(name, element, granularity, false, rounding, scaleRule, scaleType, saturating, fullRange);
     }
 
     public Format rounding(Rounding rounding) {
@@ -220,7 +231,7 @@ public final class Format {
             GgmlFormats.checkRounding(this, rounding);
         }
         return new Format(name, element, granularity, symmetric, Objects.requireNonNull(rounding), scaleRule,
-                scaleType, saturating);
+                scaleType, saturating, fullRange);
     }
 
     /** Round to nearest, ties to even (the default). */
@@ -236,7 +247,7 @@ public final class Format {
     public Format scaleRule(ScaleRule rule) {
         Objects.requireNonNull(rule);
         if (rule instanceof ScaleRule.Absmax) {
-            return new Format(name, element, granularity, symmetric, rounding, rule, scaleType, saturating);
+            return new Format(name, element, granularity, symmetric, rounding, rule, scaleType, saturating, fullRange);
         }
         if (isBlockFormat()) {
             throw rejected(rule.toString(), name + " chooses its scales by its spec's rule; clipping rules apply"
@@ -246,7 +257,7 @@ public final class Format {
             throw rejected(rule.toString(), name + " is unscaled here; choose per tensor, per channel or "
                     + "group N first");
         }
-        return new Format(name, element, granularity, symmetric, rounding, rule, scaleType, saturating);
+        return new Format(name, element, granularity, symmetric, rounding, rule, scaleType, saturating, fullRange);
     }
 
     /** Scale = the group's largest magnitude (the default). */
@@ -277,7 +288,7 @@ public final class Format {
         if (type != ScaleType.FP32 && type != ScaleType.FP16 && type != ScaleType.BF16) {
             throw rejected("scales " + type.label(), "scales can be fp32, fp16 or bf16");
         }
-        return new Format(name, element, granularity, symmetric, rounding, scaleRule, type, saturating);
+        return new Format(name, element, granularity, symmetric, rounding, scaleRule, type, saturating, fullRange);
     }
 
     /**
@@ -293,7 +304,25 @@ public final class Format {
             throw rejected(saturate ? "saturating" : "nonsaturating", name
                     + " always saturates (only fp8_e4m3, fp8_e5m2, bf16 and fp16 can overflow to inf/NaN)");
         }
-        return new Format(name, element, granularity, symmetric, rounding, scaleRule, scaleType, saturate);
+        return new Format(name, element, granularity, symmetric, rounding, scaleRule, scaleType, saturate, fullRange);
+    }
+
+    /**
+     * Symmetric integers on compressed-tensors' grid (llm-compressor, vLLM): codes −2^(N−1)..2^(N−1)−1 and scale
+     * absmax / ((2^N − 1) / 2) (int4: −8..7, absmax/7.5), so the largest positive weight clamps to 7. Precis's own
+     * grid (the default) is ±(2^(N−1)−1) with absmax/(2^(N−1)−1) (int4: −7..7, absmax/7).
+     */
+    public boolean fullRange() { return fullRange; }
+
+    /** {@code grid compressed-tensors} (true) or Precis's symmetric grid (false, the default); symmetric ints only. */
+    public Format fullRange(boolean full) {
+        if (full == fullRange) {
+            return this;
+        }
+        if (full && (!(element instanceof Element.Int) || isBlockFormat() || !symmetric)) {
+            throw rejected("grid compressed-tensors", "the compressed-tensors grid applies to symmetric int2..int8");
+        }
+        return new Format(name, element, granularity, symmetric, rounding, scaleRule, scaleType, saturating, full);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -309,7 +338,7 @@ public final class Format {
     }
 
     private Format with(Granularity g) {
-        return new Format(name, element, g, symmetric, rounding, scaleRule, scaleType, saturating);
+        return new Format(name, element, g, symmetric, rounding, scaleRule, scaleType, saturating, fullRange);
     }
 
     private IllegalArgumentException rejected(String option, String why) {
@@ -321,12 +350,13 @@ public final class Format {
     public boolean equals(Object o) {
         return o instanceof Format f && f.name.equals(name) && f.element.equals(element)
                 && f.granularity.equals(granularity) && f.symmetric == symmetric && f.rounding.equals(rounding)
-                && f.scaleRule.equals(scaleRule) && f.scaleType == scaleType && f.saturating == saturating;
+                && f.scaleRule.equals(scaleRule) && f.scaleType == scaleType && f.saturating == saturating
+                && f.fullRange == fullRange;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, element, granularity, symmetric, rounding, scaleRule, scaleType, saturating);
+        return Objects.hash(name, element, granularity, symmetric, rounding, scaleRule, scaleType, saturating, fullRange);
     }
 
     /** Canonical text: the name followed by every option that differs from the name's defaults. */

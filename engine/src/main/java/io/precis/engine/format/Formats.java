@@ -275,6 +275,16 @@ public final class Formats {
                     };
                     f = f.scales(type);
                 }
+                case "grid" -> {
+                    String g = in.next("'compressed-tensors' or 'precis'");
+                    if (g.equals("compressed-tensors")) {
+                        f = f.fullRange(true);
+                    } else if (g.equals("precis")) {
+                        f = f.fullRange(false);
+                    } else {
+                        throw in.error(g, "'compressed-tensors' or 'precis'");
+                    }
+                }
                 case "saturating" -> f = f.saturating(true);
                 case "nonsaturating" -> f = f.saturating(false);
                 default -> throw in.error(w, "an option of " + f.name() + ": " + optionsOf(f));
@@ -309,6 +319,9 @@ public final class Formats {
         if (f.saturating() != base.saturating()) {
             s.append(f.saturating() ? " saturating" : " nonsaturating");
         }
+        if (f.fullRange()) {
+            s.append(" grid compressed-tensors");
+        }
         return s.toString();
     }
 
@@ -331,6 +344,7 @@ public final class Formats {
         if (f.element() instanceof Element.Int) {
             o.add("symmetric");
             o.add("asymmetric");
+            o.add("grid compressed-tensors");
         }
         o.add("rne");
         o.add("stochastic [seed N]");

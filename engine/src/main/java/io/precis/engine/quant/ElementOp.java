@@ -160,6 +160,10 @@ final class ElementOp {
                     // symmetrically at +-127 as the OCP reference implementation does
                     qmin = -127;
                     qmax = 127;
+                } else if (f.isSymmetric() && f.fullRange()) {
+                    // compressed-tensors: the full two's complement range; absmax maps to (2^N - 1) / 2
+                    qmax = (1 << (n - 1)) - 1;
+                    qmin = -(1 << (n - 1));
                 } else if (f.isSymmetric()) {
                     qmax = (1 << (n - 1)) - 1;
                     qmin = -qmax;
@@ -198,7 +202,7 @@ final class ElementOp {
     /** The largest magnitude a code can stand for, before scaling (what absmax maps to). */
     float maxMagnitude() {
         return switch (kind) {
-            case INT -> qmax;
+            case INT -> qmin == -qmax - 1 ? (qmax - qmin) / 2f : qmax;
             case FLOAT -> type.max();
             default -> Math.max(-levels[0], levels[levels.length - 1]);
         };

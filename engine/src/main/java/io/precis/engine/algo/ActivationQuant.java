@@ -1,0 +1,93 @@
+package io.precis.engine.algo;
+
+import java.util.Locale;
+
+/**
+ * Fake quantization of activations (rows of a layer's input): int8 per token (one scale per row, computed at run
+ * time: dynamic) or per tensor (one scale, dynamic from the batch or static from calibration), on Precis's grid
+ * (±127, absmax/127) or compressed-tensors' (−128..127, absmax/127.5); or fp8 E4M3 per token / per tensor
+ * (absmax/448). Static scales come from calibration by min/max, a percentile of |x| or an MSE search.
+ */
+public record ActivationQuant(Element element, Granularity granularity, boolean dynamic, boolean fullRange, float staticScale) {
+
+    public enum Element { INT8, FP8_E4M3 }
+
+    public enum Granularity { PER_TOKEN, PER_TENSOR }
+
+    public ActivationQuant {
+        if (granularity == Granularity.PER_TOKEN && !dynamic)
+            throw new IllegalArgumentException("per-token activation scales are dynamic (one per row, at run time); use per tensor for static scales");
+        if (!dynamic && !(staticScale > 0)) throw new IllegalArgumentException("a static activation scale must be > 0, got " + staticScale);
+    }
+
+    public static ActivationQuant int8PerToken() { return new ActivationQuant(Element.INT8, Granularity.PER_TOKEN, true, false, 0); }
+
+    public static ActivationQuant int8PerTokenCompressedTensors() { return new ActivationQuant(Element.INT8, Granularity.PER_TOKEN, true, true, 0); }
+
+    /** Static per-tensor int8 with a calibrated absmax (max |x|, a percentile, or {@link #mseAbsmax}). */
+    public static ActivationQuant int8Static(float absmax) {
+        return new ActivationQuant(Element.INT8, Granularity.PER_TENSOR, false, false, absmax == 0 ? 1f : absmax / 127f);
+    }
+
+    private float maxCode() {
+        return element == Element.FP8_E4M3 ? 448f : fullRange ? 127.5f : 127f;
+    }
+
+    /** Fake-quantizes {@code rows} rows of {@code d} values in place. */
+    public void apply(float[] x, int rows, int d) {
+        if (granularity == Granularity.PER_TENSOR) {
+            float s = dynamic ? scaleOf(x, 0, rows * d) : staticScale;
+            for (int i = 0; i < rows * d; i++) x[i] = q(x[i], s);
+        } else {
+            for (int r = 0; r < rows; r++) {
+                float s = scaleOf(x, r * d, d);
+                for (int i = r * d; i < (r + 1) * d; i++) x[i] = q(x[i], s);
+            }
+        }
+    }
+
+    private float scaleOf(float[] x, int from, int n) {
+        float m = 0;
+        for (int i = from; i < from + n; i++) m = Math.max(m, Math.abs(x[i]));
+        float s = m / maxCode();
+        return s > 0 ? s : Math.ulp(1f);
+    }
+
+    private float q(float v, float s) {
+        if (element == Element.FP8_E4M3) {
+            return io.precis.engine.format.MiniFloat.E4M3.round(v / s, true) * s;
+        }
+        float lo = fullRange ? -128 : -127;
+        float y = Math.min(127, Math.max(lo, v / s));
+        return (float) Math.rint(y) * s;
+    }
+
+    /** The absmax a static scale should use to minimise the squared error on a sample, searching clip ratios 1..0.5. */
+    public static float mseAbsmax(float[] sample) {
+        float m = 0;
+        for (float v : sample) m = Math.max(m, Math.abs(v));
+        float best = m;
+        double bestErr = Double.POSITIVE_INFINITY;
+        for (int k = 0; k <= 50; k++) {
+            float a = m * (1 - 0.01f * k);
+            ActivationQuant q = int8Static(a);
+            double err = 0;
+            for (float v : sample) {
+                float e = q.q(v, q.staticScale) - v;
+                err += e * e;
+            }
+            if (err < bestErr) {
+                bestErr = err;
+                best = a;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public String toString() {
+        String e = element == Element.INT8 ? "int8" : "fp8_e4m3";
+        String g = granularity == Granularity.PER_TOKEN ? "per token" : "per tensor";
+        return String.format(Locale.ROOT, "%s %s %s%s", e, g, dynamic ? "dynamic" : "static", fullRange ? " grid compressed-tensors" : "");
+    }
+}
