@@ -68,7 +68,7 @@ bench-quant: ## quantization kernels on a 4096x4096 tensor (JMH): GB/s vs System
 
 bench-dsl: ## parse + resolve a 20-rule cell on a 200-layer model (JMH), against JShell's 1+1 in the same run
 	@mkdir -p target/bench
-	$(MVN) -pl magics -am -Pbench-dsl -DskipTests test
+	$(MVN) -pl language -am -Pbench-dsl -DskipTests test
 
 bench-models: ## MiniLM: load + 256 sentences; int8 swap/restore vs a full reload -> target/bench/models.json
 	@mkdir -p target/bench

@@ -48,12 +48,12 @@ def test_rules_resolve_with_precedence_and_bind_as_a_plan(lang):
 
 
 def test_running_a_cell_again_replaces_its_rules(lang):
-    before = int(java(lang, "io.precis.magics.dsl.DslSession.current().rules().size()"))
+    before = int(java(lang, "io.precis.language.PrecisSession.current().rules().size()"))
     for _ in range(2):
         assert lang.execute("quantize *.key to int2", cell_id="rerun").status == "ok"
-    assert int(java(lang, "io.precis.magics.dsl.DslSession.current().rules().size()")) == before + 1
+    assert int(java(lang, "io.precis.language.PrecisSession.current().rules().size()")) == before + 1
     assert lang.execute("quantize *.key to int3", cell_id="rerun").status == "ok"
-    rules = java(lang, "io.precis.magics.dsl.DslSession.current().rules().toString()")
+    rules = java(lang, "io.precis.language.PrecisSession.current().rules().toString()")
     assert "int3" in rules and "int2" not in rules
 
 
@@ -256,11 +256,11 @@ def test_an_interrupt_stops_long_work_and_restores_the_weights(lang):
 
 def test_precis_clear_forgets_the_rules_but_not_the_session(lang):
     assert lang.execute("quantize *.query to int4", cell_id="to-clear").status == "ok"
-    assert int(java(lang, "io.precis.magics.dsl.DslSession.current().rules().size()")) > 0
+    assert int(java(lang, "io.precis.language.PrecisSession.current().rules().size()")) > 0
     r = lang.execute("%precis clear")
     assert r.status == "ok", r.error()
     assert "Cleared" in r.result() and "back to the defaults" in r.result()
-    assert java(lang, "io.precis.magics.dsl.DslSession.current().rules().size()") == "0"
+    assert java(lang, "io.precis.language.PrecisSession.current().rules().size()") == "0"
     assert lang.execute("show plan as empty").status == "ok"
     assert java(lang, "empty.quantized().size()") == "0"
     assert java(lang, "minilm.layers().size() > 0") == "true"

@@ -147,6 +147,25 @@ public final class Language {
     private Language() {
     }
 
+    /** A session setting {@code set} changes: its name, the values it takes (in words) and its default. */
+    public record Setting(String name, String values, String defaultValue) {
+    }
+
+    /** The metrics {@code set metric} takes; {@code default} is Δloss where the data has targets, else cosine. */
+    public static final List<String> METRICS = List.of("default", "loss", "kl", "cosine", "sqnr", "weight_sqnr");
+
+    /** Every setting, in the order help and completion list them; the runtime starts from these defaults. */
+    public static final List<Setting> SETTINGS = List.of(
+            new Setting("metric", String.join(" | ", METRICS), "default"),
+            new Setting("seed", "a whole number", "0"),
+            new Setting("samples", "a positive whole number", "256"),
+            new Setting("device", "cpu | gpu", "cpu"));
+
+    /** The settings' names: metric, seed, samples, device. */
+    public static List<String> settingNames() {
+        return SETTINGS.stream().map(Setting::name).toList();
+    }
+
     /** Every keyword, lower case, in grammar order. */
     public static List<String> keywords() {
         return KEYWORDS;
@@ -215,7 +234,8 @@ public final class Language {
         List<String> parts = new ArrayList<>();
         for (StatementHelp s : STATEMENTS) {
             if (s.name().equals(wanted) || s.name().split(" ")[0].equals(wanted)) {
-                parts.add(s.name() + " — " + s.summary() + "\n  " + s.synopsis() + " [as <name>]\n  e.g. "
+                String settings = s.name().equals("set") ? settingsHelp() : "";
+                parts.add(s.name() + " — " + s.summary() + "\n  " + s.synopsis() + " [as <name>]" + settings + "\n  e.g. "
                         + s.example());
             }
         }
@@ -225,5 +245,13 @@ public final class Language {
             }
         }
         return parts.isEmpty() ? Optional.empty() : Optional.of(String.join("\n\n", parts));
+    }
+
+    private static String settingsHelp() {
+        StringBuilder sb = new StringBuilder();
+        for (Setting st : SETTINGS) {
+            sb.append("\n    ").append(st.name()).append(": ").append(st.values()).append(" (default ").append(st.defaultValue()).append(')');
+        }
+        return sb.toString();
     }
 }

@@ -93,7 +93,7 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            return io.precis.kernel.install.Training.run(rounds);
+            return io.precis.kernel.install.AotTraining.run(rounds);
         }
     }
 }

@@ -231,7 +231,7 @@ public final class Analysis {
                 noise += d * d;
             }
         }
-        return OutputMetrics.sqnrDb(signal, noise);
+        return io.precis.engine.metrics.Metrics.sqnrDb(signal, noise);
     }
 
     // ---- whole configurations -------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 package io.precis.engine.analysis;
 
 import io.precis.engine.eval.Scoring;
+import io.precis.engine.metrics.Metrics;
 import java.util.EnumMap;
 import java.util.Map;
 
-/** The output metrics of one quantized run against the full-precision outputs on the same inputs. */
+/** The output metrics of one quantized run against the full-precision outputs on the same inputs (arithmetic: {@link Metrics}). */
 final class OutputMetrics {
     private OutputMetrics() {}
 
@@ -36,13 +37,7 @@ final class OutputMetrics {
         long n = 0;
         for (int r = 0; r < a.length; r++) {
             for (int off = 0; off < a[r].length; off += vector) {
-                double dot = 0, na = 0, nb = 0;
-                for (int i = off; i < off + vector; i++) {
-                    dot += (double) a[r][i] * b[r][i];
-                    na += (double) a[r][i] * a[r][i];
-                    nb += (double) b[r][i] * b[r][i];
-                }
-                double cos = na == 0 || nb == 0 ? (na == nb ? 1 : 0) : dot / Math.sqrt(na * nb);
+                double cos = Metrics.cosine(a[r], off, b[r], off, vector);
                 sum += Math.max(0, 1 - cos);
                 n++;
             }
@@ -60,11 +55,6 @@ final class OutputMetrics {
                 noise += d * d;
             }
         }
-        return sqnrDb(signal, noise);
-    }
-
-    static double sqnrDb(double signal, double noise) {
-        if (noise == 0) return Double.POSITIVE_INFINITY;
-        return 10 * Math.log10(signal / noise);
+        return Metrics.sqnrDb(signal, noise);
     }
 }

@@ -1,17 +1,16 @@
 package io.precis.engine.eval;
 
-/** The arithmetic of the metrics, over plain arrays (double accumulation). */
+import io.precis.engine.metrics.Metrics;
+
+/**
+ * Evaluation's scores over batches of outputs (rows): cross-entropy and accuracy, mean cosine, nearest-neighbour
+ * agreement, mean KL. The per-vector arithmetic is {@link Metrics}'s, the one home of cosine, KL and SQNR.
+ */
 public final class Scoring {
     private Scoring() {}
 
     public static double cosine(float[] a, float[] b) {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return na == 0 || nb == 0 ? (na == nb ? 1 : 0) : dot / Math.sqrt(na * nb);
+        return Metrics.cosine(a, 0, b, 0, a.length);
     }
 
     public static double meanCosine(float[][] a, float[][] b) {
@@ -71,22 +70,7 @@ public final class Scoring {
         long count = 0;
         for (int r = 0; r < logits.length; r++) {
             for (int off = 0; off < logits[r].length; off += classes) {
-                double mr = Double.NEGATIVE_INFINITY, mq = Double.NEGATIVE_INFINITY;
-                for (int c = 0; c < classes; c++) {
-                    mr = Math.max(mr, refLogits[r][off + c]);
-                    mq = Math.max(mq, logits[r][off + c]);
-                }
-                double zr = 0, zq = 0;
-                for (int c = 0; c < classes; c++) {
-                    zr += Math.exp(refLogits[r][off + c] - mr);
-                    zq += Math.exp(logits[r][off + c] - mq);
-                }
-                double lzr = Math.log(zr) + mr, lzq = Math.log(zq) + mq, sum = 0;
-                for (int c = 0; c < classes; c++) {
-                    double lp = refLogits[r][off + c] - lzr, lq = logits[r][off + c] - lzq;
-                    sum += Math.exp(lp) * (lp - lq);
-                }
-                kl += Math.max(0, sum);
+                kl += Metrics.klDivergence(refLogits[r], off, logits[r], off, classes);
                 count++;
             }
         }

@@ -4,8 +4,10 @@ import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 
 /**
- * Error measures between a reference tensor and its quantized version, and KL divergence between two batches of
- * logits. Sums run in double, in element order (deterministic). NaN anywhere makes the affected measures NaN.
+ * The one home of the error arithmetic: measures between a reference tensor and its quantized version (MSE,
+ * SQNR, cosine...), and KL divergence between logits. Evaluation ({@code eval.Scoring}) and sensitivity
+ * ({@code analysis.OutputMetrics}) call these over their rows. Sums run in double, in element order
+ * (deterministic). NaN anywhere makes the affected measures NaN.
  */
 public final class Metrics {
 
@@ -46,18 +48,8 @@ public final class Metrics {
             maxAbs = (ad > maxAbs || Double.isNaN(ad)) ? ad : maxAbs;
         }
         double mse = n == 0 ? 0 : err2 / n;
-        double sqnr = 10 * Math.log10(ref2 / err2);
-        if (err2 == 0 && !Double.isNaN(ref2)) {
-            sqnr = Double.POSITIVE_INFINITY;
-        }
-        double cosine;
-        if (ref2 == 0 && app2 == 0) {
-            cosine = 1;
-        } else if (ref2 == 0 || app2 == 0) {
-            cosine = 0;
-        } else {
-            cosine = dot / (Math.sqrt(ref2) * Math.sqrt(app2));
-        }
+        double sqnr = sqnrDb(ref2, err2);
+        double cosine = cosine(dot, ref2, app2);
         double rel = err2 == 0 ? 0 : Math.sqrt(err2) / Math.sqrt(ref2);
         return new ErrorReport(n, mse, sqnr, maxAbs, cosine, rel);
     }
@@ -77,6 +69,37 @@ public final class Metrics {
 
     public static double cosine(float[] reference, float[] approx) {
         return compare(reference, approx).cosine();
+    }
+
+    /** Cosine of {@code n} values of {@code a} from {@code aOff} and of {@code b} from {@code bOff}. */
+    public static double cosine(float[] a, int aOff, float[] b, int bOff, int n) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < n; i++) {
+            double x = a[aOff + i];
+            double y = b[bOff + i];
+            dot += x * y;
+            na += x * x;
+            nb += y * y;
+        }
+        return cosine(dot, na, nb);
+    }
+
+    /** Cosine from a dot product and two squared norms: 1 when both vectors are zero, 0 when only one is. */
+    public static double cosine(double dot, double squaredNormA, double squaredNormB) {
+        if (squaredNormA == 0 || squaredNormB == 0) {
+            return squaredNormA == squaredNormB ? 1 : 0;
+        }
+        return dot / Math.sqrt(squaredNormA * squaredNormB);
+    }
+
+    /** 10 log10(signal / noise) in dB from the two powers; +Infinity when the noise is 0 (and the signal is not NaN). */
+    public static double sqnrDb(double signal, double noise) {
+        if (noise == 0 && !Double.isNaN(signal)) {
+            return Double.POSITIVE_INFINITY;
+        }
+        return 10 * Math.log10(signal / noise);
     }
 
     /** ||reference - approx||_F / ||reference||_F. */
@@ -101,21 +124,28 @@ public final class Metrics {
         }
         double total = 0;
         for (int row = 0; row < rows; row++) {
-            int off = row * classes;
-            double lseP = logSumExp(referenceLogits, off, classes);
-            double lseQ = logSumExp(approxLogits, off, classes);
-            double kl = 0;
-            for (int i = off; i < off + classes; i++) {
-                double logP = referenceLogits[i] - lseP;
-                double logQ = approxLogits[i] - lseQ;
-                double p = Math.exp(logP);
-                if (p > 0) {
-                    kl += p * (logP - logQ);
-                }
-            }
-            total += Double.isNaN(kl) ? kl : Math.max(0, kl);
+            total += klDivergence(referenceLogits, row * classes, approxLogits, row * classes, classes);
         }
         return total / rows;
+    }
+
+    /**
+     * KL(softmax(reference) || softmax(approx)) in nats of one logit vector of {@code classes} values at the
+     * given offsets; clamped at 0 against rounding (NaN stays NaN).
+     */
+    public static double klDivergence(float[] referenceLogits, int refOff, float[] approxLogits, int approxOff, int classes) {
+        double lseP = logSumExp(referenceLogits, refOff, classes);
+        double lseQ = logSumExp(approxLogits, approxOff, classes);
+        double kl = 0;
+        for (int i = 0; i < classes; i++) {
+            double logP = referenceLogits[refOff + i] - lseP;
+            double logQ = approxLogits[approxOff + i] - lseQ;
+            double p = Math.exp(logP);
+            if (p > 0) {
+                kl += p * (logP - logQ);
+            }
+        }
+        return Double.isNaN(kl) ? kl : Math.max(0, kl);
     }
 
     private static double logSumExp(float[] x, int off, int n) {

@@ -9,7 +9,6 @@ import io.precis.engine.model.blocks.Architectures;
 import io.precis.engine.model.djl.BlockBackend;
 import io.precis.engine.model.djl.DjlBackend;
 import io.precis.engine.model.onnx.OnnxBackend;
-import io.precis.engine.model.torch.TorchScriptBackend;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -24,7 +23,8 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 /**
- * Loads models: {@link #load(Path)} for {@code .onnx}, TorchScript {@code .pt} and DJL {@code .params} files,
+ * Loads models: {@link #load(Path)} for any file a {@link ModelLoader} reads (built in: {@code .onnx},
+ * TorchScript {@code .pt}, DJL {@code .params}),
  * {@link #loadFromMaven(String)} for a model shipped inside a Maven artefact, {@link #fromBlock} for a block
  * built in Java. Everything runs offline: DJL never downloads (its natives come from Maven jars).
  */
@@ -48,26 +48,42 @@ public final class Models {
     public static Model load(Path file, LoadOptions options) {
         String where = file.toString();
         if (!Files.exists(file)) throw new ModelException(where, "file not found");
-        if (Files.isDirectory(file)) throw new ModelException(where, "is a directory; name the model file in it (.onnx, .pt, .params)");
+        if (Files.isDirectory(file)) throw new ModelException(where, "is a directory; name the model file in it ("
+                + String.join(", ", ModelLoader.all().stream().flatMap(l -> l.extensions().stream()).map(e -> "." + e).toList()) + ")");
         if (!Files.isReadable(file)) throw new ModelException(where, "file is not readable");
+        ModelLoader loader = ModelLoader.forFile(file.getFileName().toString()).orElseThrow(() -> {
+            String name = file.getFileName().toString();
+            String ext = name.contains(".") ? name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT) : "";
+            return new ModelException(where, "unknown model file type '." + ext + "'; Precis reads " + readable());
+        });
+        return loader.load(file, options);
+    }
+
+    /** The loaders' file types in words: ".onnx (ONNX (ONNX Runtime)), .pt/.pth/.torchscript (...)...". */
+    private static String readable() {
+        List<String> parts = new ArrayList<>();
+        for (ModelLoader l : ModelLoader.all()) {
+            parts.add(String.join("/", l.extensions().stream().map(e -> "." + e).toList()) + " (" + l.name() + ")");
+        }
+        return String.join(", ", parts);
+    }
+
+    /** A self-contained {@code .onnx} file; a {@code <stem>-tokenizer.json} or {@code tokenizer.json} beside it is used. */
+    public static Model loadOnnx(Path file, LoadOptions options) {
+        String where = file.toString();
         String name = file.getFileName().toString();
-        String ext = name.contains(".") ? name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT) : "";
         String stem = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
-        return switch (ext) {
-            case "onnx" -> {
-                byte[] bytes = read(file);
-                Tokenizer tok = siblingTokenizer(file);
-                yield new Model(stem, where, sha256(bytes), new OnnxBackend(bytes, where, options), tok);
-            }
-            case "pt", "pth", "torchscript" -> {
-                String hash = sha256(file);
-                TorchScriptBackend b = TorchScriptBackend.load(file, options);
-                yield new Model(stem, where, hash, b, null);
-            }
-            case "params" -> loadParams(file, options);
-            default -> throw new ModelException(where, "unknown model file type '." + ext + "'; Precis reads .onnx, .pt (TorchScript) "
-                    + "and .params (DJL, with a .precis.json naming its architecture)");
-        };
+        byte[] bytes = read(file);
+        Tokenizer tok = siblingTokenizer(file);
+        return new Model(stem, where, sha256(bytes), new OnnxBackend(bytes, where, options), tok);
+    }
+
+    /**
+     * A model over a backend of one's own (a new {@link ModelLoader}'s): {@code source} says where it came from,
+     * {@code weightsHash} identifies its weights (the sensitivity cache keys on it), {@code tokenizer} may be null.
+     */
+    public static Model of(String name, String source, String weightsHash, ModelBackend backend, Tokenizer tokenizer) {
+        return new Model(name, source, weightsHash, backend, tokenizer);
     }
 
     /**

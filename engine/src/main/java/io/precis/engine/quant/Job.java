@@ -22,7 +22,7 @@ final class Job {
     private final GroupLayout layout;
     private final ElementOp op;
     private final ScalePolicy policy;
-    private final Kernel kernel;
+    private final QuantKernel kernel;
     private final int threads;
     private final Storage data;
     private float tensorScale = 1f;
@@ -31,7 +31,7 @@ final class Job {
     record Scales(float[] s, float[] z, int[] codes) {
     }
 
-    Job(Format format, int[] shape, Storage data, Kernel kernel, int threads) {
+    Job(Format format, int[] shape, Storage data, QuantKernel kernel, int threads) {
         this.layout = GroupLayout.of(format, shape);
         if (layout.size() != data.size()) {
             throw new IllegalArgumentException(format + ": shape " + Arrays.toString(shape) + " has " + layout.size()

@@ -21,33 +21,33 @@ public final class Quantizer {
 
     private static final int CORES = Runtime.getRuntime().availableProcessors();
 
-    private final Kernel kernel;
+    private final QuantKernel kernel;
     private final int threads;
 
-    private Quantizer(Kernel kernel, int threads) {
+    private Quantizer(QuantKernel kernel, int threads) {
         this.kernel = kernel;
         this.threads = threads;
     }
 
     /** The fastest kernel here, on all cores. */
     public static Quantizer standard() {
-        return new Quantizer(Kernels.best(), CORES);
+        return new Quantizer(QuantKernels.best(), CORES);
     }
 
     /** The scalar reference kernel (what the fast path is tested against), on all cores. */
     public static Quantizer scalar() {
-        return new Quantizer(ScalarKernel.INSTANCE, CORES);
+        return new Quantizer(ScalarQuantKernel.INSTANCE, CORES);
     }
 
     /** The Vector API kernel, if this JVM can run it. */
     public static Optional<Quantizer> vector() {
-        Kernel v = Kernels.vector();
+        QuantKernel v = QuantKernels.vector();
         return v == null ? Optional.empty() : Optional.of(new Quantizer(v, CORES));
     }
 
     /** Why {@link #standard()} runs the scalar kernel here, if it does. */
     public static Optional<String> vectorUnavailableReason() {
-        return Optional.ofNullable(Kernels.fallbackReason());
+        return Optional.ofNullable(QuantKernels.fallbackReason());
     }
 
     /** The same kernel on {@code n} threads (the calling thread included). */

@@ -70,7 +70,7 @@ class ScalarFallbackTest {
             jul.removeHandler(counter);
         }
         // and the vector kernel really cannot link here, which is why it is only ever loaded by name
-        assertThrows(LinkageError.class, () -> Class.forName("io.precis.engine.quant.VectorKernel")
+        assertThrows(LinkageError.class, () -> Class.forName("io.precis.engine.quant.VectorQuantKernel")
                 .getDeclaredConstructor().newInstance());
     }
 }

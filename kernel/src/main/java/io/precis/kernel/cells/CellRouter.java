@@ -28,8 +28,8 @@ import java.util.regex.Pattern;
 
 /**
  * Decides what each part of a cell is and runs it: a {@code %%name} cell magic, {@code name?} help,
- * line magics ({@code %name args} on lines of their own) between runs of Java. Java and later the
- * quantization language are the languages behind this router; magics are the router's own.
+ * line magics ({@code %name args} on lines of their own) between runs of Java, or a cell of the Precis
+ * language (through {@link io.precis.language.CellLanguage}). Magics are the router's own.
  */
 public final class CellRouter implements Interpreter {
 
@@ -47,7 +47,7 @@ public final class CellRouter implements Interpreter {
 
     public CellRouter(JavaCells java, MagicRegistry magics, ObjectMapper json, IntSupplier executionCount, String banner) {
         this.java = java;
-        this.language = new LanguageCells(java);
+        this.language = new LanguageCells(java, io.precis.language.CellLanguage.precis());
         this.magics = magics;
         this.json = json;
         this.executionCount = executionCount;
@@ -83,7 +83,7 @@ public final class CellRouter implements Interpreter {
             MagicCall call = cellMagic.get();
             return runMagic(call, iopub);
         }
-        if (CellClassifier.isDsl(code)) {
+        if (language.isLanguageCell(code)) {
             return language.run(code, cellId);
         }
         ExecuteOutcome last = ExecuteOutcome.Ok.nothing();
@@ -130,7 +130,7 @@ public final class CellRouter implements Interpreter {
     }
 
     private boolean isLanguage(String code) {
-        return CellClassifier.isDsl(code) || MagicCall.parseCell(code).map(c -> c.name().equals("precis")).orElse(false);
+        return language.isLanguageCell(code) || MagicCall.parseCell(code).map(c -> c.name().equals("precis")).orElse(false);
     }
 
     private static String languageSource(String code) {

@@ -7,7 +7,7 @@ import io.precis.engine.analysis.Sweep;
 import io.precis.engine.eval.Evaluation;
 import io.precis.engine.figure.Figure;
 import io.precis.engine.plan.Plan;
-import io.precis.magics.dsl.LayerTable;
+import io.precis.language.LayerTable;
 import java.util.Base64;
 import java.util.Map;
 

@@ -1,10 +1,10 @@
 package io.precis.kernel.display;
 
-import io.precis.magics.dsl.DslOutput;
+import io.precis.language.Output;
 import java.util.Locale;
 
 /** How the quantization language shows things in a notebook: rich displays and a live progress bar. */
-public final class LanguageOutput implements DslOutput {
+public final class LanguageOutput implements Output {
 
     private static final long MIN_UPDATE_NANOS = 100_000_000L;
 
@@ -60,7 +60,7 @@ public final class LanguageOutput implements DslOutput {
         }
         String text = task + ": " + state;
         String html = "<div class=\"precis-progress\"><progress value=\"" + done + "\" max=\"" + Math.max(1, total)
-                + "\" style=\"width:20em;vertical-align:middle\"></progress> <span>" + escape(text) + "</span></div>";
+                + "\" style=\"width:20em;vertical-align:middle\"></progress> <span>" + io.precis.engine.figure.Html.escape(text) + "</span></div>";
         return MimeBundle.of("text/html", html).with("text/plain", text);
     }
 
@@ -70,9 +70,5 @@ public final class LanguageOutput implements DslOutput {
         }
         long t = Math.round(s);
         return (t / 60) + " min " + (t % 60) + " s";
-    }
-
-    private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 }

@@ -38,7 +38,7 @@ public final class RemoteAgent {
         stop.setTcpNoDelay(true);
         stop.getOutputStream().write(STOP);
 
-        io.precis.magics.dsl.DslRuntime.output(new io.precis.kernel.display.LanguageOutput());
+        io.precis.language.CellLanguage.precis().output(new io.precis.kernel.display.LanguageOutput());
         Thread stopper = new Thread(() -> readStops(stop), "precis-stop");
         stopper.setDaemon(true);
         stopper.start();

@@ -94,11 +94,18 @@ final class RemoteControl extends DirectExecutionControl {
                 return null;
             }
         }
-        if ("precis.names".equals(command)) {
-            return new java.util.ArrayList<>(io.precis.magics.dsl.DslRuntime.names((String) arg));
+        if ("precis.cell".equals(command)) {
+            // A language cell crosses once; its statements then run as snippets calling LanguageBridge.
+            try {
+                io.precis.language.CellLanguage.precis().receiveCell(io.precis.language.CellText.fromArray((Object[]) arg));
+                return null;
+            } catch (io.precis.language.PrecisError e) {
+                return e.getMessage();
+            }
         }
-        if ("precis.layer".equals(command)) {
-            return io.precis.magics.dsl.DslRuntime.describeLayer((String) arg);
+        if ("precis.ask".equals(command)) {
+            String[] q = (String[]) arg;
+            return io.precis.language.CellLanguage.precis().answer(io.precis.language.CellLanguage.Question.valueOf(q[0]), q[1]);
         }
         return super.extensionCommand(command, arg);
     }

@@ -62,7 +62,7 @@ public final class JavaCells {
             "import io.precis.engine.analysis.*;",
             "import io.precis.engine.figure.Figure;",
             "import io.precis.engine.export.PlanJson;",
-            "import io.precis.magics.dsl.DslSession;",
+            "import io.precis.language.PrecisSession;",
             "import static io.precis.kernel.display.Display.*;");
 
     private static final Set<String> PLAIN_TYPES = Set.of("int", "long", "short", "byte", "char", "boolean", "float",
@@ -405,7 +405,7 @@ public final class JavaCells {
         EvalException e = (EvalException) ex;
         String cls = e.getExceptionClassName();
         String msg = clean(e.getMessage());
-        if (cls.equals("io.precis.magics.dsl.DslError")) {
+        if (cls.equals(io.precis.kernel.exec.LanguageBridge.Failed.class.getName())) {
             // A language error is already a formatted message with its line, carets and suggestion.
             List<String> lines = List.of(msg.split("\n", -1));
             List<String> shown = new ArrayList<>();
@@ -566,6 +566,37 @@ public final class JavaCells {
         });
     }
 
+    /**
+     * Sends something to the execution JVM's own commands as a cell would reach it: waiting for the JVM to
+     * start (or restart), unlike {@link #remote}. Returns the answer, or a failed outcome.
+     */
+    public Object sendToExecution(String command, Object argument) {
+        return locked(() -> {
+            Session s;
+            try {
+                s = session();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return interruptedOutcome();
+            } catch (IllegalStateException e) {
+                return new ExecuteOutcome.Failed("ExecutionJvmError", e.getMessage(), List.of(red("ExecutionJvmError") + ": " + e.getMessage()));
+            }
+            HostControl c = s.jvm().current();
+            if (c == null) {
+                return jvmDied(s);
+            }
+            try {
+                return c.extensionCommand(command, argument);
+            } catch (Exception e) {
+                if (s.death().isDone() || !c.process().isAlive()) {
+                    return jvmDied(s);
+                }
+                return new ExecuteOutcome.Failed("ExecutionJvmError", command + " failed: " + e,
+                        List.of(red("ExecutionJvmError") + ": " + command + " failed: " + e));
+            }
+        });
+    }
+
     public List<Path> addedClasspath() {
         return List.copyOf(added);
     }
@@ -677,7 +708,7 @@ public final class JavaCells {
             for (VarSnippet v : shell.variables().toList()) {
                 if (v.name().equals(word)) {
                     String text = v.typeName() + " " + v.name() + " = " + shell.varValue(v);
-                    return new Inspection(true, text, "<pre>" + Javadoc.escape(text) + "</pre>");
+                    return new Inspection(true, text, "<pre>" + io.precis.engine.figure.Html.escape(text) + "</pre>");
                 }
             }
         }
@@ -697,7 +728,7 @@ public final class JavaCells {
                 continue;
             }
             plain.append(d.signature()).append('\n');
-            html.append("<pre><b>").append(Javadoc.escape(d.signature())).append("</b></pre>");
+            html.append("<pre><b>").append(io.precis.engine.figure.Html.escape(d.signature())).append("</b></pre>");
             if (d.javadoc() != null && !d.javadoc().isBlank()) {
                 plain.append(Javadoc.toPlainText(d.javadoc())).append("\n\n");
                 html.append("<div>").append(Javadoc.toHtml(d.javadoc())).append("</div>");

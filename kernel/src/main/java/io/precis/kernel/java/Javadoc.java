@@ -38,7 +38,7 @@ final class Javadoc {
             if (text.startsWith(".")) {
                 text = text.substring(1);
             }
-            m.appendReplacement(sb, Matcher.quoteReplacement(html ? "<code>" + escape(text) + "</code>" : text));
+            m.appendReplacement(sb, Matcher.quoteReplacement(html ? "<code>" + io.precis.engine.figure.Html.escape(text) + "</code>" : text));
         }
         m.appendTail(sb);
         return sb.toString();
@@ -58,9 +58,5 @@ final class Javadoc {
             }
         }
         return ref.length();
-    }
-
-    static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 }

@@ -66,7 +66,7 @@ class CellSplitterTest {
         String doc = "Returns the greater of two {@code int} values. See {@link Math#min(int, int) min}.<p>Second &lt;para&gt;.";
         assertEquals("Returns the greater of two int values. See min.\nSecond <para>.", Javadoc.toPlainText(doc));
         assertEquals(true, Javadoc.toHtml(doc).contains("<code>int</code>"));
-        assertEquals("a &lt;b&gt; &amp; c", Javadoc.escape("a <b> & c"));
+        assertEquals("a &lt;b&gt; &amp; c", io.precis.engine.figure.Html.escape("a <b> & c")); // the one escaper
     }
 
     @Test

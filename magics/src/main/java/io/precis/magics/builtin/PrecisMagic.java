@@ -47,7 +47,7 @@ public final class PrecisMagic implements Magic {
         }
         if (a.equals("clear")) {
             // the rules live in the execution JVM, beside the models; a cell-sized snippet reaches them
-            MimeData n = ctx.execute("io.precis.magics.dsl.DslSession.current().clearRules()");
+            MimeData n = ctx.execute(io.precis.language.PrecisSession.class.getName() + ".current().clearRules()");
             String count = n == null ? "?" : n.data().getOrDefault("text/plain", "?").toString();
             return MimeData.text("Cleared " + count + " rule(s); the plan is back to the defaults.");
         }

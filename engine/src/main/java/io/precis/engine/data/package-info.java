@@ -1,0 +1,2 @@
+/** Datasets (sentences, text corpora, images) and tokenizers that feed models. */
+package io.precis.engine.data;

@@ -1,0 +1,2 @@
+/** Evaluation of a model on data: loss, accuracy, embedding agreement, with provenance of what was measured. */
+package io.precis.engine.eval;

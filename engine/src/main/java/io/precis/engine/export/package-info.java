@@ -1,0 +1,2 @@
+/** Writing plans out (JSON) and reading them back. */
+package io.precis.engine.export;

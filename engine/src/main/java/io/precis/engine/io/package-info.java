@@ -1,0 +1,2 @@
+/** Files the engine writes, written atomically. */
+package io.precis.engine.io;

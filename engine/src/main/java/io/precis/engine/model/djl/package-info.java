@@ -1,0 +1,2 @@
+/** The DJL backend: blocks built in Java and their {@code .params} files. */
+package io.precis.engine.model.djl;

@@ -1,0 +1,2 @@
+/** The TorchScript backend (PyTorch through DJL). */
+package io.precis.engine.model.torch;

@@ -1,0 +1,2 @@
+/** Rich output in the execution JVM: display(), renderers (ServiceLoader) turning values into MIME bundles, offline plotly.js, the language's progress bars. */
+package io.precis.kernel.display;

@@ -1,0 +1,545 @@
+package io.precis.language;
+
+import io.precis.dsl.DslParser;
+import io.precis.dsl.ParseResult;
+import io.precis.dsl.ast.Node;
+import io.precis.dsl.ast.Option;
+import io.precis.dsl.ast.Pattern;
+import io.precis.dsl.ast.Source;
+import io.precis.dsl.ast.Statement;
+import io.precis.dsl.ast.Subject;
+import io.precis.dsl.ast.Value;
+import io.precis.dsl.ast.Variable;
+import io.precis.dsl.diagnostic.Suggest;
+import io.precis.engine.data.Dataset;
+import io.precis.engine.data.Datasets;
+import io.precis.engine.analysis.PlanEvaluation;
+import io.precis.engine.model.LayerRef;
+import io.precis.engine.model.LoadOptions;
+import io.precis.engine.model.Model;
+import io.precis.engine.model.ModelException;
+import io.precis.engine.model.Models;
+import io.precis.engine.plan.LayerPattern;
+import io.precis.engine.plan.Plan;
+import io.precis.engine.plan.Rule;
+import io.precis.dsl.AstPrinter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Runs the language's statements in the JVM that runs Java cells, against one {@link PrecisSession}. A cell
+ * arrives once ({@link #receiveCell}: its text, parsed here, and the Java names each statement reads, found
+ * by the kernel); then each statement runs in order ({@link #runStatement}) with the values of those names,
+ * read by the kernel's Java snippet when the statement runs. The data path is described in
+ * {@code docs/ARCHITECTURE.md}.
+ */
+public final class CellRuntime {
+
+    private static final Map<String, ParseResult> PARSED = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ParseResult> eldest) {
+            return size() > 32;
+        }
+    };
+
+    private final PrecisSession session;
+    private CellText cell;
+    private List<Statement> statements = List.of();
+
+    public CellRuntime(PrecisSession session) {
+        this.session = session;
+    }
+
+    public PrecisSession session() {
+        return session;
+    }
+
+    /** The cell whose statements come next; parsed once per distinct text (a rerun finds it cached). */
+    public synchronized void receiveCell(CellText cell) {
+        ParseResult parsed;
+        synchronized (PARSED) {
+            parsed = PARSED.computeIfAbsent(cell.source(), DslParser::parse);
+        }
+        if (parsed.hasErrors()) {
+            throw new PrecisError(parsed.formatDiagnostics());
+        }
+        this.cell = cell;
+        this.statements = parsed.program().statements();
+    }
+
+    /**
+     * Runs statement {@code index} of the cell received last. {@code values} are the Java values of the names
+     * {@link CellText#references()} lists for it, in that order (null where no Java variable of that name
+     * exists); {@code javaNames} the session's Java variable names, for suggestions (null when not needed).
+     *
+     * @return the statement's result (what {@code as name} binds), or null
+     */
+    public synchronized Object runStatement(int index, Object[] values, String[] javaNames) {
+        if (cell == null || index < 0 || index >= statements.size()) {
+            throw new IllegalArgumentException("statement " + index + " of a cell with " + statements.size());
+        }
+        Statement st = statements.get(index);
+        List<String> names = cell.references().get(index);
+        Map<String, Object> vars = new HashMap<>();
+        for (int i = 0; i < names.size() && i < values.length; i++) {
+            vars.put(names.get(i), values[i]);
+        }
+        if (index == 0) {
+            session.beginCell(cell.cellId());
+        }
+        return new Run(session, cell.source(), vars, javaNames == null ? List.of() : List.of(javaNames), session.output()).statement(st);
+    }
+
+    /**
+     * The rules a cell's {@code quantize} and {@code keep} statements make, without running anything else or
+     * touching the session (for tools, tests and benchmarks). {@code variables}: Java values by name.
+     */
+    public static List<Rule> rules(String source, Map<String, Object> variables) {
+        ParseResult parsed = DslParser.parse(source);
+        if (parsed.hasErrors()) {
+            throw new PrecisError(parsed.formatDiagnostics());
+        }
+        Compiler compiler = new Compiler(source, variables);
+        List<Rule> rules = new ArrayList<>();
+        for (Statement st : parsed.program().statements()) {
+            if (st instanceof Statement.Quantize || st instanceof Statement.Keep) {
+                rules.add(rule(st, compiler, "rule " + (rules.size() + 1) + " (line " + st.span().line() + "): " + AstPrinter.print(st), 0));
+            }
+        }
+        return rules;
+    }
+
+    /** A quantize or keep statement as a rule. */
+    private static Rule rule(Statement st, Compiler compiler, String label, long seed) {
+        io.precis.dsl.ast.LayerSelection sel;
+        Rule rule;
+        if (st instanceof Statement.Quantize q) {
+            sel = q.layers();
+            rule = Rule.quantize(label, compiler.patterns(sel.patterns()), compiler.format(q, seed));
+        } else {
+            sel = ((Statement.Keep) st).layers();
+            rule = Rule.keep(label, compiler.patterns(sel.patterns()));
+        }
+        rule = rule.except(compiler.patterns(sel.except()));
+        if (sel.where().isPresent()) {
+            Compiler.Condition c = compiler.condition(sel.where().get());
+            rule = rule.where(c.test(), c.namedKinds());
+        }
+        return rule;
+    }
+
+    /** Names the kernel completes and inspects: "layers" of the model in use, "models", "datasets". */
+    public List<String> names(String what) {
+        PrecisSession s = session;
+        return switch (what) {
+            case "layers" -> s.model().map(m -> m.layers().stream().map(LayerRef::name).toList()).orElse(List.of());
+            case "models" -> List.copyOf(s.models().keySet());
+            case "datasets" -> List.copyOf(s.datasets().keySet());
+            default -> List.of();
+        };
+    }
+
+    /** One layer of the model in use, as a row of the layer table, or null. */
+    public String describeLayer(String name) {
+        return session.model().flatMap(m -> m.layers().stream().filter(l -> l.name().equals(name)).findFirst())
+                .map(l -> new LayerTable(session.modelName().orElse(""), List.of(l)).toText()).orElse(null);
+    }
+
+    /** One statement's execution. */
+    static final class Run {
+        private final PrecisSession session;
+        private final String source;
+        private final Map<String, Object> vars;
+        private final List<String> javaNames;
+        private final Output out;
+        private final Compiler compiler;
+
+        Run(PrecisSession session, String source, Map<String, Object> vars, List<String> javaNames, Output out) {
+            this.session = session;
+            this.source = source;
+            this.vars = vars;
+            this.javaNames = javaNames;
+            this.out = out;
+            this.compiler = new Compiler(source, vars);
+        }
+
+        /** Runs one statement: {@link Statements#of} says which method does it. */
+        Object statement(Statement st) {
+            return Statements.of(st).run().apply(this);
+        }
+
+        Measurements.Context context() {
+            return new Measurements.Context(session, compiler, out, this::subject, this::requireModel, this::planOf);
+        }
+
+        // ---- load, use, set ----
+
+        Model loadModel(Statement.LoadModel l) {
+            LoadOptions options = loadOptions(l.options());
+            String name;
+            Model model;
+            try {
+                if (l.source() instanceof Source.MavenArtifact a) {
+                    model = Models.loadFromMaven(a.coordinates(), options);
+                    String[] parts = a.coordinates().split(":");
+                    name = l.binding().map(n -> n.text()).orElse(identifier(parts.length > 1 ? parts[1] : a.coordinates()));
+                } else {
+                    Path p = Path.of(((Source.FilePath) l.source()).path());
+                    model = Models.load(p, options);
+                    String file = p.getFileName().toString();
+                    name = l.binding().map(n -> n.text()).orElse(identifier(file.contains(".") ? file.substring(0, file.lastIndexOf('.')) : file));
+                }
+            } catch (ModelException e) {
+                throw compiler.error(l.source(), e.getMessage());
+            }
+            l.engine().ifPresent(engine -> checkEngine(engine.text(), model, l));
+            session.addModel(name, model);
+            long linear = model.layers().stream().filter(x -> x.kind() == io.precis.engine.model.LayerKind.LINEAR).count();
+            out.text(String.format(Locale.ROOT, "Loaded %s: %s on %s, %d layers (%d linear), %,d parameters.", name, model.engine(),
+                    model.device(), model.layers().size(), linear, model.params()));
+            return model;
+        }
+
+        private void checkEngine(String engine, Model model, Statement.LoadModel l) {
+            String e = engine.toLowerCase(Locale.ROOT);
+            String actual = model.engine().toLowerCase(Locale.ROOT);
+            boolean ok = (e.contains("onnx") && actual.contains("onnx")) || ((e.contains("torch") || e.equals("pytorch")) && actual.contains("torch"))
+                    || (e.equals("djl") && (actual.contains("torch") || actual.contains("djl")));
+            if (!ok) {
+                throw compiler.error(l.engine().get(), "this model runs on " + model.engine() + ", not " + engine);
+            }
+        }
+
+        private LoadOptions loadOptions(List<Option> options) {
+            String device = session.settings().get("device");
+            for (Option o : options) {
+                String key = o.key().text().toLowerCase(Locale.ROOT);
+                if (key.equals("device")) {
+                    device = text(o.value());
+                } else {
+                    throw compiler.error(o.key().span(), "unknown option '" + o.key().text() + "' for a model",
+                            Suggest.closest(key, List.of("device")), "Options: device");
+                }
+            }
+            try {
+                return LoadOptions.defaults().device(device);
+            } catch (IllegalArgumentException e) {
+                throw compiler.error(options.get(0).span(), e.getMessage(), Optional.empty());
+            }
+        }
+
+        Dataset loadDataset(Statement.LoadDataset l) {
+            if (!(l.source() instanceof Source.FilePath fp)) {
+                throw compiler.error(l.source(), "data comes from a file (\"sentences.txt\") or \"fashion-mnist:test\", not a Maven artifact");
+            }
+            String kind = null;
+            int limit = 0;
+            for (Option o : l.options()) {
+                String key = o.key().text().toLowerCase(Locale.ROOT);
+                switch (key) {
+                    case "kind" -> kind = text(o.value()).toLowerCase(Locale.ROOT);
+                    case "limit" -> limit = (int) number(o.value(), o);
+                    default -> throw compiler.error(o.key().span(), "unknown option '" + o.key().text() + "' for data",
+                            Suggest.closest(key, List.of("kind", "limit")), "Options: kind (sentences, text), limit");
+                }
+            }
+            String path = fp.path();
+            Dataset data;
+            String name;
+            try {
+                if (path.toLowerCase(Locale.ROOT).startsWith("fashion-mnist")) {
+                    String part = path.contains(":") ? path.substring(path.indexOf(':') + 1) : "test";
+                    data = Datasets.fashionMnist(part);
+                    name = "fashion_mnist_" + part;
+                } else {
+                    Path p = Path.of(path);
+                    if (!Files.isRegularFile(p)) {
+                        throw compiler.error(fp, "no such file: " + p.toAbsolutePath());
+                    }
+                    String file = p.getFileName().toString();
+                    name = identifier(file.contains(".") ? file.substring(0, file.lastIndexOf('.')) : file);
+                    if (kind == null || kind.equals("sentences")) {
+                        data = Datasets.sentences(p);
+                    } else if (kind.equals("text")) {
+                        data = Datasets.text(p);
+                    } else {
+                        throw compiler.error(l, "unknown data kind '" + kind + "': sentences (one per line) or text (a corpus for language models)");
+                    }
+                }
+            } catch (ModelException | IllegalArgumentException | java.io.UncheckedIOException e) {
+                throw compiler.error(fp, e.getMessage());
+            }
+            if (limit > 0 && data instanceof io.precis.engine.data.SentenceSet s && s.size() > limit) {
+                data = s.first(limit);
+            }
+            name = l.binding().map(n -> n.text()).orElse(name);
+            session.addDataset(name, data);
+            out.text("Loaded " + name + ": " + data + ".");
+            return data;
+        }
+
+        Object use(Statement.Use u) {
+            String modelName = resolveName(u.model(), session.models().keySet(), "model");
+            Model model = session.models().get(modelName);
+            Object mv = vars.get(u.model().name());
+            if (mv instanceof Model m) {
+                model = m;
+                modelName = u.model().name();
+                session.addModel(modelName, m);
+            }
+            if (model == null) {
+                throw compiler.error(u.model(), "'" + u.model().name() + "' is not a model");
+            }
+            String dataName = null;
+            if (u.dataset().isPresent()) {
+                Variable dv = u.dataset().get();
+                Object dval = vars.get(dv.name());
+                if (dval instanceof Dataset d) {
+                    session.addDataset(dv.name(), d);
+                    dataName = dv.name();
+                } else if (dval != null) {
+                    throw compiler.error(dv, "variable " + dv.name() + " is a " + dval.getClass().getSimpleName() + ", not data");
+                } else {
+                    dataName = resolveName(dv, session.datasets().keySet(), "dataset");
+                }
+            } else {
+                dataName = session.datasetName().orElse(null);
+            }
+            session.use(modelName, dataName);
+            if (dataName != null) {
+                try {
+                    session.analysis(); // checks the data fits the model now, not at the first analysis
+                } catch (ModelException | IllegalArgumentException e) {
+                    session.use(modelName, null);
+                    throw compiler.error(u.dataset().map(d -> (Node) d).orElse(u), e.getMessage());
+                }
+            }
+            out.text("Using " + modelName + (dataName == null ? " (no data yet: 'use " + modelName + " on DATASET')"
+                    : " on " + dataName + " (" + session.samples() + " samples at most, seed " + session.seed() + ")") + ".");
+            return null;
+        }
+
+        private String resolveName(Variable v, Set<String> known, String what) {
+            if (known.contains(v.name()) || vars.get(v.name()) != null) {
+                return v.name();
+            }
+            Set<String> candidates = new LinkedHashSet<>(known);
+            candidates.addAll(javaNames);
+            throw compiler.error(v.span(), "unknown " + what + " '" + v.name() + "'", Suggest.closest(v.name(), candidates),
+                    known.isEmpty() ? "No " + what + " is loaded yet: 'load " + what + " ...' first"
+                            : "Loaded: " + String.join(", ", known));
+        }
+
+        private static final List<String> SETTINGS = io.precis.dsl.Language.settingNames();
+
+        Object setting(Statement.Setting s) {
+            String key = s.name().text().toLowerCase(Locale.ROOT);
+            String value;
+            switch (key) {
+                case "seed" -> value = Long.toString((long) number(s.value(), s));
+                case "samples" -> {
+                    double n = number(s.value(), s);
+                    if (n < 1) {
+                        throw compiler.error(s.value(), "samples is a positive whole number");
+                    }
+                    value = Integer.toString((int) n);
+                }
+                case "device" -> {
+                    value = text(s.value()).toLowerCase(Locale.ROOT);
+                    if (!value.equals("cpu") && !value.equals("gpu")) {
+                        throw compiler.error(s.value(), "device is cpu or gpu, not " + value);
+                    }
+                }
+                case "metric" -> {
+                    value = text(s.value()).toLowerCase(Locale.ROOT);
+                    List<String> metrics = io.precis.dsl.Language.METRICS;
+                    if (!metrics.contains(value)) {
+                        throw compiler.error(s.value().span(), "unknown metric '" + value + "'", Suggest.closest(value, metrics),
+                                "Metrics: " + String.join(", ", metrics));
+                    }
+                }
+                default -> throw compiler.error(s.name().span(), "unknown setting '" + s.name().text() + "'",
+                        Suggest.closest(key, SETTINGS), "Settings: " + String.join(", ", SETTINGS));
+            }
+            session.set(key, value);
+            out.text("set " + key + " " + value);
+            return null;
+        }
+
+        // ---- rules ----
+
+        Rule quantize(Statement.Quantize q) {
+            Rule rule = rule(q, compiler, label(q), session.seed());
+            session.addRule(rule, q.layers().where().map(Statements::readsSensitivity).orElse(false));
+            warnUnmatched(q.layers().patterns());
+            return rule;
+        }
+
+        Rule keep(Statement.Keep k) {
+            Rule rule = rule(k, compiler, label(k), session.seed());
+            session.addRule(rule);
+            warnUnmatched(k.layers().patterns());
+            return rule;
+        }
+
+        private String label(Statement s) {
+            return "rule " + session.nextRuleNumber() + " (line " + s.span().line() + "): " + AstPrinter.print(s);
+        }
+
+        /** A pattern that matches no layer of the model in use is reported with the closest names (the rule stays). */
+        private void warnUnmatched(List<Pattern> patterns) {
+            Optional<Model> model = session.model();
+            if (model.isEmpty()) {
+                return;
+            }
+            List<String> names = model.get().layers().stream().map(LayerRef::name).toList();
+            List<LayerPattern> compiled = compiler.patterns(patterns);
+            for (int i = 0; i < patterns.size(); i++) {
+                LayerPattern p = compiled.get(i);
+                if (names.stream().noneMatch(p::matches)) {
+                    out.warn(io.precis.dsl.diagnostic.Diagnostics.format(source,
+                            io.precis.dsl.diagnostic.Diagnostic.warning(patterns.get(i).span(),
+                                    "pattern '" + patterns.get(i).text() + "' matches no layer of " + session.modelName().orElse("the model"))
+                                    .withHelp("Closest: " + String.join(", ", closestLayers(patterns.get(i).text(), names)))));
+                }
+            }
+        }
+
+        /** Layers whose name (or a dotted suffix of it) starts most like the pattern's literal text. */
+        private static List<String> closestLayers(String pattern, List<String> names) {
+            String word = pattern.replaceAll("[*?]|\\[[^]]*]", "");
+            return names.stream()
+                    .sorted(java.util.Comparator.comparingInt((String n) -> likeness(word, n)).thenComparing(n -> n))
+                    .limit(3).toList();
+        }
+
+        private static int likeness(String word, String name) {
+            int best = prefixDistance(word, name);
+            for (int dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
+                best = Math.min(best, prefixDistance(word, name.substring(dot + 1)));
+            }
+            return best;
+        }
+
+        private static int prefixDistance(String word, String candidate) {
+            return Suggest.distance(word, candidate.substring(0, Math.min(candidate.length(), word.length())));
+        }
+
+        // ---- show, evaluate ----
+
+        LayerTable showLayers(Statement.ShowLayers s) {
+            Model m = requireModel(s);
+            List<LayerRef> layers = m.layers();
+            if (s.layers().isPresent()) {
+                io.precis.dsl.ast.LayerSelection sel = s.layers().get();
+                Rule filter = Rule.quantize("show", compiler.patternsOrAll(sel), io.precis.engine.format.Formats.int8())
+                        .except(compiler.patterns(sel.except()));
+                Compiler.Condition c = sel.where().map(compiler::condition).orElse(null);
+                List<LayerRef> kept = new ArrayList<>();
+                for (int i = 0; i < layers.size(); i++) {
+                    LayerRef l = layers.get(i);
+                    if (filter.covers(l.name()) && (c == null
+                            || c.test().test(new io.precis.engine.plan.Candidate(l, i, null, session.sensitivity())))) {
+                        kept.add(l);
+                    }
+                }
+                layers = kept;
+            }
+            LayerTable table = new LayerTable(session.modelName().orElse(m.name()), layers);
+            out.show(table);
+            return table;
+        }
+
+        Plan showPlan() {
+            requireModel(null);
+            Plan plan = Measurements.interruptible(out, session::plan);
+            out.show(plan);
+            return plan;
+        }
+
+        PlanEvaluation evaluate(Statement.Evaluate e) {
+            requireModel(e);
+            if (session.dataset().isEmpty()) {
+                throw compiler.error(e, "evaluate needs data: 'use " + session.modelName().orElse("MODEL") + " on DATASET' first");
+            }
+            Plan plan = e.subject().map(this::planOf).orElseGet(session::plan);
+            PlanEvaluation result = Measurements.interruptible(out, () -> session.analysis().evaluate(plan));
+            out.show(result);
+            return result;
+        }
+
+        Plan planOf(Subject s) {
+            Object o = subject(s);
+            if (o instanceof Plan p) {
+                return p;
+            }
+            if (o instanceof io.precis.engine.analysis.Frontier f) {
+                return f.plan();
+            }
+            throw compiler.error(s, "a plan is needed here; " + describe(s) + " is a " + o.getClass().getSimpleName());
+        }
+
+        /** What a subject refers to: the current plan, the last sensitivity table, or a variable's value. */
+        Object subject(Subject s) {
+            return switch (s) {
+                case Subject.CurrentPlan p -> session.plan();
+                case Subject.CurrentSensitivity c -> session.lastSensitivity().orElseThrow(() ->
+                        compiler.error(c, "no sensitivity measured yet: run 'sensitivity' first"));
+                case Variable v -> {
+                    Object o = vars.get(v.name());
+                    if (o == null) {
+                        Set<String> candidates = new LinkedHashSet<>(javaNames);
+                        throw compiler.error(v.span(), "unknown variable '" + v.name() + "'", Suggest.closest(v.name(), candidates),
+                                "Name results with 'as NAME' (e.g. search budget 4.5 bits as best)");
+                    }
+                    yield o;
+                }
+            };
+        }
+
+        private String describe(Subject s) {
+            return switch (s) {
+                case Variable v -> v.name();
+                case Subject.CurrentPlan p -> "plan";
+                case Subject.CurrentSensitivity c -> "sensitivity";
+            };
+        }
+
+        Model requireModel(Node at) {
+            return session.model().orElseThrow(() -> at == null
+                    ? new PrecisError("no model in use: 'load model \"FILE\" as NAME' (or load model maven \"G:A:V\") first")
+                    : compiler.error(at, "no model in use: 'load model \"FILE\" as NAME' (or load model maven \"G:A:V\") first"));
+        }
+
+        // ---- values ----
+
+        private double number(Value v, Node at) {
+            if (v instanceof io.precis.dsl.ast.NumberLiteral n) {
+                return n.value();
+            }
+            throw compiler.error(at, "a number is needed here, not " + text(v));
+        }
+
+        private static String text(Value v) {
+            return switch (v) {
+                case io.precis.dsl.ast.NumberLiteral n -> n.text();
+                case io.precis.dsl.ast.StringLiteral s -> s.value();
+                case Value.Word w -> w.text();
+            };
+        }
+
+        private static String identifier(String s) {
+            String id = s.replaceAll("[^A-Za-z0-9_]", "_");
+            return Character.isJavaIdentifierStart(id.charAt(0)) ? id : "_" + id;
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package io.precis.language;
+
+import io.precis.dsl.ast.FormatName;
+import io.precis.dsl.ast.LayerSelection;
+import io.precis.dsl.ast.Node;
+import io.precis.dsl.ast.Pattern;
+import io.precis.dsl.ast.SearchGoal;
+import io.precis.dsl.ast.Statement;
+import io.precis.dsl.ast.Subject;
+import io.precis.engine.analysis.Analysis;
+import io.precis.engine.analysis.AnalysisInterruptedException;
+import io.precis.engine.analysis.Frontier;
+import io.precis.engine.analysis.Search;
+import io.precis.engine.analysis.SensitivityTable;
+import io.precis.engine.analysis.Sweep;
+import io.precis.engine.analysis.Sweeps;
+import io.precis.engine.export.PlanJson;
+import io.precis.engine.figure.Figure;
+import io.precis.engine.format.Format;
+import io.precis.engine.format.Formats;
+import io.precis.engine.model.LayerRef;
+import io.precis.engine.model.Model;
+import io.precis.engine.plan.Candidate;
+import io.precis.engine.plan.Plan;
+import io.precis.engine.plan.Rule;
+import io.precis.engine.plan.SensitivityLookup;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The statements that measure ({@code sensitivity}, {@code sweep}, {@code search}) and the ones that hand
+ * results on ({@code plot}, {@code export}). Each shows its table and figure as it finishes.
+ */
+final class Measurements {
+
+    /** Formats measured when a statement names none. */
+    static final List<String> DEFAULT_FORMATS = List.of("int8", "int4");
+
+    /** What a measuring statement may use from the statement running it. */
+    record Context(PrecisSession session, Compiler compiler, Output out, Function<Subject, Object> subjects,
+                   Function<Node, Model> model, Function<Subject, Plan> plans) {}
+
+    private Measurements() {}
+
+    /** Runs long work; when interrupted, says how far it got (the model is already back at full precision). */
+    static <T> T interruptible(Output out, Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (AnalysisInterruptedException e) {
+            out.warn("Stopped after " + e.done() + " of " + e.total()
+                    + " evaluations; the model's weights are back at full precision.");
+            throw e;
+        }
+    }
+
+    private static Analysis analysis(Context c, Node at) {
+        c.model().apply(at);
+        if (c.session().dataset().isEmpty()) {
+            throw c.compiler().error(at, "this needs data: 'use " + c.session().modelName().orElse("MODEL") + " on DATASET' first");
+        }
+        try {
+            return c.session().analysis();
+        } catch (IllegalArgumentException e) {
+            throw c.compiler().error(at, e.getMessage());
+        }
+    }
+
+    private static List<Format> formats(Context c, List<FormatName> names) {
+        List<Format> out = new ArrayList<>();
+        if (names.isEmpty()) {
+            DEFAULT_FORMATS.forEach(n -> out.add(Formats.parse(n)));
+        } else {
+            names.forEach(n -> out.add(c.compiler().format(n)));
+        }
+        return out;
+    }
+
+    /** The layers a selection names; all quantizable layers when it names none. */
+    private static List<LayerRef> layers(Context c, Analysis a, LayerSelection sel) {
+        if (sel == null || sel.allLayers() && sel.where().isEmpty() && sel.except().isEmpty()) {
+            return a.quantizableLayers();
+        }
+        if (sel.where().map(Statements::readsSensitivity).orElse(false)) {
+            throw c.compiler().error(sel.where().get(), "layers are chosen here by name, kind, params or index, not by sensitivity");
+        }
+        Rule filter = Rule.quantize("selection", sel.allLayers() ? List.of(io.precis.engine.plan.LayerPattern.glob("*"))
+                : c.compiler().patterns(sel.patterns()), Formats.int8()).except(c.compiler().patterns(sel.except()));
+        Compiler.Condition cond = sel.where().map(c.compiler()::condition).orElse(null);
+        List<LayerRef> all = sel.allLayers() ? a.quantizableLayers() : a.model().layers();
+        List<LayerRef> out = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            LayerRef l = all.get(i);
+            // as in plans: embeddings, norms and heads only when a pattern names them
+            boolean keptByDefault = io.precis.engine.plan.Planner.DEFAULT_KEPT.contains(l.kind())
+                    && !filter.namesExplicitly(l.name(), l.kind());
+            if (filter.covers(l.name()) && !keptByDefault && !l.weights().isEmpty()
+                    && (cond == null || cond.test().test(new Candidate(l, i, null, SensitivityLookup.NONE)))) {
+                out.add(l);
+            }
+        }
+        if (out.isEmpty()) {
+            throw c.compiler().error(sel, "no layer of " + c.session().modelName().orElse("the model") + " matches");
+        }
+        return out;
+    }
+
+    static SensitivityTable sensitivity(Context c, Statement.Sensitivity s) {
+        Analysis a = analysis(c, s);
+        List<LayerRef> layers = layers(c, a, s.layers().orElse(null));
+        List<Format> formats = formats(c, s.formats());
+        SensitivityTable table = interruptible(c.out(), () -> a.sensitivity(layers, formats));
+        c.session().lastSensitivity(table);
+        c.out().show(table);
+        c.out().show(table.figure());
+        return table;
+    }
+
+    static Sweep sweep(Context c, Statement.Sweep s) {
+        Analysis a = analysis(c, s);
+        List<Format> formats = formats(c, s.formats());
+        LayerSelection sel = s.layers();
+        Sweep sweep;
+        if (sel.patterns().size() > 1) {
+            // several patterns: one curve per pattern (a layer group)
+            List<String> globs = sel.patterns().stream().map(Pattern::text).toList();
+            var groups = Sweeps.byPatterns(layers(c, a, sel), globs);
+            sweep = interruptible(c.out(), () -> a.sweep(groups, formats));
+        } else {
+            List<LayerRef> layers = layers(c, a, sel);
+            sweep = interruptible(c.out(), () -> a.sweep(layers, formats));
+        }
+        c.out().show(sweep);
+        c.out().show(sweep.figure());
+        return sweep;
+    }
+
+    /** Binds the chosen plan ({@code search ... as best}); the frontier stays in the session. */
+    static Plan search(Context c, Statement.Search s) {
+        Analysis a = analysis(c, s);
+        List<Format> formats = formats(c, s.formats());
+        Search search = a.search(a.quantizableLayers(), formats);
+        Frontier f = interruptible(c.out(), () -> switch (s.goal()) {
+            case SearchGoal.BitBudget b -> {
+                if (b.bitsPerWeight().value() <= 0) {
+                    throw c.compiler().error(b.bitsPerWeight(), "a bit budget is a positive number of bits per weight");
+                }
+                yield search.underBudget(b.bitsPerWeight().value());
+            }
+            case SearchGoal.Tolerance t -> search.withinChange(t.maxChange().value());
+        });
+        c.session().frontier(f);
+        c.out().show(f);
+        c.out().show(f.figure());
+        if (f.chosen().isEmpty()) {
+            throw c.compiler().error(s.goal(), "no plan meets " + f.constraint() + "; the front above shows what is possible");
+        }
+        Plan plan = f.plan();
+        c.out().text(String.format(Locale.ROOT, "Chosen: %d of %d layers quantized, %.3f bits/weight over the searched layers, %s.",
+                plan.quantized().size(), plan.layers().size(), plan.quantizedBits(), plan.sizeLine()));
+        return plan;
+    }
+
+    static Figure plot(Context c, Statement.Plot p) {
+        Object o = c.subjects().apply(p.subject());
+        Figure fig = switch (o) {
+            case Figure f -> f;
+            case SensitivityTable t -> t.figure();
+            case Sweep s -> s.figure();
+            case Frontier f -> f.figure();
+            case Plan plan -> c.session().frontier().filter(f -> f.chosen().isPresent()).map(Frontier::figure).orElseThrow(() ->
+                    c.compiler().error(p.subject(), "a plan is drawn on a search's Pareto front: run 'search budget N bits' first"));
+            default -> throw c.compiler().error(p.subject(), "plot draws a sensitivity table, a sweep or a search; this is a "
+                    + o.getClass().getSimpleName());
+        };
+        c.out().show(fig);
+        return fig;
+    }
+
+    static Path export(Context c, Statement.Export e) {
+        Plan plan = c.plans().apply(e.subject());
+        Model model = c.model().apply(e);
+        String flavour = e.flavour().map(n -> n.text().toLowerCase(Locale.ROOT)).orElse("json");
+        if (!flavour.equals("json")) {
+            throw c.compiler().error(e.flavour().get(), "export as " + flavour + " is not available: "
+                    + (flavour.startsWith("llm") ? "llm-compressor's integer grid (absmax/7.5 over -8..7 for int4) differs from Precis' "
+                    + "(absmax/7 over ±7), so a recipe would not reproduce the measured plan. " : "")
+                    + "Flavours: json");
+        }
+        Path file = Path.of(e.file().value());
+        try {
+            PlanJson.write(plan, model, file);
+        } catch (RuntimeException ex) {
+            throw c.compiler().error(e.file(), "cannot write " + file.toAbsolutePath() + ": " + ex.getMessage());
+        }
+        c.out().text(String.format(Locale.ROOT, "Wrote %s: %d of %d layers quantized, %.3f effective bits/weight.",
+                file.toAbsolutePath(), plan.quantized().size(), plan.layers().size(), plan.effectiveBits()));
+        return file.toAbsolutePath();
+    }
+}

@@ -1,0 +1,285 @@
+package io.precis.language;
+
+import io.precis.engine.analysis.Analysis;
+import io.precis.engine.analysis.Frontier;
+import io.precis.engine.analysis.SensitivityTable;
+import io.precis.engine.data.Dataset;
+import io.precis.engine.model.Model;
+import io.precis.engine.plan.Plan;
+import io.precis.engine.plan.Planner;
+import io.precis.engine.plan.Rule;
+import io.precis.engine.plan.SensitivityLookup;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The state the language keeps between cells, in the JVM that runs them: models and datasets by name, the
+ * model and data in use, the plan's rules in order, and settings. Java cells reach it too:
+ * {@code PrecisSession.current().plan()}.
+ */
+public final class PrecisSession {
+
+    private static final PrecisSession CURRENT = new PrecisSession();
+
+    /** The session of this JVM. */
+    public static PrecisSession current() {
+        return CURRENT;
+    }
+
+    /**
+     * Rules with the cell that made them (re-running a cell replaces its rules where they stood), and whether
+     * their condition reads sensitivity (measured for all their layers at once, under one progress bar).
+     */
+    private record CellRule(String cell, Rule rule, boolean readsSensitivity) {}
+
+    private final Map<String, Model> models = new LinkedHashMap<>();
+    private final Map<String, Dataset> datasets = new LinkedHashMap<>();
+    private final List<CellRule> rules = new ArrayList<>();
+    private final Map<String, String> settings = new LinkedHashMap<>();
+    private String modelName;
+    private String datasetName;
+    private Analysis analysis;
+    private SensitivityLookup sensitivity;
+    private SensitivityTable lastSensitivity;
+    private Frontier lastFrontier;
+    private int ruleCounter;
+    private volatile Output output = Output.PLAIN;
+
+    /** A fresh session (tests, the cell test kit); the execution JVM uses {@link #current()}. */
+    public PrecisSession() {
+        for (io.precis.dsl.Language.Setting s : io.precis.dsl.Language.SETTINGS) {
+            settings.put(s.name(), s.defaultValue());
+        }
+    }
+
+    /** Where statements show results; the kernel installs rich displays when the execution JVM starts. */
+    public Output output() {
+        return output;
+    }
+
+    public void output(Output out) {
+        output = out == null ? Output.PLAIN : out;
+    }
+
+    // ---- models and data ----
+
+    synchronized void addModel(String name, Model model) {
+        Model old = models.put(name, model);
+        if (old != null && old != model && !models.containsValue(old)) {
+            old.close();
+        }
+        if (modelName == null || modelName.equals(name)) {
+            use(name, datasetName);
+        }
+    }
+
+    synchronized void addDataset(String name, Dataset data) {
+        datasets.put(name, data);
+        if (datasetName == null || datasetName.equals(name)) {
+            datasetName = name;
+            forgetAnalysis();
+        }
+    }
+
+    /** Makes a model (and optionally data) the ones every analysis uses. */
+    synchronized void use(String model, String dataset) {
+        this.modelName = model;
+        this.datasetName = dataset;
+        forgetAnalysis();
+    }
+
+    private void forgetAnalysis() {
+        analysis = null;
+        sensitivity = null;
+    }
+
+    public synchronized Map<String, Model> models() {
+        return Map.copyOf(models);
+    }
+
+    public synchronized Map<String, Dataset> datasets() {
+        return Map.copyOf(datasets);
+    }
+
+    /** The model in use, if any. */
+    public synchronized Optional<Model> model() {
+        return Optional.ofNullable(modelName == null ? null : models.get(modelName));
+    }
+
+    public synchronized Optional<String> modelName() {
+        return Optional.ofNullable(modelName);
+    }
+
+    public synchronized Optional<Dataset> dataset() {
+        return Optional.ofNullable(datasetName == null ? null : datasets.get(datasetName));
+    }
+
+    public synchronized Optional<String> datasetName() {
+        return Optional.ofNullable(datasetName);
+    }
+
+    /**
+     * The analysis of the model on the data in use, with the session's metric, samples and seed; its
+     * full-precision outputs are computed once and sensitivities are cached (memory and disk).
+     */
+    public synchronized Analysis analysis() {
+        if (analysis == null) {
+            Model m = model().orElseThrow(() -> new IllegalStateException("no model in use"));
+            Dataset d = dataset().orElseThrow(() -> new IllegalStateException("no data in use: 'use MODEL on DATASET' first"));
+            Analysis a = Analysis.of(m, d).samples(samples()).seed(seed()).progress(new ProgressBars(this::output));
+            String metric = settings.get("metric");
+            analysis = metric.equals("default") ? a : a.metric(metric.replace('_', '-'));
+        }
+        return analysis;
+    }
+
+    /** Sensitivities for {@code where sensitivity < x}: measured on demand, or none without data. */
+    synchronized SensitivityLookup sensitivity() {
+        if (sensitivity == null) {
+            sensitivity = model().isPresent() && dataset().isPresent() ? analysis().sensitivity() : SensitivityLookup.NONE;
+        }
+        return sensitivity;
+    }
+
+    /** The last {@code sensitivity} table, if any ({@code plot sensitivity}). */
+    public synchronized Optional<SensitivityTable> lastSensitivity() {
+        return Optional.ofNullable(lastSensitivity);
+    }
+
+    synchronized void lastSensitivity(SensitivityTable t) {
+        lastSensitivity = t;
+    }
+
+    /** The Pareto front of the last {@code search}, if any. */
+    public synchronized Optional<Frontier> frontier() {
+        return Optional.ofNullable(lastFrontier);
+    }
+
+    synchronized void frontier(Frontier f) {
+        lastFrontier = f;
+    }
+
+    // ---- settings ----
+
+    public synchronized Map<String, String> settings() {
+        return Map.copyOf(settings);
+    }
+
+    synchronized void set(String name, String value) {
+        settings.put(name, value);
+        if (!name.equals("device")) {
+            forgetAnalysis();
+        }
+    }
+
+    public synchronized long seed() {
+        return Long.parseLong(settings.get("seed"));
+    }
+
+    public synchronized int samples() {
+        return Integer.parseInt(settings.get("samples"));
+    }
+
+    // ---- rules ----
+
+    /** The plan's rules, in the order they apply. */
+    public synchronized List<Rule> rules() {
+        return rules.stream().map(CellRule::rule).toList();
+    }
+
+    /** A number for the next rule's label ("rule 3"). */
+    synchronized int nextRuleNumber() {
+        return ++ruleCounter;
+    }
+
+    /** Where the running cell's rules go: where its rules stood when it last ran, else at the end. */
+    private int insertAt = -1;
+    private String runningCell;
+
+    /** A cell starts running: its old rules go, and its new ones will take their place. */
+    synchronized void beginCell(String cell) {
+        runningCell = cell;
+        insertAt = -1;
+        if (cell == null) {
+            return;
+        }
+        for (int i = 0; i < rules.size(); i++) {
+            if (cell.equals(rules.get(i).cell())) {
+                insertAt = i;
+                break;
+            }
+        }
+        rules.removeIf(r -> cell.equals(r.cell()));
+    }
+
+    /** Adds a rule of the running cell; without a cell identity, an identical rule is not added twice. */
+    synchronized void addRule(Rule rule) {
+        addRule(rule, false);
+    }
+
+    synchronized void addRule(Rule rule, boolean readsSensitivity) {
+        String cell = runningCell;
+        CellRule r = new CellRule(cell, rule, readsSensitivity);
+        if (cell == null) {
+            String text = ruleText(rule.label());
+            if (rules.stream().noneMatch(x -> ruleText(x.rule().label()).equals(text))) {
+                rules.add(r);
+            }
+            return;
+        }
+        if (insertAt >= 0 && insertAt <= rules.size()) {
+            rules.add(insertAt++, r);
+        } else {
+            rules.add(r);
+        }
+    }
+
+    /** Measures, one rule at a time, the sensitivities the rules' conditions will read (cached afterwards). */
+    synchronized void measureSensitivitiesForRules() {
+        Optional<Model> m = model();
+        if (m.isEmpty() || dataset().isEmpty()) {
+            return;
+        }
+        for (CellRule r : rules) {
+            if (!r.readsSensitivity() || r.rule().isKeep()) {
+                continue;
+            }
+            List<io.precis.engine.model.LayerRef> layers = m.get().layers().stream()
+                    .filter(l -> r.rule().covers(l.name()))
+                    .filter(l -> !Planner.DEFAULT_KEPT.contains(l.kind()) || r.rule().namesExplicitly(l.name(), l.kind()))
+                    .toList();
+            if (!layers.isEmpty()) {
+                analysis().sensitivity(layers, List.of(r.rule().format()));
+            }
+        }
+    }
+
+    /** Forgets every rule (the plan goes back to the defaults); {@code %precis clear}. Returns how many there were. */
+    public synchronized int clearRules() {
+        int n = rules.size();
+        rules.clear();
+        insertAt = -1;
+        return n;
+    }
+
+    private static String ruleText(String label) {
+        int colon = label.indexOf("): ");
+        return colon < 0 ? label : label.substring(colon + 3);
+    }
+
+    /** The plan the rules give for the model in use (sensitivities computed where conditions ask). */
+    public synchronized Plan plan() {
+        Model m = model().orElseThrow(() -> new IllegalStateException("no model in use: 'load model ...' or 'use MODEL' first"));
+        measureSensitivitiesForRules();
+        return Planner.resolve(modelName, m.layers(), rules(), sensitivity());
+    }
+
+    @Override
+    public synchronized String toString() {
+        return "Precis session: model " + (modelName == null ? "none" : modelName) + ", data "
+                + (datasetName == null ? "none" : datasetName) + ", " + rules.size() + " rules, settings " + settings;
+    }
+}

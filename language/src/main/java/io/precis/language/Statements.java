@@ -1,0 +1,160 @@
+package io.precis.language;
+
+import io.precis.dsl.ast.LayerSelection;
+import io.precis.dsl.ast.Operand;
+import io.precis.dsl.ast.Predicate;
+import io.precis.dsl.ast.Statement;
+import io.precis.dsl.ast.Subject;
+import io.precis.dsl.ast.Variable;
+import io.precis.engine.analysis.PlanEvaluation;
+import io.precis.engine.analysis.SensitivityTable;
+import io.precis.engine.analysis.Sweep;
+import io.precis.engine.data.Dataset;
+import io.precis.engine.figure.Figure;
+import io.precis.engine.model.Model;
+import io.precis.engine.plan.Plan;
+import io.precis.engine.plan.Rule;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Statement dispatch: for each statement, the Java names it reads (found once per cell, in the kernel's JVM,
+ * and sent with the cell to the runtime), the type {@code as name} binds, and the method that runs it.
+ */
+public final class Statements {
+
+    /**
+     * Where a name stands: a value in a condition; a word compared with {@code kind} or {@code name}
+     * ({@code kind = embedding}), which is a Java variable only if one exists; or a model / dataset / result the
+     * session may also know by name.
+     */
+    public enum Role { VALUE, WORD, MODEL, DATASET, SUBJECT }
+
+    /** A name a statement uses, first occurrence. */
+    public record Reference(Variable variable, Role role) {
+        public String name() {
+            return variable.name();
+        }
+    }
+
+    private Statements() {}
+
+    /** The names the statement uses, in order of first appearance. */
+    public static List<Reference> references(Statement s) {
+        return of(s).references();
+    }
+
+    /**
+     * What a statement is to the runtime: the type {@code as name} binds (null: none), the Java names it reads,
+     * and the method that runs it. <b>The one place a new statement is dispatched</b>: add a case here and its
+     * method (on {@link CellRuntime.Run}, in {@link Measurements}, or a class of its own).
+     */
+    record Spec(Class<?> resultType, List<Reference> references, Function<CellRuntime.Run, Object> run) {}
+
+    static Spec of(Statement s) {
+        return switch (s) {
+            case Statement.LoadModel l -> new Spec(Model.class, List.of(), r -> r.loadModel(l));
+            case Statement.LoadDataset l -> new Spec(Dataset.class, List.of(), r -> r.loadDataset(l));
+            case Statement.Use u -> new Spec(null, refs(m -> {
+                add(m, u.model(), Role.MODEL);
+                u.dataset().ifPresent(d -> add(m, d, Role.DATASET));
+            }), r -> r.use(u));
+            case Statement.Setting st -> new Spec(null, List.of(), r -> r.setting(st));
+            case Statement.Quantize q -> new Spec(Rule.class, refs(m -> selection(m, q.layers())), r -> r.quantize(q));
+            case Statement.Keep k -> new Spec(Rule.class, refs(m -> selection(m, k.layers())), r -> r.keep(k));
+            case Statement.ShowLayers sl -> new Spec(LayerTable.class, refs(m -> sl.layers().ifPresent(l -> selection(m, l))),
+                    r -> r.showLayers(sl));
+            case Statement.ShowPlan sp -> new Spec(Plan.class, List.of(), r -> r.showPlan());
+            case Statement.Evaluate e -> new Spec(PlanEvaluation.class, refs(m -> e.subject().ifPresent(sub -> subject(m, sub))),
+                    r -> r.evaluate(e));
+            case Statement.Sensitivity se -> new Spec(SensitivityTable.class, refs(m -> se.layers().ifPresent(l -> selection(m, l))),
+                    r -> Measurements.sensitivity(r.context(), se));
+            case Statement.Sweep sw -> new Spec(Sweep.class, refs(m -> selection(m, sw.layers())), r -> Measurements.sweep(r.context(), sw));
+            case Statement.Search se -> new Spec(Plan.class, List.of(), r -> Measurements.search(r.context(), se));
+            case Statement.Plot p -> new Spec(Figure.class, refs(m -> subject(m, p.subject())), r -> Measurements.plot(r.context(), p));
+            case Statement.Export e -> new Spec(Path.class, refs(m -> subject(m, e.subject())), r -> Measurements.export(r.context(), e));
+        };
+    }
+
+    private static List<Reference> refs(java.util.function.Consumer<Map<String, Reference>> collect) {
+        Map<String, Reference> m = new LinkedHashMap<>();
+        collect.accept(m);
+        return List.copyOf(m.values());
+    }
+
+    private static void subject(Map<String, Reference> refs, Subject s) {
+        if (s instanceof Variable v) {
+            add(refs, v, Role.SUBJECT);
+        }
+    }
+
+    private static void selection(Map<String, Reference> refs, LayerSelection sel) {
+        sel.where().ifPresent(p -> predicate(refs, p));
+    }
+
+    private static void predicate(Map<String, Reference> refs, Predicate p) {
+        switch (p) {
+            case Predicate.Or o -> {
+                predicate(refs, o.left());
+                predicate(refs, o.right());
+            }
+            case Predicate.And a -> {
+                predicate(refs, a.left());
+                predicate(refs, a.right());
+            }
+            case Predicate.Not n -> predicate(refs, n.operand());
+            case Predicate.Comparison c -> {
+                boolean words = isWordField(c.left()) || isWordField(c.right());
+                operand(refs, c.left(), words);
+                operand(refs, c.right(), words);
+            }
+        }
+    }
+
+    private static boolean isWordField(Operand o) {
+        return o instanceof Operand.FieldRef f && (f.field() == Operand.Field.KIND || f.field() == Operand.Field.NAME);
+    }
+
+    private static void operand(Map<String, Reference> refs, Operand o, boolean word) {
+        if (o instanceof Variable v) {
+            add(refs, v, word ? Role.WORD : Role.VALUE);
+        }
+    }
+
+    private static void add(Map<String, Reference> refs, Variable v, Role role) {
+        refs.putIfAbsent(v.name(), new Reference(v, role));
+    }
+
+    /** The Java type an {@code as name} binding of this statement has, when it has one. */
+    public static Optional<Class<?>> resultType(Statement s) {
+        return Optional.ofNullable(of(s).resultType());
+    }
+
+    /** Whether a condition reads {@code sensitivity} (then it is measured for the rule's layers first). */
+    public static boolean readsSensitivity(Predicate p) {
+        return switch (p) {
+            case Predicate.Or o -> readsSensitivity(o.left()) || readsSensitivity(o.right());
+            case Predicate.And a -> readsSensitivity(a.left()) || readsSensitivity(a.right());
+            case Predicate.Not n -> readsSensitivity(n.operand());
+            case Predicate.Comparison c -> isSensitivity(c.left()) || isSensitivity(c.right());
+        };
+    }
+
+    private static boolean isSensitivity(Operand o) {
+        return o instanceof Operand.FieldRef f && f.field() == Operand.Field.SENSITIVITY;
+    }
+
+    /** Every statement's names, for a whole program. */
+    public static List<List<Reference>> references(List<Statement> statements) {
+        List<List<Reference>> out = new ArrayList<>();
+        for (Statement s : statements) {
+            out.add(references(s));
+        }
+        return out;
+    }
+}
