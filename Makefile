@@ -4,12 +4,15 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# bench-gpu runs on the accelerator machine, which has no JDK (the GPU kit brings its own Java)
+ifneq ($(MAKECMDGOALS),bench-gpu)
 JAVA_HOME := $(shell bin/find-jdk)
 ifeq ($(JAVA_HOME),)
   $(error no JDK 21+ found; see the message above)
 endif
 export JAVA_HOME
 export PATH := $(JAVA_HOME)/bin:$(PATH)
+endif
 # Faster tensor allocation in libtorch (measured 10x here); DJL never downloads.
 export THP_MEM_ALLOC_ENABLE := 1
 
@@ -23,7 +26,7 @@ NB     ?= notebooks/01-quickstart.ipynb
 REPORT := target/report
 
 .PHONY: help run test build install lab fuzz bench bench-kernel bench-quant bench-dsl bench-models bench-sweep bench-algorithms \
-        venv system-deps browser-deps clean models-data models-train
+        gpu-kit bench-gpu venv system-deps browser-deps clean models-data models-train
 
 help: ## list the targets
 	@echo "Precis — make targets"
@@ -81,6 +84,12 @@ bench-sweep: ## MiniLM sensitivity 36 layers x 3 formats: swap-in-place reuse vs
 bench-algorithms: ## GPTQ on a 4096x4096 layer, 2048 rows, 2 threads, vs llm-compressor's time (tests/reference) -> target/bench/algorithms.json
 	@mkdir -p target/bench
 	$(MVN) -pl engine -am -Pbench-algorithms -DskipTests test
+
+gpu-kit: models-data ## the GPU check's kit (jlink'd Java, engine jars without ONNX Runtime, DJL JNI sources, data) -> target/gpukit
+	MVN="$(MVN)" gpu/make-kit.sh target/gpukit
+
+bench-gpu: ## ON THE GPU MACHINE (with the kit in .gpukit or target/gpukit): DJL models on GPU vs its CPU -> target/bench/bench-gpu.json
+	bash gpu/check.sh
 
 venv: $(VENV)/.done ## the project's Python venv for Jupyter and the Python-side tests
 

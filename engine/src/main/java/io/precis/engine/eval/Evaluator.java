@@ -164,7 +164,9 @@ public final class Evaluator {
     }
 
     private float[][] reference(float[][] currentIfFullPrecision) {
-        String key = model.modelHash() + "|" + data.hash() + "|" + seed + "|" + samples + "|" + batchSize;
+        // the device is part of the key: a GPU's outputs differ from the CPU's by rounding, and a score compares
+        // outputs computed on one device only
+        String key = model.modelHash() + "|" + model.device() + "|" + data.hash() + "|" + seed + "|" + samples + "|" + batchSize;
         synchronized (REFERENCES) {
             float[][] r = REFERENCES.get(key);
             if (r != null) return r;

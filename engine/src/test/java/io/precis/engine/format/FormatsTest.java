@@ -143,4 +143,25 @@ class FormatsTest {
         assertEquals(new Element.Int(8), Formats.mxint8().element());
         assertEquals(16, Formats.nf4().element() instanceof Element.Table t ? t.levels().length : 0);
     }
+
+    @Test
+    void nf4LevelsAreBitsandbytesPublishedTableBitForBit() throws java.io.IOException {
+        List<String> rows;
+        try (var in = FormatsTest.class.getResourceAsStream("nf4-levels.csv")) {
+            rows = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().skip(1).toList();
+        }
+        assertEquals(16, rows.size());
+        assertEquals(16, Formats.NF4_LEVELS.length);
+        for (String row : rows) {
+            String[] c = row.split(",");
+            int code = Integer.parseInt(c[0]);
+            double published = Double.parseDouble(c[1]);
+            double recipe = Double.parseDouble(c[2]);
+            // the typed copy is the normal-quantile recipe (guards it against typos) ...
+            assertEquals(recipe, published, 2e-7, "level " + code + " is not QLoRA's quantile");
+            // ... and the engine's table is that copy exactly, as float32 (bitsandbytes stores float32)
+            assertEquals(Float.floatToIntBits((float) published), Float.floatToIntBits(Formats.NF4_LEVELS[code]),
+                    "level " + code + ": engine " + Formats.NF4_LEVELS[code] + ", bitsandbytes " + published);
+        }
+    }
 }

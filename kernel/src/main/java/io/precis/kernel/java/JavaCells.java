@@ -746,7 +746,11 @@ public final class JavaCells {
         if (s == null) {
             return Completeness.unknown();
         }
-        SourceCodeAnalysis sca = s.shell().sourceCodeAnalysis();
+        return completeness(s.shell().sourceCodeAnalysis(), code);
+        }
+
+    /** Snippet by snippet: incomplete at the first open one, invalid at the first that cannot parse. */
+    static Completeness completeness(SourceCodeAnalysis sca, String code) {
         String rest = code;
         while (!rest.isBlank()) {
             SourceCodeAnalysis.CompletionInfo ci = sca.analyzeCompletion(rest);
@@ -760,7 +764,12 @@ public final class JavaCells {
                 case EMPTY -> {
                     return Completeness.complete();
                 }
-                default -> { }
+                default -> {
+                    // JShell balances brackets only; a snippet that cannot parse stays wrong whatever follows.
+                    if (ci.source() != null && !JavaSyntax.parses(ci.source())) {
+                        return Completeness.invalid();
+                    }
+                }
             }
             if (ci.remaining().length() >= rest.length()) {
                 break;
@@ -768,7 +777,7 @@ public final class JavaCells {
             rest = ci.remaining();
         }
         return Completeness.complete();
-        }
+    }
 
     /** Runs {@code body} with JShell to itself; the first call ends the background warm-up. */
     private <T> T locked(java.util.function.Supplier<T> body) {
