@@ -63,8 +63,8 @@ public final class PlanJson {
             n.put("name", l.name());
             n.put("kind", l.layer().kind().label());
             if (l.isQuantized()) n.put("format", l.format().toString());
-            if (l.isQuantized() && l.algorithm().needsCalibration()) n.put("algorithm", l.algorithm().describe());
             else n.putNull("format");
+            if (l.isQuantized() && l.algorithm().needsCalibration()) n.put("algorithm", l.algorithm().describe());
             n.put("bits", l.bits());
             n.put("params", l.weightParams());
             n.put("decided_by", l.decidedBy());

@@ -62,6 +62,13 @@ class CalibrationTest {
             assertTrue(p.needsCalibration() && p.toText().contains("using gptq") && p.toText().contains("act-order none"), p.toText());
             assertThrows(IllegalStateException.class, () -> p.applyTo(m));
             assertThrows(IllegalArgumentException.class, () -> Analysis.of(m, s).evaluate(p));
+            // the plan file records each layer's algorithm, and reading it back restores it
+            java.nio.file.Path file = java.nio.file.Files.createTempDirectory("plan").resolve("p.json");
+            io.precis.engine.export.PlanJson.write(p, m, file);
+            assertTrue(java.nio.file.Files.readString(file).contains("\"algorithm\" : \"gptq (damp 0.01"));
+            Plan back = io.precis.engine.export.PlanJson.read(file, m);
+            assertEquals("gptq", back.layer("encoder.layer.0.attention.self.query").orElseThrow().algorithm().name());
+            assertTrue(back.layer("embeddings.word_embeddings").map(l -> !l.isQuantized()).orElse(true));
         }
     }
 
