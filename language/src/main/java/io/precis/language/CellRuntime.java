@@ -352,6 +352,14 @@ public final class CellRuntime {
                         throw compiler.error(s.value(), "device is cpu or gpu, not " + value);
                     }
                 }
+                case "cluster" -> {
+                    value = text(s.value());
+                    try {
+                        session.cluster(Clusters.connect(value));
+                    } catch (IllegalArgumentException e) {
+                        throw compiler.error(s.value(), e.getMessage());
+                    }
+                }
                 case "metric" -> {
                     value = text(s.value()).toLowerCase(Locale.ROOT);
                     List<String> metrics = io.precis.dsl.Language.METRICS;

@@ -1,5 +1,7 @@
 package io.precis.engine.format;
 
+import io.precis.engine.format.ggml.GgmlFormats;
+import io.precis.engine.format.ggml.GgmlType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,6 +65,14 @@ public final class Formats {
         for (MiniFloat t : List.of(MiniFloat.BF16, MiniFloat.FP16)) {
             register(new Format(t.name(), new Element.Float(t), new Granularity.Unscaled(), true,
                     new Rounding.NearestEven(), new ScaleRule.Absmax(), ScaleType.FP32, false));
+        }
+        // llama.cpp's block formats: the kernels live in format.ggml (GgmlFormats), reached from Quantizer
+        for (GgmlType t : GgmlType.values()) {
+            if (t.isQuantized()) {
+                register(new Format(t.formatName(), new Element.Int(t.elementBits()),
+                        new Granularity.Blocks(t.blockSize(), Granularity.ROWS, ScaleType.FP16, false), true,
+                        new Rounding.NearestEven(), new ScaleRule.Absmax(), ScaleType.FP16, true));
+            }
         }
     }
 
@@ -317,6 +327,9 @@ public final class Formats {
 
     /** The options a format accepts, in words (for error messages and help). */
     static String optionsOf(Format f) {
+        if (GgmlFormats.is(f)) {
+            return "axis N";
+        }
         if (f.isBlockFormat()) {
             return "axis N, rne, stochastic [seed N]";
         }

@@ -24,7 +24,8 @@ class FormatsTest {
         List<String> names = Formats.names();
         assertEquals(List.of("int2", "int3", "int4", "int5", "int6", "int7", "int8", "fp8_e4m3", "fp8_e5m2",
                 "fp6_e3m2", "fp6_e2m3", "fp4_e2m1", "nf4", "mxfp8", "mxfp8_e5m2", "mxfp6", "mxfp6_e3m2", "mxfp4",
-                "mxint8", "nvfp4", "bf16", "fp16"), names);
+                "mxint8", "nvfp4", "bf16", "fp16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k", "q3_k", "q4_k", "q5_k",
+                "q6_k"), names);
         for (String n : names) {
             Format f = Formats.parse(n);
             assertEquals(n, f.name());
@@ -32,7 +33,8 @@ class FormatsTest {
             assertEquals(f, Formats.parse(n.toUpperCase()));
         }
         assertEquals("int2..int8, fp8_e4m3, fp8_e5m2, fp6_e3m2, fp6_e2m3, fp4_e2m1, nf4, mxfp8, mxfp8_e5m2, mxfp6, "
-                + "mxfp6_e3m2, mxfp4, mxint8, nvfp4, bf16, fp16", Formats.summary());
+                + "mxfp6_e3m2, mxfp4, mxint8, nvfp4, bf16, fp16, q4_0, q4_1, q5_0, q5_1, q8_0, q2_k, q3_k, q4_k, q5_k, "
+                + "q6_k", Formats.summary());
     }
 
     @Test

@@ -25,11 +25,12 @@ public final class KernelSpec {
 
     /**
      * Options for the kernel's own JVM (cells run in a second JVM). Its work is javac compiling cells, which
-     * allocates heavily: the parallel collector answered cells faster than the serial one here.
+     * allocates heavily: the parallel collector answered cells faster than the serial one here. JShell's
+     * package is opened so the kernel can make it forget dead snippets (io.precis.kernel.java.JShellTrim).
      */
     static final List<String> KERNEL_JVM_OPTIONS = List.of(
             "-XX:+UseParallelGC", "-Xss8m", "-XX:-UsePerfData",
-            "--add-modules", "jdk.incubator.vector");
+            "--add-modules", "jdk.incubator.vector", "--add-opens", "jdk.jshell/jdk.jshell=ALL-UNNAMED");
 
     private final String name;
     private final String displayName;
