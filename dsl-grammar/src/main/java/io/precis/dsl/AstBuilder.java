@@ -59,6 +59,7 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
             case Statement.LoadDataset x -> new Statement.LoadDataset(x.source(), x.options(), b, span);
             case Statement.Use x -> new Statement.Use(x.model(), x.dataset(), b, span);
             case Statement.Setting x -> new Statement.Setting(x.name(), x.value(), b, span);
+            case Statement.Calibrate x -> new Statement.Calibrate(x.dataset(), b, span);
             case Statement.Quantize x -> new Statement.Quantize(x.layers(), x.format(), x.options(), b, span);
             case Statement.Keep x -> new Statement.Keep(x.layers(), b, span);
             case Statement.ShowLayers x -> new Statement.ShowLayers(x.layers(), b, span);
@@ -95,6 +96,11 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
                 ? Optional.empty()
                 : Optional.of(variable(ctx.datasetRef().identifier()));
         return new Statement.Use(variable(ctx.modelRef().identifier()), dataset, Optional.empty(), span(ctx));
+    }
+
+    @Override
+    public Statement visitCalibrate(CalibrateContext ctx) {
+        return new Statement.Calibrate(variable(ctx.datasetRef().identifier()), Optional.empty(), span(ctx));
     }
 
     @Override

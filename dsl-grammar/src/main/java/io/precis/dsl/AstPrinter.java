@@ -54,6 +54,7 @@ public final class AstPrinter {
                 out.append("use ").append(s.model().name());
                 s.dataset().ifPresent(d -> out.append(" on ").append(d.name()));
             }
+            case Statement.Calibrate s -> out.append("calibrate on ").append(s.dataset().name());
             case Statement.Setting s -> out.append("set ").append(s.name().text()).append(' ').append(value(s.value()));
             case Statement.Quantize s -> {
                 out.append("quantize ").append(patterns(s.layers().patterns())).append(" to ").append(s.format().name());
@@ -163,7 +164,7 @@ public final class AstPrinter {
                 case MSE -> "mse";
                 case PERCENTILE -> "percentile " + c.percentile().map(NumberLiteral::text).orElse("");
             };
-            case QuantizeOption.Algorithm a -> a.kind().name().toLowerCase(java.util.Locale.ROOT);
+            case QuantizeOption.Algorithm a -> "using " + a.kind().name().toLowerCase(java.util.Locale.ROOT);
         };
     }
 

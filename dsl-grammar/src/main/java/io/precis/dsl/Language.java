@@ -38,13 +38,19 @@ public final class Language {
                     "use <model> [on <dataset>]",
                     "Make a loaded model, and optionally a dataset, the current ones.",
                     "use minilm on calib"),
+            new StatementHelp("calibrate",
+                    "calibrate on <dataset>",
+                    "GPTQ and AWQ (quantize ... using gptq | awq) read their layer statistics from this dataset; without it,"
+                            + " the data in use is split into disjoint calibration (set calibration N, default 128 samples) and"
+                            + " evaluation parts. Every evaluation says which samples calibrated and which evaluated.",
+                    "calibrate on calib2"),
             new StatementHelp("set",
                     "set <setting> <value>",
                     "Change a session setting: set metric kl, set seed 7, set device gpu.",
                     "set metric kl"),
             new StatementHelp("quantize",
                     "quantize <patterns> to <format> [per tensor | per channel | group <n>] [symmetric | asymmetric]"
-                            + " [stochastic [seed <n>]] [absmax | mse | percentile <p>] [rtn | gptq | awq]"
+                            + " [stochastic [seed <n>]] [absmax | mse | percentile <p>] [using rtn | gptq | awq]"
                             + " [where <condition>] [except <patterns>]",
                     "Add a rule: quantize the matching layers to a format. A later rule overrides an earlier one"
                             + " on the layers it matches; rounding is to nearest, ties to even, unless stochastic.",
@@ -160,7 +166,9 @@ public final class Language {
             new Setting("seed", "a whole number", "0"),
             new Setting("samples", "a positive whole number", "256"),
             new Setting("device", "cpu | gpu", "cpu"),
-            new Setting("cluster", "none | \"local[N]\" | \"spark://host:7077\" (needs the precis-spark jar)", "none"));
+            new Setting("cluster", "none | \"local[N]\" | \"spark://host:7077\" (needs the precis-spark jar)", "none"),
+            new Setting("calibration", "a positive whole number of samples (GPTQ, AWQ)", "128"),
+            new Setting("sequential", "yes | no (GPTQ, AWQ: each layer calibrated on the outputs of the already quantized layers before it)", "no"));
 
     /** The settings' names: metric, seed, samples, device, cluster. */
     public static List<String> settingNames() {

@@ -124,7 +124,8 @@ public final class CellRuntime {
         Rule rule;
         if (st instanceof Statement.Quantize q) {
             sel = q.layers();
-            rule = Rule.quantize(label, compiler.patterns(sel.patterns()), compiler.format(q, seed));
+            io.precis.engine.format.Format format = compiler.format(q, seed);
+            rule = Rule.quantize(label, compiler.patterns(sel.patterns()), format).using(compiler.algorithm(q, format));
         } else {
             sel = ((Statement.Keep) st).layers();
             rule = Rule.keep(label, compiler.patterns(sel.patterns()));
@@ -367,6 +368,19 @@ public final class CellRuntime {
                                 "Metrics: " + String.join(", ", metrics));
                     }
                 }
+                case "calibration" -> {
+                    double n = number(s.value(), s);
+                    if (n < 1 || n != Math.rint(n)) {
+                        throw compiler.error(s.value(), "calibration is a positive whole number of samples");
+                    }
+                    value = Integer.toString((int) n);
+                }
+                case "sequential" -> {
+                    value = text(s.value()).toLowerCase(Locale.ROOT);
+                    if (!value.equals("yes") && !value.equals("no")) {
+                        throw compiler.error(s.value(), "sequential is yes or no, not " + value);
+                    }
+                }
                 default -> throw compiler.error(s.name().span(), "unknown setting '" + s.name().text() + "'",
                         Suggest.closest(key, SETTINGS), "Settings: " + String.join(", ", SETTINGS));
             }
@@ -472,9 +486,47 @@ public final class CellRuntime {
                 throw compiler.error(e, "evaluate needs data: 'use " + session.modelName().orElse("MODEL") + " on DATASET' first");
             }
             Plan plan = e.subject().map(this::planOf).orElseGet(session::plan);
-            PlanEvaluation result = Measurements.interruptible(out, () -> session.analysis().evaluate(plan));
+            PlanEvaluation result = plan.needsCalibration() ? evaluateCalibrated(e, plan)
+                    : Measurements.interruptible(out, () -> session.analysis().evaluate(plan));
             out.show(result);
             return result;
+        }
+
+        /** A plan with GPTQ/AWQ layers: calibrated on the session's calibration data, evaluated on held-out data. */
+        private PlanEvaluation evaluateCalibrated(Statement.Evaluate e, Plan plan) {
+            io.precis.engine.analysis.Analysis a;
+            io.precis.engine.calib.Calibration cal;
+            try {
+                a = session.analysis(true);
+                cal = session.calibration();
+            } catch (ModelException | IllegalArgumentException ex) {
+                throw compiler.error(e, ex.getMessage());
+            }
+            try {
+                return Measurements.interruptible(out, () -> a.evaluate(plan, cal));
+            } catch (ModelException | UnsupportedOperationException ex) {
+                throw compiler.error(e, "cannot calibrate: " + ex.getMessage());
+            }
+        }
+
+        /** {@code calibrate on d}: GPTQ and AWQ read their statistics from d; the data in use is then evaluated whole. */
+        Object calibrate(Statement.Calibrate c) {
+            Variable dv = c.dataset();
+            String name;
+            if (vars.get(dv.name()) instanceof Dataset d) {
+                session.addCalibrationDataset(dv.name(), d);
+                name = dv.name();
+            } else if (vars.get(dv.name()) != null) {
+                throw compiler.error(dv, "variable " + dv.name() + " is a " + vars.get(dv.name()).getClass().getSimpleName() + ", not data");
+            } else {
+                name = resolveName(dv, session.datasets().keySet(), "dataset");
+            }
+            session.calibrateOn(name);
+            Dataset d = session.datasets().get(name);
+            out.text("Calibrating GPTQ and AWQ on " + name + " (" + d.description() + ", " + session.calibrationSamples()
+                    + " samples at most, seed " + session.seed() + ")" + (session.datasetName().filter(name::equals).isPresent()
+                    ? "; it is also the data in use, so evaluations will warn that calibration and evaluation overlap" : "") + ".");
+            return null;
         }
 
         Plan planOf(Subject s) {

@@ -94,19 +94,34 @@ final class Compiler {
                             yield f.percentile(pct);
                         }
                     };
-                    case QuantizeOption.Algorithm a -> {
-                        if (a.kind() != QuantizeOption.Algorithm.Kind.RTN) {
-                            throw error(a, a.kind().name().toLowerCase(Locale.ROOT) + " is not available in this version of Precis: "
-                                    + "the algorithm is rtn (round to nearest), the default");
-                        }
-                        yield f;
-                    }
+                    case QuantizeOption.Algorithm a -> f;   // the rule carries it: see algorithm()
                 };
             } catch (IllegalArgumentException e) {
                 throw error(o.span(), e.getMessage(), Optional.empty());
             }
         }
         return f;
+    }
+
+    /**
+     * The statement's algorithm ({@code using gptq | awq}; round to nearest without one), checked against its
+     * format: GPTQ and AWQ work on integer grids (int2..int8, per tensor, per channel or groups), rounding to nearest.
+     */
+    io.precis.engine.algo.QuantAlgorithm algorithm(Statement.Quantize q, Format format) {
+        Optional<QuantizeOption.Algorithm> a = q.algorithm();
+        if (a.isEmpty() || a.get().kind() == QuantizeOption.Algorithm.Kind.RTN) {
+            return io.precis.engine.algo.QuantAlgorithm.RTN;
+        }
+        String name = a.get().kind().name().toLowerCase(Locale.ROOT);
+        boolean integer = format.element() instanceof io.precis.engine.format.Element.Int && !format.isBlockFormat();
+        if (!integer) {
+            throw error(a.get().span(), name + " needs an integer format (int2..int8, per tensor, per channel or group N), not " + format,
+                    Optional.empty(), "e.g. quantize " + "* to int4 group 128 using " + name);
+        }
+        if (!(format.rounding() instanceof io.precis.engine.format.Rounding.NearestEven)) {
+            throw error(a.get().span(), name + " rounds to nearest; drop '" + format.rounding() + "' from this rule", Optional.empty());
+        }
+        return io.precis.engine.algo.QuantAlgorithm.of(name);
     }
 
     // ---- patterns ----

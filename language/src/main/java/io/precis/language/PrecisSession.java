@@ -139,9 +139,25 @@ public final class PrecisSession {
      * full-precision outputs are computed once and sensitivities are cached (memory and disk).
      */
     public synchronized Analysis analysis() {
+        return analysis(splitsData());
+    }
+
+    /**
+     * The analysis on the data in use, or ({@code heldOut}, when no {@code calibrate on} names other data) on the part
+     * of it that calibration does not use.
+     */
+    synchronized Analysis analysis(boolean heldOut) {
+        heldOut &= calibrationName == null;
+        if (analysis != null && analysisHeldOut != heldOut) {
+            forgetAnalysis();
+        }
         if (analysis == null) {
             Model m = model().orElseThrow(() -> new IllegalStateException("no model in use"));
             Dataset d = dataset().orElseThrow(() -> new IllegalStateException("no data in use: 'use MODEL on DATASET' first"));
+            if (heldOut) {
+                d = split().evaluation();
+            }
+            analysisHeldOut = heldOut;
             Analysis a = Analysis.of(m, d).samples(samples()).seed(seed()).progress(new ProgressBars(this::output));
             String metric = settings.get("metric");
             analysis = metric.equals("default") ? a : a.metric(metric.replace('_', '-'));
@@ -174,6 +190,55 @@ public final class PrecisSession {
 
     synchronized void frontier(Frontier f) {
         lastFrontier = f;
+    }
+
+    // ---- calibration ----
+
+    private String calibrationName;
+    private boolean analysisHeldOut;
+
+    /** Whether analyses run on the held-out part of the data: some rule uses GPTQ or AWQ and no {@code calibrate on} names other data. */
+    synchronized boolean splitsData() {
+        return calibrationName == null && rules.stream().anyMatch(r -> r.rule().algorithm().needsCalibration());
+    }
+
+    synchronized void addCalibrationDataset(String name, Dataset data) {
+        datasets.put(name, data);
+    }
+
+    /** {@code calibrate on name}. */
+    synchronized void calibrateOn(String name) {
+        calibrationName = name;
+        forgetAnalysis();
+    }
+
+    public synchronized Optional<String> calibrationDatasetName() {
+        return Optional.ofNullable(calibrationName);
+    }
+
+    public synchronized int calibrationSamples() {
+        return Integer.parseInt(settings.get("calibration"));
+    }
+
+    /** The data in use cut into calibration and evaluation parts (seeded by the session's seed). */
+    private io.precis.engine.data.Split<? extends Dataset> split() {
+        Dataset d = dataset().orElseThrow(() -> new IllegalStateException("no data in use: 'use MODEL on DATASET' first"));
+        int n = calibrationSamples();
+        if (d instanceof io.precis.engine.data.TextCorpus) {
+            n *= 64;   // text is cut in characters: about one language-model window per sample
+        }
+        if (n >= d.size()) {
+            throw new IllegalArgumentException("cannot take " + calibrationSamples() + " calibration samples from " + d.description()
+                    + " and leave some for evaluation: 'set calibration N' with a smaller N, or 'calibrate on DATASET'");
+        }
+        return io.precis.engine.calib.Calibration.split(d, n, seed());
+    }
+
+    /** What GPTQ and AWQ calibrate on: the {@code calibrate on} data, else the calibration part of the data in use. */
+    public synchronized io.precis.engine.calib.Calibration calibration() {
+        Dataset d = calibrationName != null ? datasets.get(calibrationName) : split().calibration();
+        return io.precis.engine.calib.Calibration.on(d).samples(calibrationSamples()).seed(seed())
+                .sequential(settings.get("sequential").equals("yes"));
     }
 
     // ---- settings ----

@@ -65,6 +65,7 @@ public final class Statements {
                 u.dataset().ifPresent(d -> add(m, d, Role.DATASET));
             }), r -> r.use(u));
             case Statement.Setting st -> new Spec(null, List.of(), r -> r.setting(st));
+            case Statement.Calibrate c -> new Spec(null, refs(m -> add(m, c.dataset(), Role.DATASET)), r -> r.calibrate(c));
             case Statement.Quantize q -> new Spec(Rule.class, refs(m -> selection(m, q.layers())), r -> r.quantize(q));
             case Statement.Keep k -> new Spec(Rule.class, refs(m -> selection(m, k.layers())), r -> r.keep(k));
             case Statement.ShowLayers sl -> new Spec(LayerTable.class, refs(m -> sl.layers().ifPresent(l -> selection(m, l))),

@@ -58,8 +58,9 @@ class RulesTest {
         assertTrue(e.getMessage().startsWith("line 1:21: "), e.getMessage());
         e = assertThrows(PrecisError.class, () -> CellRuntime.rules("quantize * to int4 where sensitivity < s", Map.of("s", "small")));
         assertTrue(e.getMessage().startsWith("line 1:40: variable s is a String; sensitivity is compared with a number"), e.getMessage());
-        e = assertThrows(PrecisError.class, () -> CellRuntime.rules("quantize * to int4 gptq", Map.of()));
-        assertTrue(e.getMessage().contains("gptq is not available"), e.getMessage());
+        assertEquals("gptq", CellRuntime.rules("quantize * to int4 gptq", Map.of()).get(0).algorithm().name());
+        e = assertThrows(PrecisError.class, () -> CellRuntime.rules("quantize * to nf4 using gptq", Map.of()));
+        assertTrue(e.getMessage().startsWith("line 1:19: gptq needs an integer format"), e.getMessage());
         e = assertThrows(PrecisError.class, () -> CellRuntime.rules("quantize * to int4 where kind = lineer", Map.of()));
         assertTrue(e.getMessage().contains("Did you mean linear?"), e.getMessage());
         e = assertThrows(PrecisError.class, () -> CellRuntime.rules("quantize * to int4 where kind < linear", Map.of()));

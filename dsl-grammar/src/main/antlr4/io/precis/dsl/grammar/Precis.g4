@@ -28,6 +28,7 @@ statementBody
     | LOAD DATASET source optionsClause?                                 # loadDataset
     | USE modelRef (ON datasetRef)?                                      # use
     | SET settingName settingValue                                       # set
+    | CALIBRATE ON datasetRef                                            # calibrate
     | QUANTIZE patternList TO formatName quantizeClause*                 # quantize
     | KEEP patternList selectionClause*                                  # keep
     | SHOW LAYERS (MATCHING patternList)? selectionClause*               # showLayers
@@ -78,7 +79,7 @@ granularity
 symmetry   : SYMMETRIC | ASYMMETRIC ;
 rounding   : STOCHASTIC (SEED number)? ;
 clipping   : ABSMAX | MSE | PERCENTILE number ;
-algorithm  : RTN | GPTQ | AWQ ;
+algorithm  : USING? (RTN | GPTQ | AWQ) ;
 
 selectionClause
     : WHERE predicate     # where
@@ -134,7 +135,7 @@ word        : IDENT | HYPHENATED | nonReserved ;
 nonReserved
     : MODEL | DATASET | MAVEN | ENGINE | OPTIONS | PER | TENSOR | CHANNEL | GROUP
     | SYMMETRIC | ASYMMETRIC | STOCHASTIC | SEED | ABSMAX | MSE | PERCENTILE | RTN | GPTQ | AWQ
-    | LAYERS | MATCHING | BUDGET | BITS | TOLERANCE
+    | LAYERS | MATCHING | BUDGET | BITS | TOLERANCE | USING
     ;
 
 // ---------------------------------------------------------------- lexer
@@ -149,6 +150,8 @@ OPTIONS     : 'options' ;
 USE         : 'use' ;
 ON          : 'on' ;
 SET         : 'set' ;
+CALIBRATE   : 'calibrate' ;
+USING       : 'using' ;
 QUANTIZE    : 'quantize' ;
 TO          : 'to' ;
 PER         : 'per' ;

@@ -31,6 +31,10 @@ public sealed interface Statement extends Node {
     record Use(Variable model, Optional<Variable> dataset, Optional<Name> binding, Span span) implements Statement {
     }
 
+    /** {@code calibrate on dataset}: GPTQ and AWQ read their statistics from this dataset, not from the data in use. */
+    record Calibrate(Variable dataset, Optional<Name> binding, Span span) implements Statement {
+    }
+
     /** {@code set name value}, e.g. {@code set metric kl}, {@code set seed 7}, {@code set device gpu}. */
     record Setting(Name name, Value value, Optional<Name> binding, Span span) implements Statement {
     }

@@ -360,8 +360,40 @@ public final class Analysis {
         return new Search(this, layers, formats);
     }
 
+    /**
+     * Runs a plan whose rules name GPTQ or AWQ: its calibrated layers are computed from statistics captured on
+     * {@code calibration} (the model at full precision, or sequentially), then the plan is scored like any other.
+     * The evaluation says which samples calibrated and which evaluated, and warns when they share any.
+     */
+    public PlanEvaluation evaluate(Plan plan, io.precis.engine.calib.Calibration calibration) {
+        if (!plan.needsCalibration()) return evaluate(plan);
+        Tracker t = new Tracker("calibrate and evaluate plan (" + String.join("; ", plan.algorithms()) + ")", 2, progress);
+        List<io.precis.engine.model.ModelInput> calInputs = calibration.inputs(model);
+        io.precis.engine.calib.PlanQuantizer.Result q = atFullPrecision(() ->
+                io.precis.engine.calib.PlanQuantizer.quantize(model, plan, calInputs, calibration.sequential(), t::checkInterrupt));
+        t.step();
+        Map<LayerRef, io.precis.engine.model.WeightTransform> transforms = q.transforms(model);
+        long t0 = System.nanoTime();
+        float[][] out = atFullPrecision(() -> runner.outputsWith(transforms, t));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        t.step();
+        Map<SensitivityMetric, Double> values = OutputMetrics.of(out, runner.reference(), runner.targets(), runner.referenceLoss());
+        Map<LayerRef, Format> config = new LinkedHashMap<>();
+        plan.formats().forEach((n, f) -> config.put(model.layer(n), f));
+        Evaluation e = runner.evaluator().score(out, seconds, describeConfig(config) + ", " + String.join("; ", plan.algorithms()));
+        Measured m = new Measured(values, e);
+        Evaluation baseline = runner.evaluator().score(runner.reference(), 0, "full precision");
+        io.precis.engine.calib.Calibration.Samples samples = io.precis.engine.calib.Calibration.Samples.of(calibration.data(), calInputs,
+                data, runner.evaluator().inputs());
+        return new PlanEvaluation(plan, metric, m.value(metric), m.values(), m.evaluation(), baseline, describe(),
+                samples.text() + "; " + q.describe(), samples);
+    }
+
     /** Runs the plan for real: its metric, the evaluator's scores, against full precision. */
     public PlanEvaluation evaluate(Plan plan) {
+        if (plan.needsCalibration())
+            throw new IllegalArgumentException("the plan uses " + String.join("; ", plan.algorithms()) + ", which need calibration data: "
+                    + "evaluate(plan, Calibration.on(data))");
         Map<LayerRef, Format> config = new LinkedHashMap<>();
         plan.formats().forEach((n, f) -> config.put(model.layer(n), f));
         Tracker t = new Tracker("evaluate plan (" + describeConfig(config) + ")", 1, progress);

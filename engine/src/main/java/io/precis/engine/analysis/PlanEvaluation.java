@@ -16,10 +16,23 @@ import java.util.Set;
  * change), and the plan's size and effective bits.
  */
 public record PlanEvaluation(Plan plan, SensitivityMetric metric, double value, Map<SensitivityMetric, Double> metrics, Evaluation evaluation,
-                             Evaluation baseline, String measuredOn) {
+                             Evaluation baseline, String measuredOn, String calibration,
+                             io.precis.engine.calib.Calibration.Samples samples) {
 
     public PlanEvaluation {
         metrics = Map.copyOf(metrics);
+        calibration = calibration == null ? "" : calibration;
+    }
+
+    /** A plan without calibration (round to nearest). */
+    public PlanEvaluation(Plan plan, SensitivityMetric metric, double value, Map<SensitivityMetric, Double> metrics, Evaluation evaluation,
+                          Evaluation baseline, String measuredOn) {
+        this(plan, metric, value, metrics, evaluation, baseline, measuredOn, "", null);
+    }
+
+    /** Calibration, when the plan used it, and the evaluation's provenance. */
+    private String footer() {
+        return (calibration.isEmpty() ? "" : "Calibration: " + calibration + "\n") + evaluation.provenance().shortText();
     }
 
     private List<List<String>> rows() {
@@ -52,11 +65,11 @@ public record PlanEvaluation(Plan plan, SensitivityMetric metric, double value, 
     }
 
     public String toText() {
-        return caption() + "\n" + TextTable.render(HEADER, rows(), Set.of(1, 2, 3)) + evaluation.provenance().shortText() + "\n";
+        return caption() + "\n" + TextTable.render(HEADER, rows(), Set.of(1, 2, 3)) + footer() + "\n";
     }
 
     public String toHtml() {
-        return Html.table(caption(), HEADER, rows(), Set.of(1, 2, 3), evaluation.provenance().shortText());
+        return Html.table(caption(), HEADER, rows(), Set.of(1, 2, 3), footer().replace('\n', ' '));
     }
 
     @Override

@@ -73,6 +73,14 @@ final class Runner {
      * precision on entry.
      */
     synchronized float[][] outputs(Map<LayerRef, Format> config, Tracker tracker) {
+        Map<Format, WeightTransform> byFormat = new LinkedHashMap<>();
+        Map<LayerRef, WeightTransform> transforms = new LinkedHashMap<>();
+        config.forEach((l, f) -> transforms.put(l, byFormat.computeIfAbsent(f, WeightTransform::fakeQuantize)));
+        return outputsWith(transforms, tracker);
+    }
+
+    /** As {@link #outputs}, each layer changed by its own transform (layers sharing one transform are swapped together). */
+    synchronized float[][] outputsWith(Map<LayerRef, WeightTransform> config, Tracker tracker) {
         if (!model.isFullPrecision())
             throw new IllegalStateException("analysis needs " + model.name() + " at full precision; swapped: " + model.swapped().keySet());
         tracker.checkInterrupt();
@@ -80,12 +88,13 @@ final class Runner {
         int from = startStage(config);
         if (from > 0) ensureStageInputs(tracker);
         if (from > 0 && stageInputs == null) from = 0;
-        Map<Format, List<LayerRef>> byFormat = new LinkedHashMap<>();
-        config.forEach((l, f) -> byFormat.computeIfAbsent(f, k -> new ArrayList<>()).add(l));
+        Map<WeightTransform, List<LayerRef>> byTransform = new java.util.IdentityHashMap<>();
+        List<WeightTransform> order = new ArrayList<>();
+        config.forEach((l, t) -> byTransform.computeIfAbsent(t, k -> { order.add(k); return new ArrayList<>(); }).add(l));
         try {
-            for (Map.Entry<Format, List<LayerRef>> e : byFormat.entrySet()) {
+            for (WeightTransform t : order) {
                 tracker.checkInterrupt();
-                model.swap(e.getValue(), WeightTransform.fakeQuantize(e.getKey()));
+                model.swap(byTransform.get(t), t);
             }
             List<ModelInput> inputs = evaluator.inputs();
             List<float[]> rows = new ArrayList<>();
@@ -103,7 +112,7 @@ final class Runner {
     }
 
     /** The first stage any of the configuration's layers is read in (0 when resuming is off or impossible). */
-    int startStage(Map<LayerRef, Format> config) {
+    int startStage(Map<LayerRef, ?> config) {
         if (!prefixReuse || model.stages() <= 1 || config.isEmpty()) return 0;
         return config.keySet().stream().mapToInt(model::stageOf).min().orElse(0);
     }

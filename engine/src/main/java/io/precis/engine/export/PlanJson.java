@@ -64,6 +64,7 @@ public final class PlanJson {
             n.put("kind", l.layer().kind().label());
             if (l.isQuantized()) n.put("format", l.format().toString());
             else n.putNull("format");
+            if (l.isQuantized() && l.algorithm().needsCalibration()) n.put("algorithm", l.algorithm().describe());
             n.put("bits", l.bits());
             n.put("params", l.weightParams());
             n.put("decided_by", l.decidedBy());
@@ -143,7 +144,10 @@ public final class PlanJson {
                 }
             }
             OptionalDouble sens = n.hasNonNull("sensitivity") ? OptionalDouble.of(n.get("sensitivity").asDouble()) : OptionalDouble.empty();
-            out.add(new LayerPlan(l, f, n.path("decided_by").asText(f == null ? "full precision" : "plan file"), sens));
+            // the algorithm's word; its options are the defaults (the file states them for people)
+            io.precis.engine.algo.QuantAlgorithm alg = n.has("algorithm")
+                    ? io.precis.engine.algo.QuantAlgorithm.of(n.get("algorithm").asText().split(" ")[0]) : null;
+            out.add(new LayerPlan(l, f, n.path("decided_by").asText(f == null ? "full precision" : "plan file"), sens, alg));
         }
         for (LayerRef l : model.layers())
             if (!named.contains(l.name())) throw new IllegalArgumentException(where + ": layer " + l.name() + " of " + model.name() + " is missing");

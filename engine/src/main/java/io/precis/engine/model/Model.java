@@ -249,6 +249,15 @@ public final class Model implements AutoCloseable {
         return backend.forwardStages(input, stage, stageInput, null);
     }
 
+    /**
+     * The rows each of {@code layers} multiplies by its weight on {@code input} (padding tokens left out), with
+     * the weights as they are now; see {@link ModelBackend#layerInputs}.
+     */
+    public synchronized java.util.Map<String, float[]> layerInputs(ModelInput input, List<LayerRef> layers) {
+        checkOpen();
+        return backend.layerInputs(input, layers.stream().map(l -> layer(l.name())).toList());
+    }
+
     /** A copy of a weight tensor's full-precision values (the original bits even while it is swapped). */
     public synchronized float[] fullPrecisionWeights(TensorRef tensor) {
         checkOpen();

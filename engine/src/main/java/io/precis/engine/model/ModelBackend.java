@@ -51,6 +51,16 @@ public interface ModelBackend extends AutoCloseable {
         return forward(input);
     }
 
+    /**
+     * Runs {@code input} and returns, for each of {@code layers} (linear layers), the rows its weight multiplies:
+     * {@code [rows][input features]} flattened, one row per real token (padding left out) or per sample. Layers
+     * that read the same tensor get the same array. The forward pass reads the weights as they are now (swapped
+     * or not). Back-ends that cannot see inside their forward pass throw {@link UnsupportedOperationException}.
+     */
+    default java.util.Map<String, float[]> layerInputs(ModelInput input, List<LayerRef> layers) {
+        throw new UnsupportedOperationException(engine() + " cannot capture its layers' inputs (calibration needs an ONNX model here)");
+    }
+
     /** Size and kind of input the model takes, in words, e.g. {@code images 1x28x28} or {@code text}. */
     String inputDescription();
 

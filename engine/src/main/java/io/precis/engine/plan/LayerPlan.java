@@ -11,8 +11,25 @@ import java.util.OptionalDouble;
  * @param format its format, or null for full precision
  * @param decidedBy the rule that decided it, or {@code "default (embedding)"} / {@code "no rule"}
  * @param sensitivity the layer's sensitivity to {@code format}, when known
+ * @param algorithm how the weights are rounded (round to nearest unless a rule says {@code using gptq|awq})
  */
-public record LayerPlan(LayerRef layer, Format format, String decidedBy, OptionalDouble sensitivity) {
+public record LayerPlan(LayerRef layer, Format format, String decidedBy, OptionalDouble sensitivity,
+                        io.precis.engine.algo.QuantAlgorithm algorithm) {
+
+    public LayerPlan {
+        algorithm = algorithm == null || format == null ? io.precis.engine.algo.QuantAlgorithm.RTN : algorithm;
+    }
+
+    /** Round to nearest. */
+    public LayerPlan(LayerRef layer, Format format, String decidedBy, OptionalDouble sensitivity) {
+        this(layer, format, decidedBy, sensitivity, null);
+    }
+
+    /** The format with the algorithm when it is not round to nearest, e.g. {@code int4 per-channel using gptq}. */
+    public String formatText() {
+        if (format == null) return "full precision";
+        return algorithm.needsCalibration() ? format + " using " + algorithm.name() : format.toString();
+    }
 
     public String name() {
         return layer.name();
@@ -54,6 +71,6 @@ public record LayerPlan(LayerRef layer, Format format, String decidedBy, Optiona
 
     @Override
     public String toString() {
-        return name() + " -> " + (format == null ? "full precision" : format) + " (" + decidedBy + ")";
+        return name() + " -> " + formatText() + " (" + decidedBy + ")";
     }
 }

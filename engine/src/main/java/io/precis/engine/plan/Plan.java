@@ -104,8 +104,24 @@ public final class Plan {
         return n == 0 ? 0 : quantized().stream().mapToDouble(l -> l.bits() * l.weightParams()).sum() / n;
     }
 
-    /** Swaps the model's weights to this plan (restoring every other layer first); no reload. */
+    /** Whether some layer's algorithm reads calibration statistics (GPTQ, AWQ). */
+    public boolean needsCalibration() {
+        return layers.stream().anyMatch(l -> l.isQuantized() && l.algorithm().needsCalibration());
+    }
+
+    /** The algorithms the plan uses with all their options, e.g. {@code gptq (damp 0.01, block 128, act-order none)}. */
+    public List<String> algorithms() {
+        return layers.stream().filter(LayerPlan::isQuantized).map(l -> l.algorithm().describe()).distinct().toList();
+    }
+
+    /**
+     * Swaps the model's weights to this plan (restoring every other layer first); no reload. Round to nearest
+     * only: a plan with GPTQ or AWQ layers needs calibration ({@code io.precis.engine.calib.PlanQuantizer}).
+     */
     public void applyTo(Model model) {
+        if (needsCalibration())
+            throw new IllegalStateException("the plan uses " + String.join(", ", algorithms()) + ", which need calibration data: "
+                    + "apply it with io.precis.engine.calib.PlanQuantizer");
         model.restoreAll();
         for (LayerPlan l : layers) {
             if (l.isQuantized()) {
@@ -124,10 +140,13 @@ public final class Plan {
         for (LayerPlan l : layers) {
             String sens = l.sensitivity().isPresent() ? String.format(Locale.ROOT, "  sensitivity %.3g", l.sensitivity().getAsDouble()) : "";
             sb.append(String.format(Locale.ROOT, "%-" + w + "s  %-9s  %-28s  %6.3f  %s%s%n", l.name(), l.layer().kind().label(),
-                    l.isQuantized() ? l.format().toString() : "full precision", l.bits(), l.decidedBy(), sens));
+                    l.formatText(), l.bits(), l.decidedBy(), sens));
         }
         for (Rule r : idleRules) {
             sb.append("decided nothing: ").append(r.label()).append('\n');
+        }
+        if (needsCalibration()) {
+            sb.append("algorithms: ").append(String.join("; ", algorithms())).append('\n');
         }
         if (!sensitivityNote.isEmpty()) {
             sb.append("sensitivity: ").append(sensitivityNote).append('\n');
@@ -139,11 +158,12 @@ public final class Plan {
     public String toHtml() {
         List<List<String>> rows = new ArrayList<>();
         for (LayerPlan l : layers)
-            rows.add(List.of(l.name(), l.layer().kind().label(), l.isQuantized() ? l.format().toString() : "full precision",
+            rows.add(List.of(l.name(), l.layer().kind().label(), l.formatText(),
                     String.format(Locale.ROOT, "%.3f", l.bits()), l.decidedBy(),
                     l.sensitivity().isPresent() ? String.format(Locale.ROOT, "%.3g", l.sensitivity().getAsDouble()) : ""));
         StringBuilder note = new StringBuilder();
         for (Rule r : idleRules) note.append("Decided nothing: ").append(r.label()).append(". ");
+        if (needsCalibration()) note.append("Algorithms: ").append(String.join("; ", algorithms())).append(". ");
         if (!sensitivityNote.isEmpty()) note.append("Sensitivity: ").append(sensitivityNote).append('.');
         String caption = String.format(Locale.ROOT, "Plan for %s: %d of %d layers quantized, %.3g effective bits/weight, %s", modelName,
                 quantized().size(), layers.size(), effectiveBits(), sizeLine());

@@ -60,7 +60,7 @@ public final class Planner {
                 deciding.add(decided);
                 OptionalDouble sens = decided.isKeep() ? OptionalDouble.empty() : sensitivities.known(layer, decided.format());
                 anySensitivity |= sens.isPresent();
-                out.add(new LayerPlan(layer, decided.format(), decided.label(), sens));
+                out.add(new LayerPlan(layer, decided.format(), decided.label(), sens, decided.algorithm()));
             } else {
                 out.add(new LayerPlan(layer, null, keptByDefault ? "default (" + layer.kind().label() + ")" : "no rule",
                         OptionalDouble.empty()));

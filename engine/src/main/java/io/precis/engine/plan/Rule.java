@@ -17,10 +17,10 @@ import java.util.function.Predicate;
  * @param format the format, or null for {@code keep}
  * @param where a condition on each candidate, or null
  * @param namedKinds kinds the condition names ({@code kind = embedding}): such layers count as named explicitly
- * @param algorithm how to quantize: "rtn" (round to nearest), "gptq", "awq"
+ * @param algorithm how to quantize: round to nearest (the default), GPTQ, AWQ
  */
 public record Rule(String label, List<LayerPattern> patterns, List<LayerPattern> except, Format format,
-                   Predicate<Candidate> where, Set<LayerKind> namedKinds, String algorithm) {
+                   Predicate<Candidate> where, Set<LayerKind> namedKinds, io.precis.engine.algo.QuantAlgorithm algorithm) {
 
     public Rule {
         Objects.requireNonNull(label);
@@ -30,15 +30,15 @@ public record Rule(String label, List<LayerPattern> patterns, List<LayerPattern>
         if (patterns.isEmpty()) {
             throw new IllegalArgumentException(label + ": a rule needs at least one layer pattern");
         }
-        algorithm = algorithm == null ? "rtn" : algorithm;
+        algorithm = algorithm == null ? io.precis.engine.algo.QuantAlgorithm.RTN : algorithm;
     }
 
     public static Rule quantize(String label, List<LayerPattern> patterns, Format format) {
-        return new Rule(label, patterns, List.of(), Objects.requireNonNull(format), null, Set.of(), "rtn");
+        return new Rule(label, patterns, List.of(), Objects.requireNonNull(format), null, Set.of(), null);
     }
 
     public static Rule keep(String label, List<LayerPattern> patterns) {
-        return new Rule(label, patterns, List.of(), null, null, Set.of(), "rtn");
+        return new Rule(label, patterns, List.of(), null, null, Set.of(), null);
     }
 
     public Rule where(Predicate<Candidate> condition, Set<LayerKind> kinds) {
@@ -47,6 +47,11 @@ public record Rule(String label, List<LayerPattern> patterns, List<LayerPattern>
 
     public Rule except(List<LayerPattern> exceptions) {
         return new Rule(label, patterns, exceptions, format, where, namedKinds, algorithm);
+    }
+
+    /** The same rule quantizing with another algorithm. */
+    public Rule using(io.precis.engine.algo.QuantAlgorithm a) {
+        return new Rule(label, patterns, except, format, where, namedKinds, a);
     }
 
     public boolean isKeep() {

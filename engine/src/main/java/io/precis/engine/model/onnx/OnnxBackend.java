@@ -314,27 +314,7 @@ public final class OnnxBackend implements ModelBackend {
     private ModelOutput run(OrtSession s, ModelInput input, Activation resume, List<Activation> collect) {
         Map<String, OnnxTensor> feed = new HashMap<>();
         try {
-            Set<String> takes = s.getInputNames();
-            switch (input) {
-                case ModelInput.Tokens tok -> {
-                    if (!inputInfo.containsKey("input_ids"))
-                        throw new ModelException(where, "takes " + inputDescription() + ", not token ids");
-                    long[] shape = {tok.size(), tok.length()};
-                    if (takes.contains("input_ids"))
-                        feed.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(flat(tok.ids())), shape));
-                    if (takes.contains("attention_mask"))
-                        feed.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(flat(tok.mask())), shape));
-                    if (takes.contains("token_type_ids"))
-                        feed.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[tok.size() * tok.length()]), shape));
-                }
-                case ModelInput.Images img -> {
-                    Map.Entry<String, NodeInfo> in = inputInfo.entrySet().iterator().next();
-                    long[] declared = ((TensorInfo) in.getValue().getInfo()).getShape();
-                    long[] shape = declared.length == 4 ? new long[] {img.n(), img.channels(), img.height(), img.width()}
-                            : new long[] {img.n(), (long) img.channels() * img.height() * img.width()};
-                    if (takes.contains(in.getKey())) feed.put(in.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(img.pixels()), shape));
-                }
-            }
+            feed(s, input, feed);
             if (resume != null)
                 for (Activation.Part p : resume.parts()) feed.put(p.name(), tensor(p));
             try (OrtSession.Result r = s.run(feed)) {
@@ -358,6 +338,103 @@ public final class OnnxBackend implements ModelBackend {
         } finally {
             feed.values().forEach(OnnxTensor::close);
         }
+    }
+
+    /** The graph inputs {@code s} takes, made from the model input. */
+    private void feed(OrtSession s, ModelInput input, Map<String, OnnxTensor> feed) throws OrtException {
+        Set<String> takes = s.getInputNames();
+        switch (input) {
+            case ModelInput.Tokens tok -> {
+                if (!inputInfo.containsKey("input_ids"))
+                    throw new ModelException(where, "takes " + inputDescription() + ", not token ids");
+                long[] shape = {tok.size(), tok.length()};
+                if (takes.contains("input_ids"))
+                    feed.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(flat(tok.ids())), shape));
+                if (takes.contains("attention_mask"))
+                    feed.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(flat(tok.mask())), shape));
+                if (takes.contains("token_type_ids"))
+                    feed.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[tok.size() * tok.length()]), shape));
+            }
+            case ModelInput.Images img -> {
+                Map.Entry<String, NodeInfo> in = inputInfo.entrySet().iterator().next();
+                long[] declared = ((TensorInfo) in.getValue().getInfo()).getShape();
+                long[] shape = declared.length == 4 ? new long[] {img.n(), img.channels(), img.height(), img.width()}
+                        : new long[] {img.n(), (long) img.channels() * img.height() * img.width()};
+                if (takes.contains(in.getKey())) feed.put(in.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(img.pixels()), shape));
+            }
+        }
+    }
+
+    /** A live session whose outputs are the graph's and the inputs of its MatMul/Gemm weights (built once). */
+    private OrtSession capturing;
+    private Map<String, String> matmulInputs;
+
+    @Override
+    public synchronized Map<String, float[]> layerInputs(ModelInput input, List<LayerRef> wanted) {
+        if (options.onnxSwap() != LoadOptions.OnnxSwap.LIVE)
+            throw new UnsupportedOperationException(where + ": capturing layer inputs needs the default live weight buffers (swap live)");
+        if (matmulInputs == null) matmulInputs = OnnxLayers.matmulInputs(proto.getGraph());
+        Map<String, String> inputOf = new java.util.LinkedHashMap<>();
+        for (LayerRef l : wanted) {
+            String t = null;
+            for (TensorRef w : l.weights()) if (matmulInputs.containsKey(w.name())) t = matmulInputs.get(w.name());
+            if (t == null) throw new ModelException(where, "layer " + l.name() + " is not a MatMul/Gemm on a weight, so it has no input rows to calibrate on");
+            inputOf.put(l.name(), t);
+        }
+        if (capturing == null) {
+            OnnxMl.GraphProto.Builder g = proto.getGraph().toBuilder();
+            Set<String> outputs = new java.util.HashSet<>();
+            g.getOutputList().forEach(o -> outputs.add(o.getName()));
+            for (String t : new LinkedHashSet<>(matmulInputs.values()))
+                if (outputs.add(t)) g.addOutput(OnnxMl.ValueInfoProto.newBuilder().setName(t));
+            capturing = liveSession(proto.toBuilder().setGraph(g).build().toByteArray(), null);
+        }
+        Map<String, OnnxTensor> feed = new HashMap<>();
+        try {
+            feed(capturing, input, feed);
+            try (OrtSession.Result r = capturing.run(feed, new LinkedHashSet<>(inputOf.values()))) {
+                Map<String, float[]> byTensor = new HashMap<>();
+                Map<String, float[]> out = new java.util.LinkedHashMap<>();
+                for (LayerRef l : wanted) {
+                    String t = inputOf.get(l.name());
+                    float[] rows = byTensor.get(t);
+                    if (rows == null) {
+                        OnnxTensor x = (OnnxTensor) r.get(t).orElseThrow();
+                        rows = realRows(x, input, l);
+                        byTensor.put(t, rows);
+                    }
+                    out.put(l.name(), rows);
+                }
+                return out;
+            }
+        } catch (OrtException e) {
+            throw new ModelException(where, "inference failed: " + firstLine(String.valueOf(e.getMessage())), e);
+        } finally {
+            feed.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    /** The tensor's rows ([..., d] flattened to rows of d), without the rows of padding tokens. */
+    private float[] realRows(OnnxTensor x, ModelInput input, LayerRef layer) {
+        long[] shape = x.getInfo().getShape();
+        TensorRef w = layer.weight();
+        long d = w.shape()[w.reductionAxis()];
+        if (x.getInfo().type != OnnxJavaType.FLOAT || shape.length == 0 || shape[shape.length - 1] != d)
+            throw new ModelException(where, "the input of " + layer.name() + " is " + x.getInfo() + ", not float rows of " + d);
+        FloatBuffer fb = x.getFloatBuffer();
+        float[] all = new float[fb.remaining()];
+        fb.get(all);
+        if (!(input instanceof ModelInput.Tokens tok) || shape.length < 3 || shape[0] * shape[1] * d != all.length) return all;
+        int n = 0;
+        for (long[] m : tok.mask()) for (long v : m) n += v != 0 ? 1 : 0;
+        float[] real = new float[Math.toIntExact(n * d)];
+        int k = 0, row = 0;
+        for (long[] m : tok.mask())
+            for (long v : m) {
+                if (v != 0) System.arraycopy(all, Math.toIntExact(row * d), real, Math.toIntExact(k++ * d), (int) d);
+                row++;
+            }
+        return real;
     }
 
     private OnnxTensor tensor(Activation.Part p) throws OrtException {
@@ -432,6 +509,7 @@ public final class OnnxBackend implements ModelBackend {
     public synchronized void close() {
         closeSwapped();
         if (collecting != null) closeQuietly(collecting);
+        if (capturing != null) closeQuietly(capturing);
         fromStage.values().forEach(OnnxBackend::closeQuietly);
         closeQuietly(base);
         liveResources.forEach(OnnxBackend::closeQuietly);

@@ -185,4 +185,27 @@ final class OnnxLayers {
         }
         return false;
     }
+
+    /**
+     * For every MatMul/Gemm whose second input is an initializer (directly or through pass-through nodes such as
+     * Cast or Transpose): that initializer's name to the name of the tensor it multiplies (the node's first input).
+     */
+    static Map<String, String> matmulInputs(OnnxMl.GraphProto g) {
+        Set<String> inits = new HashSet<>();
+        g.getInitializerList().forEach(t -> inits.add(t.getName()));
+        Map<String, OnnxMl.NodeProto> producer = new HashMap<>();
+        for (OnnxMl.NodeProto n : g.getNodeList()) for (String out : n.getOutputList()) producer.put(out, n);
+        Map<String, String> out = new LinkedHashMap<>();
+        for (OnnxMl.NodeProto n : g.getNodeList()) {
+            if (!(n.getOpType().equals("MatMul") || n.getOpType().equals("Gemm")) || n.getInputCount() < 2) continue;
+            String b = n.getInput(1);
+            for (int hop = 0; hop < 3 && !inits.contains(b); hop++) {
+                OnnxMl.NodeProto p = producer.get(b);
+                if (p == null || !PASS_THROUGH.contains(p.getOpType()) || p.getInputCount() == 0) break;
+                b = p.getInput(0);
+            }
+            if (inits.contains(b)) out.putIfAbsent(b, n.getInput(0));
+        }
+        return out;
+    }
 }
