@@ -72,7 +72,7 @@ public final class Datasets {
 
     private static String readText(Path file) {
         if (Files.isDirectory(file)) throw new ModelException(file.toString(), "is a directory, not a data file");
-        if (!Files.exists(file)) throw new ModelException(file.toString(), "file not found");
+        if (!Files.exists(file)) throw new ModelException(file.toString(), "no such file");
         if (!Files.isRegularFile(file)) throw new ModelException(file.toString(), "is not a regular file (a FIFO, device or socket)");
         try {
             long size = Files.size(file);

@@ -99,7 +99,7 @@ class DatasetsTest {
     @Test
     void badDataFilesAreNamed() throws IOException {
         ModelException e = assertThrows(ModelException.class, () -> Datasets.sentences(dir.resolve("nope.txt")));
-        assertTrue(e.getMessage().contains("nope.txt: file not found"), e.getMessage());
+        assertTrue(e.getMessage().contains("nope.txt: no such file"), e.getMessage());
         Files.writeString(dir.resolve("blank.txt"), "\n# only a comment\n\n");
         e = assertThrows(ModelException.class, () -> Datasets.sentences(dir.resolve("blank.txt")));
         assertTrue(e.getMessage().contains("no sentences"), e.getMessage());

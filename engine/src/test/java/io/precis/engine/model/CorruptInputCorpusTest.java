@@ -202,7 +202,7 @@ class CorruptInputCorpusTest {
         Path folder = Files.createDirectory(dir.resolve("folder"));
         clearError("folder", () -> Datasets.load(folder, sentences), "is a directory");
         clearError("folder", () -> Datasets.text(folder), "is a directory");
-        clearError("missing.txt", () -> Datasets.load(dir.resolve("missing.txt"), sentences), "file not found");
+        clearError("missing.txt", () -> Datasets.load(dir.resolve("missing.txt"), sentences), "no such file");
         String huge = "word ".repeat(20_000);
         Path hugeFile = write("huge-line.txt", ("short line\n" + huge + "\n").getBytes());
         clearError("huge-line.txt", () -> Datasets.load(hugeFile, sentences), "line 2 holds 100,000 characters", "kind = text");
