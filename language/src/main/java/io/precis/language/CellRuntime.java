@@ -38,8 +38,8 @@ import java.util.Set;
 /**
  * Runs the language's statements in the JVM that runs Java cells, against one {@link PrecisSession}. A cell
  * arrives once ({@link #receiveCell}: its text, parsed here, and the Java names each statement reads, found
- * by the kernel); then each statement runs in order ({@link #runStatement}) with the values of those names,
- * read by the kernel's Java snippet when the statement runs. The data path is described in
+ * by the kernel); then its statements run in order ({@link #runStatements}, up to each {@code as name} at a
+ * time) with the values of those names, read by the kernel's Java snippet when they run. The data path is described in
  * {@code docs/ARCHITECTURE.md}.
  */
 public final class CellRuntime {
@@ -51,8 +51,12 @@ public final class CellRuntime {
         }
     };
 
+    /** Warnings one cell shows at most (a long cell of patterns that match nothing would flood the notebook). */
+    static final int MAX_WARNINGS = 20;
+
     private final PrecisSession session;
     private CellText cell;
+    private int warnings;
     private List<Statement> statements = List.of();
 
     public CellRuntime(PrecisSession session) {
@@ -63,40 +67,102 @@ public final class CellRuntime {
         return session;
     }
 
+    /** Cells longer than this are parsed each time they arrive, not cached (the cache holds small, rerun cells). */
+    private static final int CACHED_CHARS = 64 * 1024;
+
     /** The cell whose statements come next; parsed once per distinct text (a rerun finds it cached). */
     public synchronized void receiveCell(CellText cell) {
         ParseResult parsed;
-        synchronized (PARSED) {
-            parsed = PARSED.computeIfAbsent(cell.source(), DslParser::parse);
+        if (cell.source().length() > CACHED_CHARS) {
+            parsed = DslParser.parse(cell.source());
+        } else {
+            synchronized (PARSED) {
+                parsed = PARSED.computeIfAbsent(cell.source(), DslParser::parse);
+            }
         }
         if (parsed.hasErrors()) {
             throw new PrecisError(parsed.formatDiagnostics());
         }
         this.cell = cell;
         this.statements = parsed.program().statements();
+        this.warnings = 0;
+    }
+
+    /** The session's output, with at most {@link #MAX_WARNINGS} warnings per cell. */
+    private Output output() {
+        Output out = session.output();
+        return new Output() {
+            @Override
+            public void show(Object value) {
+                out.show(value);
+            }
+
+            @Override
+            public void text(String line) {
+                out.text(line);
+            }
+
+            @Override
+            public void warn(String message) {
+                int n = ++warnings;
+                if (n <= MAX_WARNINGS) {
+                    out.warn(message);
+                } else if (n == MAX_WARNINGS + 1) {
+                    out.warn("(more warnings of this cell are not shown)");
+                }
+            }
+
+            @Override
+            public Progress progress(String task, long total) {
+                return out.progress(task, total);
+            }
+        };
     }
 
     /**
-     * Runs statement {@code index} of the cell received last. {@code values} are the Java values of the names
-     * {@link CellText#references()} lists for it, in that order (null where no Java variable of that name
+     * Runs statements {@code from..to-1} of the cell received last, in order. {@code values} are the Java values
+     * of {@link CellText#names(int, int)} of that range, in that order (null where no Java variable of that name
      * exists); {@code javaNames} the session's Java variable names, for suggestions (null when not needed).
      *
-     * @return the statement's result (what {@code as name} binds), or null
+     * @return the last statement's result (what {@code as name} binds), or null
      */
-    public synchronized Object runStatement(int index, Object[] values, String[] javaNames) {
-        if (cell == null || index < 0 || index >= statements.size()) {
-            throw new IllegalArgumentException("statement " + index + " of a cell with " + statements.size());
+    public synchronized Object runStatements(int from, int to, Object[] values, String[] javaNames) {
+        if (cell == null || from < 0 || to > statements.size() || from >= to) {
+            throw new IllegalArgumentException("statements " + from + ".." + to + " of a cell with " + statements.size());
         }
-        Statement st = statements.get(index);
-        List<String> names = cell.references().get(index);
+        List<String> names = cell.names(from, to);
         Map<String, Object> vars = new HashMap<>();
         for (int i = 0; i < names.size() && i < values.length; i++) {
             vars.put(names.get(i), values[i]);
         }
-        if (index == 0) {
-            session.beginCell(cell.cellId());
+        List<String> javaNameList = javaNames == null ? List.of() : List.of(javaNames);
+        Object result = null;
+        Output out = output();
+        for (int index = from; index < to; index++) {
+            Statement st = statements.get(index);
+            if (index > from && Thread.interrupted()) {
+                throw new PrecisError("line " + st.span().line() + ": the cell was interrupted before this statement");
+            }
+            if (index == 0) {
+                session.beginCell(cell.cellId());
+            }
+            Run run = new Run(session, cell.source(), vars, javaNameList, out);
+            try {
+                result = run.statement(st);
+            } catch (PrecisError | io.precis.engine.analysis.AnalysisInterruptedException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // Every precondition is checked where the statement reads it; should one slip through, the user
+                // still gets the statement's line and the reason, not the runtime's stack.
+                throw run.compiler.error(st, "this statement could not run: " + reason(e));
+            }
         }
-        return new Run(session, cell.source(), vars, javaNames == null ? List.of() : List.of(javaNames), session.output()).statement(st);
+        return result;
+    }
+
+    private static String reason(RuntimeException e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
     }
 
     /**
