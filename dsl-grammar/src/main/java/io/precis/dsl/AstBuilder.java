@@ -221,7 +221,7 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
         }
         List<Option> options = new ArrayList<>();
         for (OptionContext o : ctx.option()) {
-            Name key = name(o.optionKey().word());
+            Name key = name(o.optionKey());
             for (Option earlier : options) {
                 if (earlier.key().text().equals(key.text())) {
                     diagnostics.add(Diagnostic.error(key.span(), "option '" + key.text() + "' given twice"));

@@ -244,7 +244,8 @@ public final class CellRuntime {
         }
 
         Measurements.Context context() {
-            return new Measurements.Context(session, compiler, out, this::subject, this::requireModel, this::planOf);
+            return new Measurements.Context(session, compiler, out, this::subject, this::requireModel, this::planOf, this::analysis,
+                    (plan, at) -> checkPlanFits(plan, requireModel(at), at));
         }
 
         // ---- load, use, set ----
@@ -264,8 +265,10 @@ public final class CellRuntime {
                     String file = p.getFileName().toString();
                     name = l.binding().map(n -> n.text()).orElse(identifier(file.contains(".") ? file.substring(0, file.lastIndexOf('.')) : file));
                 }
-            } catch (ModelException e) {
+            } catch (ModelException | IllegalArgumentException | java.io.UncheckedIOException e) {
                 throw compiler.error(l.source(), e.getMessage());
+            } catch (RuntimeException e) {
+                throw compiler.error(l.source(), "cannot load this model: " + reason(e));
             }
             l.engine().ifPresent(engine -> checkEngine(engine.text(), model, l));
             session.addModel(name, model);
@@ -312,8 +315,16 @@ public final class CellRuntime {
             for (Option o : l.options()) {
                 String key = o.key().text().toLowerCase(Locale.ROOT);
                 switch (key) {
-                    case "kind" -> kind = text(o.value()).toLowerCase(Locale.ROOT);
-                    case "limit" -> limit = (int) number(o.value(), o);
+                    case "kind" -> {
+                        kind = text(o.value()).toLowerCase(Locale.ROOT);
+                        if (!kind.equals("sentences") && !kind.equals("text")) {
+                            throw compiler.error(o.value().span(), "unknown data kind '" + text(o.value()) + "'",
+                                    Suggest.closest(kind, List.of("sentences", "text")),
+                                    "Kinds: sentences (one per line), text (a corpus for language models)");
+                        }
+                    }
+                    case "limit" -> limit = (int) wholeNumber(o.value(), "limit", 1, Integer.MAX_VALUE,
+                            "limit is how many samples to keep, a whole number from 1, e.g. limit = 256");
                     default -> throw compiler.error(o.key().span(), "unknown option '" + o.key().text() + "' for data",
                             Suggest.closest(key, List.of("kind", "limit")), "Options: kind (sentences, text), limit");
                 }
@@ -328,6 +339,10 @@ public final class CellRuntime {
                     name = "fashion_mnist_" + part;
                 } else {
                     Path p = Path.of(path);
+                    if (Files.isDirectory(p)) {
+                        throw compiler.error(fp.span(), "is a directory, not a file: " + p.toAbsolutePath(), Optional.empty(),
+                                "Name a file of sentences (one per line) or text inside it");
+                    }
                     if (!Files.isRegularFile(p)) {
                         throw compiler.error(fp, "no such file: " + p.toAbsolutePath());
                     }
@@ -384,7 +399,7 @@ public final class CellRuntime {
             if (dataName != null) {
                 try {
                     session.analysis(); // checks the data fits the model now, not at the first analysis
-                } catch (ModelException | IllegalArgumentException e) {
+                } catch (RuntimeException e) {
                     session.use(modelName, null);
                     throw compiler.error(u.dataset().map(d -> (Node) d).orElse(u), e.getMessage());
                 }
@@ -411,14 +426,10 @@ public final class CellRuntime {
             String key = s.name().text().toLowerCase(Locale.ROOT);
             String value;
             switch (key) {
-                case "seed" -> value = Long.toString((long) number(s.value(), s));
-                case "samples" -> {
-                    double n = number(s.value(), s);
-                    if (n < 1) {
-                        throw compiler.error(s.value(), "samples is a positive whole number");
-                    }
-                    value = Integer.toString((int) n);
-                }
+                case "seed" -> value = Long.toString(wholeNumber(s.value(), "seed", Long.MIN_VALUE, Long.MAX_VALUE,
+                        "a seed is a whole number, e.g. set seed 42"));
+                case "samples" -> value = Long.toString(wholeNumber(s.value(), "samples", 1, MAX_SAMPLES,
+                        "samples is how many samples an analysis reads, a whole number from 1 to " + MAX_SAMPLES + ", e.g. set samples 256"));
                 case "device" -> {
                     value = text(s.value()).toLowerCase(Locale.ROOT);
                     if (!value.equals("cpu") && !value.equals("gpu")) {
@@ -451,6 +462,11 @@ public final class CellRuntime {
         }
 
         Rule keep(Statement.Keep k) {
+            if (k.layers().where().map(Statements::readsSensitivity).orElse(false)) {
+                throw compiler.error(k.layers().where().get().span(), "keep chooses layers by name, kind, params or index, not by sensitivity",
+                        Optional.empty(), "A sensitivity belongs to a format: 'quantize PATTERN to FORMAT where sensitivity < X' quantizes "
+                                + "only the layers that take FORMAT well, and keeps the rest");
+            }
             Rule rule = rule(k, compiler, label(k), session.seed());
             session.addRule(rule);
             warnUnmatched(k.layers().patterns());
@@ -507,6 +523,10 @@ public final class CellRuntime {
             List<LayerRef> layers = m.layers();
             if (s.layers().isPresent()) {
                 io.precis.dsl.ast.LayerSelection sel = s.layers().get();
+                if (sel.where().map(Statements::readsSensitivity).orElse(false)) {
+                    throw compiler.error(sel.where().get().span(), "show layers chooses layers by name, kind, params or index, not by sensitivity",
+                            Optional.empty(), "A sensitivity belongs to a layer and a format: run 'sensitivity' to see them");
+                }
                 Rule filter = Rule.quantize("show", compiler.patternsOrAll(sel), io.precis.engine.format.Formats.int8())
                         .except(compiler.patterns(sel.except()));
                 Compiler.Condition c = sel.where().map(compiler::condition).orElse(null);
@@ -514,7 +534,7 @@ public final class CellRuntime {
                 for (int i = 0; i < layers.size(); i++) {
                     LayerRef l = layers.get(i);
                     if (filter.covers(l.name()) && (c == null
-                            || c.test().test(new io.precis.engine.plan.Candidate(l, i, null, session.sensitivity())))) {
+                            || c.test().test(new io.precis.engine.plan.Candidate(l, i, null, io.precis.engine.plan.SensitivityLookup.NONE)))) {
                         kept.add(l);
                     }
                 }
@@ -525,22 +545,79 @@ public final class CellRuntime {
             return table;
         }
 
-        Plan showPlan() {
-            requireModel(null);
-            Plan plan = Measurements.interruptible(out, session::plan);
+        Plan showPlan(Statement.ShowPlan s) {
+            Plan plan = currentPlan(s);
             out.show(plan);
             return plan;
         }
 
         PlanEvaluation evaluate(Statement.Evaluate e) {
-            requireModel(e);
-            if (session.dataset().isEmpty()) {
-                throw compiler.error(e, "evaluate needs data: 'use " + session.modelName().orElse("MODEL") + " on DATASET' first");
+            io.precis.engine.analysis.Analysis a = analysis(e);
+            Plan plan = e.subject().map(this::planOf).orElseGet(() -> currentPlan(e));
+            checkPlanFits(plan, a.model(), e);
+            PlanEvaluation result;
+            try {
+                result = Measurements.interruptible(out, () -> a.evaluate(plan));
+            } catch (IllegalArgumentException | IllegalStateException | ModelException ex) {
+                throw compiler.error(e, "cannot evaluate this plan: " + ex.getMessage());
             }
-            Plan plan = e.subject().map(this::planOf).orElseGet(session::plan);
-            PlanEvaluation result = Measurements.interruptible(out, () -> session.analysis().evaluate(plan));
             out.show(result);
             return result;
+        }
+
+        /**
+         * The analysis of the model and data in use, for a statement that measures: no model, no data, or data
+         * that does not fit the model are errors at the statement, each saying what to do.
+         */
+        io.precis.engine.analysis.Analysis analysis(Node at) {
+            requireModel(at);
+            String model = session.modelName().orElse("MODEL");
+            if (session.dataset().isEmpty()) {
+                String what = at instanceof Statement st ? keyword(st) : "this";
+                throw compiler.error(at.span(), what + " needs data, and " + model + " has none", Optional.empty(),
+                        "Give it data: 'load dataset \"FILE\" as calib' then 'use " + model + " on calib'");
+            }
+            try {
+                return session.analysis();
+            } catch (ModelException | IllegalArgumentException | IllegalStateException ex) {
+                throw compiler.error(at.span(), ex.getMessage(), Optional.empty(),
+                        "Choose other data or another metric ('set metric ...'), then 'use " + model + " on DATASET'");
+            }
+        }
+
+        /**
+         * The plan the session's rules give the model in use. A rule that reads {@code sensitivity} needs data;
+         * without it the statement that asks for the plan says which rule, and what to do.
+         */
+        Plan currentPlan(Node at) {
+            requireModel(at);
+            if (session.dataset().isEmpty()) {
+                Optional<Rule> reads = session.rulesReadingSensitivity().stream().findFirst();
+                if (reads.isPresent()) {
+                    String model = session.modelName().orElse("MODEL");
+                    throw compiler.error(at.span(), "the plan needs sensitivities, and " + model + " has no data to measure them: "
+                            + reads.get().label(), Optional.empty(),
+                            "Give it data ('use " + model + " on DATASET'), or run that rule's cell again without 'where sensitivity'");
+                }
+            }
+            try {
+                return Measurements.interruptible(out, session::plan);
+            } catch (ModelException | IllegalArgumentException | IllegalStateException ex) {
+                throw compiler.error(at, "cannot make the plan: " + ex.getMessage());
+            }
+        }
+
+        /** A plan made for another model cannot be evaluated or exported with this one. */
+        void checkPlanFits(Plan plan, Model model, Node at) {
+            Set<String> names = new java.util.HashSet<>();
+            model.layers().forEach(l -> names.add(l.name()));
+            for (io.precis.engine.plan.LayerPlan l : plan.layers()) {
+                if (!names.contains(l.name())) {
+                    throw compiler.error(at.span(), "this plan is for another model: " + session.modelName().orElse("the model in use")
+                            + " has no layer '" + l.name() + "'", Optional.empty(),
+                            "'use MODEL' with the model the plan was made for, or make the plan again ('show plan as NAME')");
+                }
+            }
         }
 
         Plan planOf(Subject s) {
@@ -557,7 +634,7 @@ public final class CellRuntime {
         /** What a subject refers to: the current plan, the last sensitivity table, or a variable's value. */
         Object subject(Subject s) {
             return switch (s) {
-                case Subject.CurrentPlan p -> session.plan();
+                case Subject.CurrentPlan p -> currentPlan(p);
                 case Subject.CurrentSensitivity c -> session.lastSensitivity().orElseThrow(() ->
                         compiler.error(c, "no sensitivity measured yet: run 'sensitivity' first"));
                 case Variable v -> {
@@ -581,9 +658,18 @@ public final class CellRuntime {
         }
 
         Model requireModel(Node at) {
-            return session.model().orElseThrow(() -> at == null
-                    ? new PrecisError("no model in use: 'load model \"FILE\" as NAME' (or load model maven \"G:A:V\") first")
-                    : compiler.error(at, "no model in use: 'load model \"FILE\" as NAME' (or load model maven \"G:A:V\") first"));
+            return session.model().orElseThrow(() -> compiler.error(at.span(), (at instanceof Statement st ? keyword(st) : "this")
+                    + " needs a model, and none is in use", Optional.empty(), session.models().isEmpty()
+                    ? "Load one first: 'load model \"FILE\" as NAME' (or load model maven \"G:A:V\")"
+                    : "Choose one: 'use " + String.join("' or 'use ", session.models().keySet()) + "'"));
+        }
+
+        /** A statement's first words as the user wrote them ("show plan", "export"), for messages. */
+        private String keyword(Statement st) {
+            String text = source.substring(st.span().start(), Math.min(source.length(), st.span().end())).strip();
+            String[] words = text.split("\\s+", 3);
+            boolean two = words.length > 1 && (words[0].equalsIgnoreCase("show") || words[0].equalsIgnoreCase("search"));
+            return two ? words[0] + " " + words[1] : words[0];
         }
 
         // ---- values ----
@@ -594,6 +680,23 @@ public final class CellRuntime {
             }
             throw compiler.error(at, "a number is needed here, not " + text(v));
         }
+
+        /** A whole number in {@code min..max}, or an error at the value naming what it is for and the range. */
+        private long wholeNumber(Value v, String what, long min, long max, String help) {
+            if (!(v instanceof io.precis.dsl.ast.NumberLiteral n)) {
+                throw compiler.error(v.span(), what + " is a number, not '" + text(v) + "'", Optional.empty(), help);
+            }
+            double d = n.value();
+            if (n.isPercent() || d != Math.rint(d) || Double.isInfinite(d) || d < min || d > max) {
+                throw compiler.error(v.span(), what + " is a whole number from " + String.format(Locale.ROOT, "%,d", min)
+                        + (max == Long.MAX_VALUE ? "" : " to " + String.format(Locale.ROOT, "%,d", max)) + ", not " + n.text(),
+                        Optional.empty(), help);
+            }
+            return (long) d;
+        }
+
+        /** The most samples an analysis may read: more would not fit any dataset in memory. */
+        static final long MAX_SAMPLES = 1_000_000;
 
         private static String text(Value v) {
             return switch (v) {

@@ -203,6 +203,14 @@ public final class PrecisSession {
         return out;
     }
 
+    /** The rules whose condition reads sensitivity (they need data to resolve). */
+    synchronized List<Rule> rulesReadingSensitivity() {
+        List<Rule> out = new ArrayList<>();
+        rules.stream().filter(r -> r.readsSensitivity() && !r.rule().isKeep()).forEach(r -> out.add(r.rule()));
+        after.stream().filter(r -> r.readsSensitivity() && !r.rule().isKeep()).forEach(r -> out.add(r.rule()));
+        return out;
+    }
+
     /** A number for the next rule's label ("rule 3"). */
     synchronized int nextRuleNumber() {
         return ++ruleCounter;

@@ -53,7 +53,7 @@ engineClause  : ENGINE engineName ;
 engineName    : word ;
 optionsClause : OPTIONS LPAREN option (COMMA option)* RPAREN ;
 option        : optionKey EQ optionValue ;
-optionKey     : word ;
+optionKey     : word | KIND ;   // 'load dataset "x" options (kind = text)'
 optionValue   : value ;
 
 settingName  : word ;
