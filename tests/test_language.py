@@ -83,7 +83,8 @@ def test_errors_point_at_the_mistake(lang):
     assert e["ename"] == "PrecisError"
     assert e["traceback"][0].endswith("line 1:20: unknown format 'in4'. Did you mean int4? Formats: int2..int8, fp8_e4m3, "
                                       "fp8_e5m2, fp6_e3m2, fp6_e2m3, fp4_e2m1, nf4, mxfp8, mxfp8_e5m2, mxfp6, mxfp6_e3m2, "
-                                      "mxfp4, mxint8, nvfp4, bf16, fp16")
+                                      "mxfp4, mxint8, nvfp4, bf16, fp16, q4_0, q4_1, q5_0, q5_1, q8_0, q2_k, q3_k, "
+                                      "q4_k, q5_k, q6_k")
     assert e["traceback"][1:] == ["quantize layer* to in4 where params < 10", " " * 19 + "^^^"]
     e = lang.execute("quantize layer* to int4 where params < undefinedLimit").error()
     assert "unknown variable 'undefinedLimit'" in e["evalue"]

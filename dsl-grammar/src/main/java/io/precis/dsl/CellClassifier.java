@@ -1,6 +1,8 @@
 package io.precis.dsl;
 
+import io.precis.dsl.diagnostic.Suggest;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -85,6 +87,35 @@ public final class CellClassifier {
         }
         return true;
     }
+
+    /**
+     * The statement keyword a cell that failed as Java probably meant: its first word, read after blank
+     * lines and comments as {@link #isDsl} reads it, is a near miss of one ({@code quantise}, {@code kep}).
+     * Short words and Java's own words never count, so {@code long x = 1} is not taken for {@code load}.
+     */
+    /** The cell's first word after blank lines and comments (empty when there is none). */
+    public static String firstWord(String cell) {
+        Scanner s = new Scanner(cell);
+        s.skipSpaceAndComments();
+        return s.word();
+    }
+
+    public static Optional<String> misspeltStatement(String cell) {
+        Scanner s = new Scanner(cell);
+        s.skipSpaceAndComments();
+        String first = s.word();
+        if (first.length() < 4 || JAVA_WORDS.contains(first)) {
+            return Optional.empty();
+        }
+        return Suggest.closest(first, Language.statementKeywords(), first.length() >= 6 ? 2 : 1)
+                .filter(keyword -> !keyword.equalsIgnoreCase(first));
+    }
+
+    private static final Set<String> JAVA_WORDS = Set.of("void", "char", "long", "float", "double",
+            "byte", "short", "boolean", "final", "static", "class", "record", "interface", "enum", "import", "return",
+            "while", "switch", "throw", "public", "private", "protected", "abstract", "synchronized", "String", "this",
+            "super", "yield", "assert", "break", "continue", "default", "case", "else", "extends", "implements",
+            "instanceof", "native", "strictfp", "transient", "volatile", "throws", "sealed", "permits");
 
     /**
      * A cheap test, for error messages, that a single line is Java rather than a mistyped DSL statement:

@@ -159,9 +159,10 @@ public final class Language {
             new Setting("metric", String.join(" | ", METRICS), "default"),
             new Setting("seed", "a whole number", "0"),
             new Setting("samples", "a positive whole number", "256"),
-            new Setting("device", "cpu | gpu", "cpu"));
+            new Setting("device", "cpu | gpu", "cpu"),
+            new Setting("cluster", "none | \"local[N]\" | \"spark://host:7077\" (needs the precis-spark jar)", "none"));
 
-    /** The settings' names: metric, seed, samples, device. */
+    /** The settings' names: metric, seed, samples, device, cluster. */
     public static List<String> settingNames() {
         return SETTINGS.stream().map(Setting::name).toList();
     }

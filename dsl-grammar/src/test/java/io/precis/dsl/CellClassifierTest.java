@@ -1,9 +1,11 @@
 package io.precis.dsl;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -66,5 +68,21 @@ class CellClassifierTest {
         assertTrue(CellClassifier.looksLikeJava("for (int i = 0; i < 3; i++) {"));
         assertFalse(CellClassifier.looksLikeJava("quantise layer* to int4"));
         assertFalse(CellClassifier.looksLikeJava("shwo plan // comment;"));
+    }
+
+    @Test
+    void aMisspeltStatementIsNamedAlsoAfterCommentLines() {
+        assertEquals(Optional.of("quantize"), CellClassifier.misspeltStatement("quantise layer* to int4"));
+        assertEquals(Optional.of("quantize"), CellClassifier.misspeltStatement(
+                "// calibrate first\n# then quantize\n/* block\n comment */\n  quantise layer* to int4"));
+        assertEquals(Optional.of("evaluate"), CellClassifier.misspeltStatement("// how good is it\nevalute"));
+    }
+
+    @Test
+    void javaWordsAndShortWordsAreNotTakenForMisspeltStatements() {
+        for (String java : List.of("long x = 1;", "// c\nfloat f = 2f;", "int n = 1;", "quantize(3);", "var s = 1;",
+                "// only a comment", "")) {
+            assertEquals(Optional.empty(), CellClassifier.misspeltStatement(java), java);
+        }
     }
 }

@@ -310,23 +310,19 @@ public final class CellRuntime {
             if (!(l.source() instanceof Source.FilePath fp)) {
                 throw compiler.error(l.source(), "data comes from a file (\"sentences.txt\") or \"fashion-mnist:test\", not a Maven artifact");
             }
-            String kind = null;
-            int limit = 0;
+            // Each option is range-checked by the engine's DataOptions; its message points at the option.
+            io.precis.engine.data.DataOptions opts = io.precis.engine.data.DataOptions.defaults();
             for (Option o : l.options()) {
                 String key = o.key().text().toLowerCase(Locale.ROOT);
-                switch (key) {
-                    case "kind" -> {
-                        kind = text(o.value()).toLowerCase(Locale.ROOT);
-                        if (!kind.equals("sentences") && !kind.equals("text")) {
-                            throw compiler.error(o.value().span(), "unknown data kind '" + text(o.value()) + "'",
-                                    Suggest.closest(kind, List.of("sentences", "text")),
-                                    "Kinds: sentences (one per line), text (a corpus for language models)");
-                        }
+                try {
+                    switch (key) {
+                        case "kind" -> opts = opts.kind(text(o.value()));
+                        case "limit" -> opts = opts.limit(number(o.value(), o));
+                        default -> throw compiler.error(o.key().span(), "unknown option '" + o.key().text() + "' for data",
+                                Suggest.closest(key, List.of("kind", "limit")), "Options: kind (sentences, text), limit");
                     }
-                    case "limit" -> limit = (int) wholeNumber(o.value(), "limit", 1, Integer.MAX_VALUE,
-                            "limit is how many samples to keep, a whole number from 1, e.g. limit = 256");
-                    default -> throw compiler.error(o.key().span(), "unknown option '" + o.key().text() + "' for data",
-                            Suggest.closest(key, List.of("kind", "limit")), "Options: kind (sentences, text), limit");
+                } catch (ModelException e) {
+                    throw compiler.error(o, e.getMessage());
                 }
             }
             String path = fp.path();
@@ -339,28 +335,12 @@ public final class CellRuntime {
                     name = "fashion_mnist_" + part;
                 } else {
                     Path p = Path.of(path);
-                    if (Files.isDirectory(p)) {
-                        throw compiler.error(fp.span(), "is a directory, not a file: " + p.toAbsolutePath(), Optional.empty(),
-                                "Name a file of sentences (one per line) or text inside it");
-                    }
-                    if (!Files.isRegularFile(p)) {
-                        throw compiler.error(fp, "no such file: " + p.toAbsolutePath());
-                    }
-                    String file = p.getFileName().toString();
+                    String file = p.getFileName() == null ? path : p.getFileName().toString();
                     name = identifier(file.contains(".") ? file.substring(0, file.lastIndexOf('.')) : file);
-                    if (kind == null || kind.equals("sentences")) {
-                        data = Datasets.sentences(p);
-                    } else if (kind.equals("text")) {
-                        data = Datasets.text(p);
-                    } else {
-                        throw compiler.error(l, "unknown data kind '" + kind + "': sentences (one per line) or text (a corpus for language models)");
-                    }
+                    data = Datasets.load(p, opts);
                 }
             } catch (ModelException | IllegalArgumentException | java.io.UncheckedIOException e) {
                 throw compiler.error(fp, e.getMessage());
-            }
-            if (limit > 0 && data instanceof io.precis.engine.data.SentenceSet s && s.size() > limit) {
-                data = s.first(limit);
             }
             name = l.binding().map(n -> n.text()).orElse(name);
             session.addDataset(name, data);
@@ -434,6 +414,14 @@ public final class CellRuntime {
                     value = text(s.value()).toLowerCase(Locale.ROOT);
                     if (!value.equals("cpu") && !value.equals("gpu")) {
                         throw compiler.error(s.value(), "device is cpu or gpu, not " + value);
+                    }
+                }
+                case "cluster" -> {
+                    value = text(s.value());
+                    try {
+                        session.cluster(Clusters.connect(value));
+                    } catch (IllegalArgumentException e) {
+                        throw compiler.error(s.value(), e.getMessage());
                     }
                 }
                 case "metric" -> {

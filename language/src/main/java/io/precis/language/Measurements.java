@@ -219,6 +219,8 @@ final class Measurements {
         }
         try {
             PlanJson.write(plan, model, file);
+        } catch (io.precis.engine.io.WriteFailed ex) {
+            throw c.compiler().error(e.file(), "cannot write " + file.toAbsolutePath() + ": " + ex.reason());
         } catch (RuntimeException ex) {
             throw c.compiler().error(e.file(), "cannot write " + file.toAbsolutePath() + ": " + ex.getMessage());
         }

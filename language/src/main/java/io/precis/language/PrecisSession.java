@@ -101,6 +101,19 @@ public final class PrecisSession {
         forgetAnalysis();
     }
 
+    /** The cluster analyses measure on ({@code set cluster}), or null for this JVM; the previous one is stopped. */
+    private io.precis.engine.analysis.Cluster cluster;
+
+    synchronized void cluster(io.precis.engine.analysis.Cluster c) {
+        if (cluster != null && cluster != c) cluster.close();
+        cluster = c;
+        forgetAnalysis();
+    }
+
+    public synchronized java.util.Optional<io.precis.engine.analysis.Cluster> cluster() {
+        return java.util.Optional.ofNullable(cluster);
+    }
+
     private void forgetAnalysis() {
         analysis = null;
         sensitivity = null;
@@ -142,6 +155,7 @@ public final class PrecisSession {
             Analysis a = Analysis.of(m, d).samples(samples()).seed(seed()).progress(new ProgressBars(this::output));
             String metric = settings.get("metric");
             analysis = metric.equals("default") ? a : a.metric(metric.replace('_', '-'));
+            if (cluster != null) analysis = analysis.cluster(cluster);
         }
         return analysis;
     }

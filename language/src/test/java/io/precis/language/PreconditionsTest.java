@@ -115,10 +115,10 @@ class PreconditionsTest {
             fails(cells, "set seed 0.5", "1:10", "seed is a whole number");
             fails(cells, "set seed fast", "1:10", "seed is a number");
             for (String limit : new String[] {"-1", "0", "0.5", "1e308", "50%"}) {
-                fails(cells, "load dataset \"" + file + "\" options (limit = " + limit + ")", "1:" + (file.length() + 34),
-                        "limit is a whole number from 1", "limit = 256");
+                fails(cells, "load dataset \"" + file + "\" options (limit = " + limit + ")", "1:" + (file.length() + 26),
+                        "limit", "whole number of sentences from 1");
             }
-            fails(cells, "load dataset \"" + file + "\" options (kind = csv)", "1:" + (file.length() + 33), "unknown data kind 'csv'", "Kinds:");
+            fails(cells, "load dataset \"" + file + "\" options (kind = csv)", "1:" + (file.length() + 26), "unknown data kind 'csv'", "sentences");
             fails(cells, "load dataset \"" + dir.toString().replace('\\', '/') + "\"", "1:14", "is a directory");
             cells.run("load dataset \"" + file + "\" options (kind = sentences, limit = 1) as one").assertOk();
             assertEquals(1, ((io.precis.engine.data.SentenceSet) cells.session().datasets().get("one")).size());

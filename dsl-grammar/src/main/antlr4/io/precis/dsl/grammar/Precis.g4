@@ -53,7 +53,7 @@ engineClause  : ENGINE engineName ;
 engineName    : word ;
 optionsClause : OPTIONS LPAREN option (COMMA option)* RPAREN ;
 option        : optionKey EQ optionValue ;
-optionKey     : word | KIND ;   // 'load dataset "x" options (kind = text)'
+optionKey     : word | KIND ;   // `kind` is a predicate keyword, and a data option (options (kind = "text"))
 optionValue   : value ;
 
 settingName  : word ;

@@ -49,6 +49,7 @@ public final class Analysis {
     private final int batchSize;
     private final long seed;
     private final boolean prefixReuse;
+    private Cluster cluster; // null: measured in this JVM; set by cluster(), kept by the settings methods
 
     private Analysis(Model model, Dataset data, Runner runner, SensitivityMetric metric, Progress progress, SensitivityCache cache,
                      int samples, int batchSize, long seed, boolean prefixReuse) {
@@ -76,7 +77,7 @@ public final class Analysis {
         if (!m.appliesTo(model.task()))
             throw new IllegalArgumentException("metric " + m.keyword() + " needs labels or next tokens, and " + model.name()
                     + " gives " + model.task().name().toLowerCase(Locale.ROOT) + "s; use cosine or sqnr");
-        return new Analysis(model, data, runner, m, progress, cache, samples, batchSize, seed, prefixReuse);
+        return keepCluster(new Analysis(model, data, runner, m, progress, cache, samples, batchSize, seed, prefixReuse));
     }
 
     /** {@link #metric(SensitivityMetric)} by keyword: loss, kl, cosine, sqnr, weight-sqnr. */
@@ -87,29 +88,53 @@ public final class Analysis {
     /** At most this many samples (a seeded choice when the data holds more). */
     public Analysis samples(int max) {
         if (max <= 0) throw new IllegalArgumentException("samples must be positive, not " + max);
-        return new Analysis(model, data, null, metric, progress, cache, max, batchSize, seed, prefixReuse);
+        return keepCluster(new Analysis(model, data, null, metric, progress, cache, max, batchSize, seed, prefixReuse));
     }
 
     public Analysis seed(long s) {
-        return new Analysis(model, data, null, metric, progress, cache, samples, batchSize, s, prefixReuse);
+        return keepCluster(new Analysis(model, data, null, metric, progress, cache, samples, batchSize, s, prefixReuse));
     }
 
     public Analysis batchSize(int b) {
-        return new Analysis(model, data, null, metric, progress, cache, samples, b, seed, prefixReuse);
+        return keepCluster(new Analysis(model, data, null, metric, progress, cache, samples, b, seed, prefixReuse));
     }
 
     public Analysis progress(Progress p) {
-        return new Analysis(model, data, runner, metric, p == null ? Progress.NONE : p, cache, samples, batchSize, seed, prefixReuse);
+        return keepCluster(new Analysis(model, data, runner, metric, p == null ? Progress.NONE : p, cache, samples, batchSize, seed, prefixReuse));
     }
 
     public Analysis cache(SensitivityCache c) {
-        return new Analysis(model, data, runner, metric, progress, c, samples, batchSize, seed, prefixReuse);
+        return keepCluster(new Analysis(model, data, runner, metric, progress, c, samples, batchSize, seed, prefixReuse));
     }
 
     /** Whether staged models start the forward pass at the first changed stage (on by default; off for comparison). */
     public Analysis prefixReuse(boolean on) {
-        return new Analysis(model, data, null, metric, progress, cache, samples, batchSize, seed, on);
+        return keepCluster(new Analysis(model, data, null, metric, progress, cache, samples, batchSize, seed, on));
     }
+
+    /** Measures configurations on this cluster (null: in this JVM); the cache and results are the same. */
+    public Analysis cluster(Cluster c) {
+        Analysis a = new Analysis(model, data, runner, metric, progress, cache, samples, batchSize, seed, prefixReuse);
+        a.cluster = c;
+        return a;
+    }
+
+    private Analysis keepCluster(Analysis a) {
+        a.cluster = cluster;
+        return a;
+    }
+
+    /** The cluster measuring configurations, or null when this JVM does. */
+    public Cluster clusterInUse() { return cluster; }
+
+    /** The settings a remote copy of this analysis needs: at most this many samples, batch size, seed, stage reuse. */
+    public int samplesSetting() { return samples; }
+
+    public int batchSizeSetting() { return batchSize; }
+
+    public long seedSetting() { return seed; }
+
+    public boolean prefixReuseSetting() { return prefixReuse; }
 
     public Model model() { return model; }
 
@@ -161,13 +186,24 @@ public final class Analysis {
         if (!missing.isEmpty()) {
             Tracker t = new Tracker("sensitivity of " + own.size() + " layers x " + formats.size() + " formats ("
                     + metric.label() + ")", missing.size(), progress);
-            atFullPrecision(() -> {
-                for (Object[] m : missing) {
-                    compute((LayerRef) m[0], (Format) m[1], t);
-                    t.step();
+            if (cluster != null && metric != SensitivityMetric.WEIGHT_SQNR) {
+                List<Map<String, Format>> configs = missing.stream().map(m -> Map.of(((LayerRef) m[0]).name(), (Format) m[1])).toList();
+                List<Measured> got = cluster.measure(this, configs, steps(t));
+                for (int i = 0; i < got.size(); i++) {
+                    LayerRef l = (LayerRef) missing.get(i)[0];
+                    Format f = (Format) missing.get(i)[1];
+                    got.get(i).values().forEach((m, v) -> cache.put(key(l, f, m), v));
                 }
-                return null;
-            });
+                cache.flush(key((LayerRef) missing.get(0)[0], (Format) missing.get(0)[1], metric));
+            } else {
+                atFullPrecision(() -> {
+                    for (Object[] m : missing) {
+                        compute((LayerRef) m[0], (Format) m[1], t);
+                        t.step();
+                    }
+                    return null;
+                });
+            }
         }
         double[][] v = new double[own.size()][formats.size()];
         for (int i = 0; i < own.size(); i++)
@@ -246,7 +282,51 @@ public final class Analysis {
         return new Measured(values, e);
     }
 
-    record Measured(Map<SensitivityMetric, Double> values, Evaluation evaluation) {
+    /**
+     * Measures configurations (layer name to format) in this JVM, in order, with the runner's reuse: what a
+     * cluster's executor runs on its share.
+     */
+    public List<Measured> measureHere(List<Map<String, Format>> configs) {
+        Tracker t = new Tracker("measure " + configs.size() + " configurations", configs.size(), Progress.NONE);
+        return atFullPrecision(() -> {
+            List<Measured> out = new ArrayList<>();
+            for (Map<String, Format> c : configs) {
+                Map<LayerRef, Format> config = new LinkedHashMap<>();
+                c.forEach((n, f) -> config.put(model.layer(n), f));
+                out.add(measure(config, t));
+                t.step();
+            }
+            return out;
+        });
+    }
+
+    /** Measures many configurations where this analysis measures: its cluster, or this JVM. */
+    List<Measured> measureAll(List<Map<LayerRef, Format>> configs, Tracker t) {
+        List<Map<String, Format>> named = new ArrayList<>();
+        for (Map<LayerRef, Format> c : configs) {
+            Map<String, Format> m = new LinkedHashMap<>();
+            c.forEach((l, f) -> m.put(l.name(), f));
+            named.add(m);
+        }
+        return cluster.measure(this, named, steps(t));
+    }
+
+    static Cluster.Steps steps(Tracker t) {
+        return new Cluster.Steps() {
+            @Override
+            public void done(long done) {
+                while (t.done() < done) t.step();
+            }
+
+            @Override
+            public void checkInterrupt() {
+                t.checkInterrupt();
+            }
+        };
+    }
+
+    /** A configuration's scores: every output metric, and the evaluator's scores. */
+    public record Measured(Map<SensitivityMetric, Double> values, Evaluation evaluation) {
         /** The value of a metric; for weight SQNR (not an output metric) the output SQNR stands in. */
         double value(SensitivityMetric m) {
             Double v = values.get(m == SensitivityMetric.WEIGHT_SQNR ? SensitivityMetric.OUTPUT_SQNR : m);

@@ -93,7 +93,7 @@ final class Runner {
                 tracker.checkInterrupt();
                 ModelInput in = inputs.get(b);
                 ModelOutput out = from > 0 ? model.forwardFrom(in, from, stageInputs.get(b).get(from - 1)) : model.forward(in);
-                split(out, in.size(), rows);
+                evaluator.addRows(out, in.size(), rows);
             }
             evaluations++;
             return rows.toArray(float[][]::new);
@@ -126,8 +126,4 @@ final class Runner {
         stageInputs = all;
     }
 
-    private static void split(ModelOutput out, int n, List<float[]> rows) {
-        int per = out.values().length / n;
-        for (int i = 0; i < n; i++) rows.add(Arrays.copyOfRange(out.values(), i * per, (i + 1) * per));
-    }
 }

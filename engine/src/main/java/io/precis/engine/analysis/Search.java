@@ -152,7 +152,19 @@ public final class Search {
         }
         if (metric.usesData() && !toMeasure.isEmpty()) {
             Tracker t = new Tracker("measure " + toMeasure.size() + " plans of the front", toMeasure.size(), analysis.progressListener());
-            analysis.atFullPrecision(() -> {
+            if (analysis.clusterInUse() != null) {
+                List<Map<LayerRef, Format>> configs = new ArrayList<>();
+                for (int idx : toMeasure) {
+                    Map<LayerRef, Format> config = new LinkedHashMap<>();
+                    points.get(idx).formats().forEach((name, f) -> config.put(analysis.model().layer(name), f));
+                    configs.add(config);
+                }
+                List<Analysis.Measured> got = analysis.measureAll(configs, t);
+                for (int i = 0; i < toMeasure.size(); i++) {
+                    int idx = toMeasure.get(i);
+                    points.set(idx, points.get(idx).withMeasured(got.get(i).value(metric), got.get(i).evaluation()));
+                }
+            } else analysis.atFullPrecision(() -> {
                 for (int idx : toMeasure) {
                     Frontier.Point p = points.get(idx);
                     Map<LayerRef, Format> config = new LinkedHashMap<>();

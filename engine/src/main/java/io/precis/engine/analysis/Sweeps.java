@@ -23,6 +23,28 @@ public final class Sweeps {
         Tracker t = new Tracker("sweep of " + groups.size() + (groups.size() == 1 ? " group" : " groups") + " x " + formats.size()
                 + " formats (" + a.metric().label() + ")", (long) groups.size() * formats.size(), progress);
         List<Sweep.Point> points = new ArrayList<>();
+        if (a.clusterInUse() != null && a.metric() != SensitivityMetric.WEIGHT_SQNR) {
+            // the same configurations, measured on the cluster; the points are built here in the same order
+            List<Map<LayerRef, Format>> configs = new ArrayList<>();
+            List<Object[]> where = new ArrayList<>();
+            for (Map.Entry<String, List<LayerRef>> g : groups.entrySet()) {
+                List<LayerRef> own = g.getValue().stream().map(l -> a.model().layer(l.name())).toList();
+                for (Format f : formats) {
+                    Map<LayerRef, Format> config = new LinkedHashMap<>();
+                    for (LayerRef l : own) config.put(l, f);
+                    configs.add(config);
+                    where.add(new Object[] {g.getKey(), own, f});
+                }
+            }
+            List<Analysis.Measured> got = a.measureAll(configs, t);
+            for (int i = 0; i < got.size(); i++) {
+                @SuppressWarnings("unchecked") List<LayerRef> own = (List<LayerRef>) where.get(i)[1];
+                Format f = (Format) where.get(i)[2];
+                points.add(new Sweep.Point((String) where.get(i)[0], own.size(), f, bits(own, f), got.get(i).value(a.metric()),
+                        got.get(i).evaluation()));
+            }
+            return new Sweep(a.model().name(), points, a.metric(), a.describe());
+        }
         a.atFullPrecision(() -> {
             for (Map.Entry<String, List<LayerRef>> g : groups.entrySet()) {
                 List<LayerRef> own = g.getValue().stream().map(l -> a.model().layer(l.name())).toList();

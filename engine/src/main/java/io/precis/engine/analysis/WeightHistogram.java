@@ -86,6 +86,14 @@ public final class WeightHistogram {
         int[] dims = new int[shape.length];
         for (int i = 0; i < shape.length; i++) dims[i] = Math.toIntExact(shape[i]);
         Format fitted = WeightTransform.fitted(format, t);
+        if (io.precis.engine.format.ggml.GgmlFormats.is(fitted)) {
+            // llama.cpp's blocks each carry their own scale (and min): show the levels one block uses
+            float[] q = fitted.fakeQuantize(w.clone(), dims.length == 0 ? new int[] {w.length} : dims);
+            int block = ((io.precis.engine.format.Granularity.Blocks) fitted.granularity()).size();
+            TreeSet<Double> used = new TreeSet<>();
+            for (int i = 0; i < Math.min(block, q.length); i++) used.add((double) q[i]);
+            return new Grid(List.copyOf(used), format.name() + ": levels used by the first block (each block has its own scale)");
+        }
         Encoded e = fitted.encode(w.clone(), dims.length == 0 ? new int[] {w.length} : dims);
         float[] q = e.decode();
         if (e.groupCount() == 0 || format.granularity() instanceof io.precis.engine.format.Granularity.Unscaled) {

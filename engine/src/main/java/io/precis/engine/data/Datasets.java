@@ -19,10 +19,20 @@ public final class Datasets {
 
     private Datasets() {}
 
+    /** Data files are read whole into memory. */
+    public static final long MAX_FILE_BYTES = 1L << 30;
+    /** A longer line is taken for a file that is not one sentence per line. */
+    public static final int MAX_SENTENCE_CHARS = 65_536;
+
     /** One sentence per line; blank lines and lines starting with '#' are skipped. */
     public static SentenceSet sentences(Path file) {
         List<String> out = new ArrayList<>();
+        int lineNo = 0;
         for (String line : readText(file).split("\\R")) {
+            lineNo++;
+            if (line.length() > MAX_SENTENCE_CHARS)
+                throw new ModelException(file.toString(), String.format(java.util.Locale.ROOT, "line %d holds %,d characters; "
+                        + "a sentence is at most %,d (for a text corpus, load it with kind = text)", lineNo, line.length(), MAX_SENTENCE_CHARS));
             String s = line.strip();
             if (!s.isEmpty() && !s.startsWith("#")) out.add(s);
         }
@@ -46,8 +56,32 @@ public final class Datasets {
         return new TextCorpus(file.getFileName().toString(), t);
     }
 
+    /**
+     * A data file read as {@code options} say: sentences (the first {@code limit} when one is set) or a text
+     * corpus. Errors name the file: no such file, a directory, empty, not UTF-8 text.
+     */
+    public static Dataset load(Path file, DataOptions options) {
+        if (options.kind().equals(DataOptions.TEXT)) {
+            if (options.limited())
+                throw new ModelException("option limit", "counts sentences; a text corpus (kind = text) is read whole");
+            return text(file);
+        }
+        SentenceSet s = sentences(file);
+        return options.limited() && s.size() > options.limit() ? s.first(options.limit()) : s;
+    }
+
     private static String readText(Path file) {
-        if (!Files.isRegularFile(file)) throw new ModelException(file.toString(), "file not found");
+        if (Files.isDirectory(file)) throw new ModelException(file.toString(), "is a directory, not a data file");
+        if (!Files.exists(file)) throw new ModelException(file.toString(), "file not found");
+        if (!Files.isRegularFile(file)) throw new ModelException(file.toString(), "is not a regular file (a FIFO, device or socket)");
+        try {
+            long size = Files.size(file);
+            if (size > MAX_FILE_BYTES)
+                throw new ModelException(file.toString(), String.format(java.util.Locale.ROOT,
+                        "is %,d bytes; data files are read into memory, at most %,d", size, MAX_FILE_BYTES));
+        } catch (IOException e) {
+            throw new ModelException(file.toString(), "cannot read: " + e.getMessage(), e);
+        }
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (java.nio.charset.MalformedInputException e) {

@@ -39,6 +39,7 @@ public final class Evaluator {
     private List<ModelInput> batches;
     private int[] labels;        // classifier labels or LM targets (flattened), else null
     private int samples;
+    private int stream;          // causal LM windows of this many tokens (no position table), else 0
 
     public Evaluator(Model model, Dataset data) {
         this(model, data, 32, 0L, Integer.MAX_VALUE);
@@ -164,7 +165,9 @@ public final class Evaluator {
     }
 
     private float[][] reference(float[][] currentIfFullPrecision) {
-        String key = model.modelHash() + "|" + data.hash() + "|" + seed + "|" + samples + "|" + batchSize;
+        // the device is part of the key: a GPU's outputs differ from the CPU's by rounding, and a score compares
+        // outputs computed on one device only
+        String key = model.modelHash() + "|" + model.device() + "|" + data.hash() + "|" + seed + "|" + samples + "|" + batchSize;
         synchronized (REFERENCES) {
             float[][] r = REFERENCES.get(key);
             if (r != null) return r;
@@ -188,12 +191,41 @@ public final class Evaluator {
         for (ModelInput in : batches) {
             ModelOutput out = model.forward(in);
             int n = in.size();
-            int per = out.values().length / n;
-            for (int i = 0; i < n; i++) rows.add(Arrays.copyOfRange(out.values(), i * per, (i + 1) * per));
+            addRows(out, n, rows);
             if (model.task() == ModelTask.CLASSIFIER && out.width() <= maxLabel())
                 throw mismatch("the model gives " + out.width() + " classes and the labels go up to " + maxLabel());
         }
         return rows.toArray(float[][]::new);
+    }
+
+    /**
+     * How much of one sample's output is scored: all of it, except for causal-LM windows, whose last position
+     * predicts a token beyond the window (positions 2..N are scored, from the logits of positions 1..N-1).
+     */
+    private int scoredLength(int rowLength) {
+        return stream > 0 && rowLength % stream == 0 ? rowLength / stream * (stream - 1) : rowLength;
+    }
+
+    /**
+     * Splits one batch's output into one row per sample, as {@link #score} takes them: for causal-LM windows
+     * without the last position's logits.
+     */
+    public void addRows(ModelOutput out, int n, List<float[]> rows) {
+        prepare();
+        int per = out.values().length / n;
+        for (int i = 0; i < n; i++) rows.add(Arrays.copyOfRange(out.values(), i * per, i * per + scoredLength(per)));
+    }
+
+    /** Tokens (or labels) scored: next-token targets of all LM windows, labels of all images; 0 for embeddings. */
+    public int scoredTokens() {
+        prepare();
+        return labels == null ? 0 : labels.length;
+    }
+
+    /** The window length of a causal LM's text (tokens), or 0 when the model reads windows of its position table. */
+    public int streamWindow() {
+        prepare();
+        return stream;
     }
 
     private int maxLabel() {
@@ -243,17 +275,31 @@ public final class Evaluator {
                 samples = n;
             }
             case TextCorpus text -> {
-                int context = contextOf();
-                long[][] w = text.windows(model.tokenizer(), context, maxSamples);
+                Integer table = positionTable();
+                long[][] w;
+                int context, targets;
+                if (table == null) {
+                    // a causal LM with rotary positions (GGUF): the text as one stream cut into windows of N tokens,
+                    // each scored on its own at positions 2..N; windows chosen as sentences are
+                    context = text.context() > 0 ? text.context() : TextCorpus.DEFAULT_CONTEXT;
+                    stream = context;
+                    w = choose(Arrays.asList(text.streamWindows(model.tokenizer(), context))).toArray(long[][]::new);
+                    targets = context - 1;
+                } else {
+                    if (text.context() > table) throw mismatch("the model's context is " + table + " tokens, not " + text.context());
+                    context = text.context() > 0 ? text.context() : table;
+                    w = text.windows(model.tokenizer(), context, maxSamples);
+                    targets = context;
+                }
                 if (w.length == 0) throw mismatch("it is shorter than one context of " + context + " tokens");
-                labels = new int[w.length * context];
+                labels = new int[w.length * targets];
                 for (int i = 0; i < w.length; i += batchSize) {
                     int m = Math.min(batchSize, w.length - i);
                     long[][] ids = new long[m][context], mask = new long[m][context];
                     for (int j = 0; j < m; j++) {
                         System.arraycopy(w[i + j], 0, ids[j], 0, context);
                         Arrays.fill(mask[j], 1);
-                        for (int k = 0; k < context; k++) labels[(i + j) * context + k] = (int) w[i + j][k + 1];
+                        for (int k = 0; k < targets; k++) labels[(i + j) * targets + k] = (int) w[i + j][k + 1];
                     }
                     batches.add(new ModelInput.Tokens(ids, mask));
                 }
@@ -262,10 +308,10 @@ public final class Evaluator {
         }
     }
 
-    /** Context length for language models: from the model's position table, else 64. */
-    private int contextOf() {
+    /** The length of the model's learned position table, or null for models without one (rotary positions: GGUF). */
+    private Integer positionTable() {
         return model.layers().stream().filter(l -> l.name().equals("position") || l.name().endsWith("position_embeddings"))
-                .findFirst().map(l -> (int) l.shape()[0]).orElse(64);
+                .findFirst().map(l -> (int) l.shape()[0]).orElse(null);
     }
 
     private <T> List<T> choose(List<T> all) {

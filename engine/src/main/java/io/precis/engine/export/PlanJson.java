@@ -1,6 +1,7 @@
 package io.precis.engine.export;
 
 import io.precis.engine.io.AtomicFiles;
+import io.precis.engine.io.WriteFailed;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -82,11 +83,11 @@ public final class PlanJson {
         String text = toJson(plan, model);
         Path abs = file.toAbsolutePath();
         Path dir = abs.getParent();
-        if (dir == null || !Files.isDirectory(dir)) throw new IllegalArgumentException("cannot write " + file + ": directory " + dir + " does not exist");
+        if (dir == null || !Files.isDirectory(dir)) throw new WriteFailed(file, "its directory does not exist", null);
         try {
             AtomicFiles.writeString(abs, text);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot write " + file + ": " + e.getMessage(), e);
+            throw new WriteFailed(file, e.getMessage(), e);
         }
     }
 

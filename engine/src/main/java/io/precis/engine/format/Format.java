@@ -1,5 +1,6 @@
 package io.precis.engine.format;
 
+import io.precis.engine.format.ggml.GgmlFormats;
 import io.precis.engine.quant.Encoded;
 import io.precis.engine.quant.Quantizer;
 
@@ -84,6 +85,9 @@ public final class Format {
      * tensor scale, depend on the shape and are not counted here: use {@link #bitsPerWeight(int...)}.
      */
     public double bitsPerWeight() {
+        if (GgmlFormats.is(this)) {
+            return GgmlFormats.bitsPerWeight(this);
+        }
         int bits = element.bits();
         return switch (granularity) {
             case Granularity.Unscaled u -> bits;
@@ -96,6 +100,9 @@ public final class Format {
 
     /** Exact bits per weight of a tensor of this shape: element bits plus every scale and zero point stored. */
     public double bitsPerWeight(int... shape) {
+        if (GgmlFormats.is(this)) {
+            return GgmlFormats.bitsPerWeight(this, shape);
+        }
         GroupLayout layout = GroupLayout.of(this, shape);
         long n = layout.size();
         if (n == 0) {
@@ -209,6 +216,9 @@ public final class Format {
     }
 
     public Format rounding(Rounding rounding) {
+        if (GgmlFormats.is(this)) {
+            GgmlFormats.checkRounding(this, rounding);
+        }
         return new Format(name, element, granularity, symmetric, Objects.requireNonNull(rounding), scaleRule,
                 scaleType, saturating);
     }

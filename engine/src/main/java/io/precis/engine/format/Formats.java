@@ -1,5 +1,7 @@
 package io.precis.engine.format;
 
+import io.precis.engine.format.ggml.GgmlFormats;
+import io.precis.engine.format.ggml.GgmlType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,11 +19,15 @@ import java.util.Optional;
  */
 public final class Formats {
 
-    /** QLoRA's NormalFloat4 levels (bitsandbytes' table), ascending; code i is level i. */
+    /**
+     * QLoRA's NormalFloat4 levels, ascending; code i is level i. Source: bitsandbytes' get_4bit_type("nf4")
+     * in bitsandbytes/functional.py (the table QLoRA, arXiv 2305.14314, lists), checked in FormatsTest
+     * against an independently typed copy (test resource nf4-levels.csv).
+     */
     static final float[] NF4_LEVELS = {
         -1.0f, -0.6961928009986877f, -0.5250730514526367f, -0.39491748809814453f,
         -0.28444138169288635f, -0.18477343022823334f, -0.09105003625154495f, 0.0f,
-        0.07958029955625534f, 0.16093020141124725f, 0.2461123913526535f, 0.33791524171829224f,
+        0.07958029955625534f, 0.16093020141124725f, 0.24611230194568634f, 0.33791524171829224f,
         0.44070982933044434f, 0.5626170039176941f, 0.7229568362236023f, 1.0f,
     };
 
@@ -59,6 +65,14 @@ public final class Formats {
         for (MiniFloat t : List.of(MiniFloat.BF16, MiniFloat.FP16)) {
             register(new Format(t.name(), new Element.Float(t), new Granularity.Unscaled(), true,
                     new Rounding.NearestEven(), new ScaleRule.Absmax(), ScaleType.FP32, false));
+        }
+        // llama.cpp's block formats: the kernels live in format.ggml (GgmlFormats), reached from Quantizer
+        for (GgmlType t : GgmlType.values()) {
+            if (t.isQuantized()) {
+                register(new Format(t.formatName(), new Element.Int(t.elementBits()),
+                        new Granularity.Blocks(t.blockSize(), Granularity.ROWS, ScaleType.FP16, false), true,
+                        new Rounding.NearestEven(), new ScaleRule.Absmax(), ScaleType.FP16, true));
+            }
         }
     }
 
@@ -300,6 +314,9 @@ public final class Formats {
 
     /** The options a format accepts, in words (for error messages and help). */
     static String optionsOf(Format f) {
+        if (GgmlFormats.is(f)) {
+            return "axis N";
+        }
         if (f.isBlockFormat()) {
             return "axis N, rne, stochastic [seed N]";
         }

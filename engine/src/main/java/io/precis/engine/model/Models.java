@@ -144,18 +144,39 @@ public final class Models {
         String where = file.toString();
         if (side == null) throw new ModelException(where, "a .params file holds weights only; put " + Sidecar.pathFor(file).getFileName()
                 + " beside it naming its architecture, or call Models.loadParams(path, block, ...)");
-        Block block = Architectures.create(side.architecture(), side.config(), Sidecar.pathFor(file).toString());
+        String sidecar = Sidecar.pathFor(file).toString();
+        // sizes are checked before anything is allocated: the file must at least hold one byte per parameter
+        long parameters = Architectures.parameterCount(side.architecture(), side.config(), side.input(), sidecar);
+        long bytes = fileSize(file);
+        checkParamsHeader(file); // not a DJL file at all says more than a size that does not fit
+        if (parameters > bytes)
+            throw new ModelException(where, String.format(java.util.Locale.ROOT, "cannot load DJL parameters: the file holds only "
+                    + "%,d bytes but the 'config' in %s describes %,d parameters (a truncated file, or sizes that are not "
+                    + "these weights')", bytes, Sidecar.pathFor(file).getFileName(), parameters));
         Tokenizer tok = side.vocabulary() != null ? new CharTokenizer(side.vocabulary()) : null;
+        if (tok != null && side.config().has("vocab") && side.config().get("vocab").asInt() != tok.vocabularySize())
+            throw new ModelException(sidecar, "'config.vocab' is " + side.config().get("vocab").asInt() + " but 'vocabulary' has "
+                    + (tok.vocabularySize() - 1) + " characters, so vocab must be " + tok.vocabularySize() + " (one more, for unknown characters)");
+        Block block = Architectures.create(side.architecture(), side.config(), sidecar);
         ModelTask task = options.task() != null ? options.task() : side.task() != null ? side.task() : ModelTask.CLASSIFIER;
         int[] image = side.input() != null && side.input().length == 3 ? side.input() : null;
         Model model = loadParams(file, block, task, image, tok, options);
         try {
-            checkShapes(model, Architectures.create(side.architecture(), side.config(), where), image, side.config().path("context").asInt(8), where);
+            checkShapes(model, Architectures.create(side.architecture(), side.config(), sidecar), image, side.config().path("context").asInt(8), where);
         } catch (ModelException e) {
             model.close();
             throw e;
         }
         return model;
+    }
+
+    private static long fileSize(Path file) {
+        if (!Files.isRegularFile(file)) throw new ModelException(file.toString(), Files.isDirectory(file) ? "is a directory, not a model file" : "file not found");
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new ModelException(file.toString(), "cannot read: " + e.getMessage(), e);
+        }
     }
 
     /** Every parameter in the file must have the shape the named architecture gives it. */

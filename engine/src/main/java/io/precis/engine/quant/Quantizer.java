@@ -2,6 +2,7 @@ package io.precis.engine.quant;
 
 import io.precis.engine.format.Format;
 import io.precis.engine.format.GroupLayout;
+import io.precis.engine.format.ggml.GgmlFormats;
 
 import java.nio.ByteBuffer;
 import java.util.Optional;
@@ -72,6 +73,9 @@ public final class Quantizer {
      * the shape decides everything). Returns {@code weights}.
      */
     public float[] fakeQuantize(Format format, float[] weights, int... shape) {
+        if (GgmlFormats.is(format)) {
+            return GgmlFormats.fakeQuantize(format, weights, shape == null ? new int[0] : shape);
+        }
         new Job(format, shapeOf(format, weights.length, shape), Storage.of(weights), kernel, threads).fakeQuantize();
         return weights;
     }
@@ -81,6 +85,9 @@ public final class Quantizer {
      * the buffer's byte order. The buffer's position and limit are left as they were. Returns {@code weights}.
      */
     public ByteBuffer fakeQuantize(Format format, ByteBuffer weights, int... shape) {
+        if (GgmlFormats.is(format)) {
+            return GgmlFormats.fakeQuantize(format, weights, shape == null ? new int[0] : shape);
+        }
         Storage data = Storage.of(weights);
         new Job(format, shapeOf(format, data.size(), shape), data, kernel, threads).fakeQuantize();
         return weights;
@@ -88,6 +95,10 @@ public final class Quantizer {
 
     /** Codes, scales and zero points; {@link Encoded#decode()} gives exactly what fakeQuantize gives. */
     public Encoded encode(Format format, float[] weights, int... shape) {
+        if (GgmlFormats.is(format)) {
+            throw new IllegalArgumentException(format + " is stored in llama.cpp's blocks, not as codes and scales; "
+                    + "use GgmlQuants.quantize (or write a GGUF) for its encoded form");
+        }
         int[] s = shapeOf(format, weights.length, shape);
         Job job = new Job(format, s, Storage.of(weights), kernel, threads);
         Job.Scales scales = job.allScales();

@@ -22,7 +22,8 @@ import java.util.Arrays;
  * <li>OCP MX: {@code X = 2^clamp(floor(log2(absmax)) - emax_elem, -127, 127)}, NaN when the block holds NaN or
  *     an infinity (the whole block decodes to NaN); MXINT8 folds its implicit 2^-6 into the scale.</li>
  * <li>NVFP4: tensor scale {@code t = amax / (448 * 6)} (fp32); block scale
- *     {@code b = e4m3(clamp(block_amax / 6 / t, 2^-9, 448))}; elements use {@code s = t * b}.</li>
+ *     {@code b = e4m3(clamp(block_amax / 6 / t, 2^-6, 448))} (the lower bound E4M3's smallest normal, as
+ *     torchao's nvfp4_quantize); elements use {@code s = t * b}.</li>
  * </ul>
  */
 final class ScalePolicy {
@@ -30,7 +31,8 @@ final class ScalePolicy {
     enum Mode { NONE, INT_SYM, INT_ASYM, ABSMAX, MX, NVFP4 }
 
     static final float NVFP4_TENSOR_DIVISOR = 448f * 6f;
-    private static final float E4M3_MIN = MiniFloat.E4M3.minSubnormal();
+    // torchao's E4M3_EPS, torch.finfo(float8_e4m3fn).tiny: the smallest normal 2^-6, not the smallest subnormal
+    private static final float E4M3_MIN = MiniFloat.E4M3.minNormal();
     private static final float E4M3_MAX = MiniFloat.E4M3.max();
     private static final ElementOp E4M3_CAST = ElementOp.cast(MiniFloat.E4M3, true);
     private static final ElementOp FP16_CAST = ElementOp.cast(MiniFloat.FP16, true);

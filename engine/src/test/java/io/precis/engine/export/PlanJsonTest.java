@@ -73,6 +73,16 @@ class PlanJsonTest {
             IllegalArgumentException noDir = assertThrows(IllegalArgumentException.class,
                     () -> PlanJson.write(Plan.of(lm, Map.of(), "t"), lm, dir.resolve("missing/plan.json")));
             assertTrue(noDir.getMessage().contains("does not exist"), noDir.getMessage());
+            // exports into what is not a regular file: refused, the path named once, no temporary file's name
+            Path folder = Files.createDirectory(dir.resolve("folder.json"));
+            Path link = Files.createSymbolicLink(dir.resolve("to-null.json"), Path.of("/dev/null"));
+            for (Path odd : List.of(folder, link)) {
+                IllegalArgumentException w = assertThrows(IllegalArgumentException.class, () -> PlanJson.write(Plan.of(lm, Map.of(), "t"), lm, odd));
+                String m = w.getMessage();
+                assertEquals(m.indexOf(odd.toString()), m.lastIndexOf(odd.toString()), "path once: " + m);
+                assertTrue(m.startsWith("cannot write " + odd + ": ") && !m.contains(".tmp"), m);
+                assertTrue(Files.isSymbolicLink(link) && Files.isDirectory(folder), "left as they were");
+            }
         }
     }
 }

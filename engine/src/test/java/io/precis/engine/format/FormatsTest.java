@@ -24,7 +24,8 @@ class FormatsTest {
         List<String> names = Formats.names();
         assertEquals(List.of("int2", "int3", "int4", "int5", "int6", "int7", "int8", "fp8_e4m3", "fp8_e5m2",
                 "fp6_e3m2", "fp6_e2m3", "fp4_e2m1", "nf4", "mxfp8", "mxfp8_e5m2", "mxfp6", "mxfp6_e3m2", "mxfp4",
-                "mxint8", "nvfp4", "bf16", "fp16"), names);
+                "mxint8", "nvfp4", "bf16", "fp16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k", "q3_k", "q4_k", "q5_k",
+                "q6_k"), names);
         for (String n : names) {
             Format f = Formats.parse(n);
             assertEquals(n, f.name());
@@ -32,7 +33,8 @@ class FormatsTest {
             assertEquals(f, Formats.parse(n.toUpperCase()));
         }
         assertEquals("int2..int8, fp8_e4m3, fp8_e5m2, fp6_e3m2, fp6_e2m3, fp4_e2m1, nf4, mxfp8, mxfp8_e5m2, mxfp6, "
-                + "mxfp6_e3m2, mxfp4, mxint8, nvfp4, bf16, fp16", Formats.summary());
+                + "mxfp6_e3m2, mxfp4, mxint8, nvfp4, bf16, fp16, q4_0, q4_1, q5_0, q5_1, q8_0, q2_k, q3_k, q4_k, q5_k, "
+                + "q6_k", Formats.summary());
     }
 
     @Test
@@ -142,5 +144,26 @@ class FormatsTest {
         assertEquals(new Element.Float(MiniFloat.E2M3), Formats.mxfp6().element());
         assertEquals(new Element.Int(8), Formats.mxint8().element());
         assertEquals(16, Formats.nf4().element() instanceof Element.Table t ? t.levels().length : 0);
+    }
+
+    @Test
+    void nf4LevelsAreBitsandbytesPublishedTableBitForBit() throws java.io.IOException {
+        List<String> rows;
+        try (var in = FormatsTest.class.getResourceAsStream("nf4-levels.csv")) {
+            rows = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().skip(1).toList();
+        }
+        assertEquals(16, rows.size());
+        assertEquals(16, Formats.NF4_LEVELS.length);
+        for (String row : rows) {
+            String[] c = row.split(",");
+            int code = Integer.parseInt(c[0]);
+            double published = Double.parseDouble(c[1]);
+            double recipe = Double.parseDouble(c[2]);
+            // the typed copy is the normal-quantile recipe (guards it against typos) ...
+            assertEquals(recipe, published, 2e-7, "level " + code + " is not QLoRA's quantile");
+            // ... and the engine's table is that copy exactly, as float32 (bitsandbytes stores float32)
+            assertEquals(Float.floatToIntBits((float) published), Float.floatToIntBits(Formats.NF4_LEVELS[code]),
+                    "level " + code + ": engine " + Formats.NF4_LEVELS[code] + ", bitsandbytes " + published);
+        }
     }
 }

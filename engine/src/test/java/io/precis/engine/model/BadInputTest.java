@@ -151,11 +151,20 @@ class BadInputTest {
     void devices() {
         fails(() -> Models.load(TestFiles.models("torchscript/fashion_cnn.pt"), LoadOptions.defaults().device("tpu")), "tpu", "cpu, gpu");
         // the machines here have no GPU build of libtorch: gpu falls back to the cpu with one warning, and says so
-        try (Model m = Models.load(TestFiles.models("torchscript/fashion_cnn.pt"), LoadOptions.defaults().device("gpu"))) {
-            boolean gpu = ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() > 0;
-            assertEquals(gpu ? "gpu(0)" : "cpu", m.device());
+        boolean gpu = ai.djl.engine.Engine.getEngine("PyTorch").hasCapability(ai.djl.engine.StandardCapabilities.CUDA);
+        for (String file : List.of("torchscript/fashion_cnn.pt", "trained/fashion-mlp-0000.params")) {
+            try (Model m = Models.load(TestFiles.models(file), LoadOptions.defaults().device("gpu"))) {
+                assertEquals(gpu ? "gpu(0)" : "cpu", m.device(), file);
+                // and it works there: a swap changes the outputs, a restore gives them back exactly
+                ModelInput in = new ModelInput.Images(new float[2 * 28 * 28], 2, 1, 28, 28);
+                float[] full = m.forward(in).values();
+                m.swap(m.layers().get(0), WeightTransform.fakeQuantize(io.precis.engine.format.Formats.intN(2)));
+                m.restoreAll();
+                assertArrayEquals(full, m.forward(in).values(), 0f);
+            }
         }
-        assertTrue(Devices.fallback("PyTorch", "test").contains("running on cpu"));
+        String msg = Devices.fallback("PyTorch", "test");
+        assertTrue(msg.contains("gpu requested") && msg.contains("running on cpu"), msg);
     }
 
     @Test

@@ -47,7 +47,9 @@ class QuantPropertiesTest {
     @Test
     void fixedScaleQuantizationIsIdempotent() {
         Gen.forAll("fixedScaleQuantizationIsIdempotent", 3000, g -> {
-            Format f = Formats.parse(g.pick(Formats.names()));
+            // llama.cpp's formats have no element-wise op (format.ggml quantizes whole blocks; GgmlQuantsTest)
+            Format f = Formats.parse(g.pick(Formats.names().stream()
+                    .filter(n -> !io.precis.engine.format.ggml.GgmlFormats.is(Formats.parse(n))).toList()));
             float x = g.anyValue();
             float s = g.anyScale();
             int zero = g.between(0, 255);

@@ -315,21 +315,26 @@ class QuantValuesTest {
         assertEquals(-2 * 0.171875f, q[17]);                         // tie 1.5 | 2: even (2 = 0b100)
         assertEquals(-1.5f * 0.171875f, q[18]);                      // 1.745 -> 1.5
         assertEquals(4.5, Formats.nvfp4().bitsPerWeight());
-        // an all-zero tensor: tensor scale 1, blocks at the smallest E4M3 scale, zeros back
+        // an all-zero tensor: tensor scale 1, blocks at the smallest block scale, zeros back
         Encoded z = Formats.nvfp4().encode(new float[16], 1, 16);
         assertEquals(1f, z.tensorScale());
-        assertEquals(0x1p-9f, z.scale(0));
+        assertEquals(0x1p-6f, z.scale(0));
         assertArrayEquals(new float[16], z.decode());
+        // a quiet block: 0.03 / 6 = 0.005 is below torchao's lower bound E4M3_EPS = finfo(e4m3fn).tiny = 2^-6,
+        // so the block scale is 2^-6 (not the subnormal 0.005859 = 3 * 2^-9) and 0.03 / 2^-6 = 1.92 -> 2
+        float[] quiet = new float[32];
+        quiet[0] = 2688f;
+        quiet[16] = 0.03f;
+        Encoded qe = Formats.nvfp4().encode(quiet, 1, 32);
+        assertEquals(0x1p-6f, qe.scale(1));
+        assertEquals(2 * 0x1p-6f, qe.decode()[16]);
     }
 
     // ---------------------------------------------------------------- NF4
 
     @Test
     void nf4UsesTheQloraLevels() {
-        float[] lv = {-1.0f, -0.6961928009986877f, -0.5250730514526367f, -0.39491748809814453f,
-            -0.28444138169288635f, -0.18477343022823334f, -0.09105003625154495f, 0.0f, 0.07958029955625534f,
-            0.16093020141124725f, 0.2461123913526535f, 0.33791524171829224f, 0.44070982933044434f,
-            0.5626170039176941f, 0.7229568362236023f, 1.0f};
+        float[] lv = TestData.nf4PublishedLevels();                  // bitsandbytes' table, typed apart
         float[] x = new float[64];
         x[0] = 1f;                                                   // group absmax 1: scale 1 (fp32)
         for (int i = 0; i < 16; i++) {

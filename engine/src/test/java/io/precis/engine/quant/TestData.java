@@ -76,4 +76,23 @@ final class TestData {
         }
         return -1;
     }
+
+    /**
+     * NF4's levels as bitsandbytes publishes them, read from the test resource format/nf4-levels.csv (typed
+     * from bitsandbytes/functional.py; see nf4_levels.py beside it), never from the engine's own table.
+     */
+    static float[] nf4PublishedLevels() {
+        try (var in = TestData.class.getResourceAsStream("/io/precis/engine/format/nf4-levels.csv")) {
+            java.util.List<String> rows = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
+                    .skip(1).toList();
+            float[] levels = new float[rows.size()];
+            for (String row : rows) {
+                String[] cols = row.split(",");
+                levels[Integer.parseInt(cols[0])] = (float) Double.parseDouble(cols[1]);
+            }
+            return levels;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

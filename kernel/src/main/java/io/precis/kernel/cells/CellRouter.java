@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.function.IntSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -105,23 +104,14 @@ public final class CellRouter implements Interpreter {
                         + lines[i].strip() + "' in a cell of its own (or start that cell with %%precis).");
             }
         }
-        // A misspelt statement keyword makes the cell Java: say what it probably was.
-        String first = code.strip().split("[\\s(;=.]", 2)[0];
-        if (first.length() >= 4 && !JAVA_WORDS.contains(first)) {
-            var keyword = io.precis.dsl.diagnostic.Suggest.closest(first, io.precis.dsl.Language.statementKeywords(),
-                    first.length() >= 6 ? 2 : 1);
-            if (keyword.isPresent() && !keyword.get().equalsIgnoreCase(first)) {
-                return hint(f, "'" + first + "' is not Java here. Did you mean the Precis statement '" + keyword.get() + "'?");
-            }
+        // A misspelt statement keyword makes the cell Java: say what it probably was (comments before it skipped).
+        var keyword = CellClassifier.misspeltStatement(code);
+        if (keyword.isPresent()) {
+            String first = CellClassifier.firstWord(code);
+            return hint(f, "'" + first + "' is not Java here. Did you mean the Precis statement '" + keyword.get() + "'?");
         }
         return f;
     }
-
-    private static final Set<String> JAVA_WORDS = Set.of("void", "char", "long", "float", "double",
-            "byte", "short", "boolean", "final", "static", "class", "record", "interface", "enum", "import", "return",
-            "while", "switch", "throw", "public", "private", "protected", "abstract", "synchronized", "String", "this",
-            "super", "yield", "assert", "break", "continue", "default", "case", "else", "extends", "implements",
-            "instanceof", "native", "strictfp", "transient", "volatile", "throws", "sealed", "permits");
 
     private static ExecuteOutcome.Failed hint(ExecuteOutcome.Failed f, String line) {
         List<String> tb = new ArrayList<>(f.traceback());

@@ -72,6 +72,7 @@ public final class ExecutionJvm implements ExecutionControlProvider {
             listener.setSoTimeout(250);
             List<String> cmd = new ArrayList<>();
             cmd.add(java.toString());
+            cmd.addAll(CrashLogs.jvmOptions(CrashLogs.dir())); // before the user's: a later -XX:ErrorFile wins
             cmd.addAll(jvmOptions);
             cmd.add("-cp");
             cmd.add(classpath);

@@ -87,8 +87,25 @@ public final class JavaCells {
     /** Where a snippet came from, to name it in tracebacks: "In[3] line 2". */
     private record SnippetOrigin(int cell, int firstLine) {}
 
-    /** One JShell with its execution JVM; replaced when the JVM dies. */
-    private record Session(JShell shell, ExecutionJvm jvm, CompletableFuture<String> death) {}
+    /** One JShell with its execution JVM; replaced when the JVM dies. {@code trim} is null where JShell cannot be trimmed. */
+    private record Session(JShell shell, ExecutionJvm jvm, CompletableFuture<String> death, JShellTrim[] trim) {
+
+        /**
+         * Forgets what no live snippet needs (see {@link JShellTrim}); stops for good at the first failure.
+         * Returns the ids of the snippets JShell still holds, or null when it was not trimmed.
+         */
+        Set<String> trimHistory() {
+            JShellTrim t = trim[0];
+            if (t != null) {
+                try {
+                    return t.trim();
+                } catch (IllegalStateException e) {
+                    trim[0] = null;
+                }
+            }
+            return null;
+        }
+    }
 
     public JavaCells(Supplier<ExecutionJvm> jvmFactory, ExecutionJvm.Sinks sinks, InputStream stdin, ObjectMapper json,
                      List<String> startup) {
@@ -143,7 +160,9 @@ public final class JavaCells {
             }
         }
         warmUp(shell, 1);
-        return new Session(shell, jvm, death);
+        Session session = new Session(shell, jvm, death, new JShellTrim[] {JShellTrim.of(shell)});
+        session.trimHistory();
+        return session;
     }
 
     /**
@@ -161,6 +180,7 @@ public final class JavaCells {
                     return;
                 }
                 warmUp(s.shell(), 1);
+                s.trimHistory();
             } catch (RuntimeException e) {
                 Log.debug("warm-up stopped: %s", e);
                 return;
@@ -245,7 +265,18 @@ public final class JavaCells {
      * Runs Java source. {@code firstLine} is the 1-based line of {@code code} in its cell (magics may precede it).
      */
     public ExecuteOutcome run(String code, int firstLine) {
-        return locked(() -> runLocked(code, firstLine));
+        return locked(() -> {
+            try {
+                return runLocked(code, firstLine);
+            } finally {
+                Session s = readySession();
+                Set<String> kept = s == null ? null : s.trimHistory();
+                if (kept != null) {
+                    // Frames of trimmed snippets are no longer translated by JShell: their origins go too.
+                    origins.keySet().retainAll(kept);
+                }
+            }
+        });
     }
 
     private ExecuteOutcome runLocked(String code, int firstLine) {
@@ -465,6 +496,7 @@ public final class JavaCells {
     private ExecuteOutcome jvmDied(Session s) {
         HostControl c = s.jvm().current();
         String status = "";
+        String crashLog = "";
         if (c != null) {
             try {
                 c.process().waitFor(2, java.util.concurrent.TimeUnit.SECONDS);
@@ -474,10 +506,11 @@ public final class JavaCells {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            crashLog = c.crashLog().map(p -> " The JVM's crash log: " + p + ".").orElse("");
         }
         String msg = "the Java execution JVM exited" + status + " while this cell ran (a crash in native code, "
                 + "or System.exit from library code). Variables, methods and classes of this session are gone; "
-                + "a fresh one starts with the next cell.";
+                + "a fresh one starts with the next cell." + crashLog;
         s.death().complete("exited");
         start();
         return new ExecuteOutcome.Failed("ExecutionJvmExited", msg, List.of(red("ExecutionJvmExited") + ": " + msg));
@@ -746,7 +779,11 @@ public final class JavaCells {
         if (s == null) {
             return Completeness.unknown();
         }
-        SourceCodeAnalysis sca = s.shell().sourceCodeAnalysis();
+        return completeness(s.shell().sourceCodeAnalysis(), code);
+        }
+
+    /** Snippet by snippet: incomplete at the first open one, invalid at the first that cannot parse. */
+    static Completeness completeness(SourceCodeAnalysis sca, String code) {
         String rest = code;
         while (!rest.isBlank()) {
             SourceCodeAnalysis.CompletionInfo ci = sca.analyzeCompletion(rest);
@@ -760,7 +797,12 @@ public final class JavaCells {
                 case EMPTY -> {
                     return Completeness.complete();
                 }
-                default -> { }
+                default -> {
+                    // JShell balances brackets only; a snippet that cannot parse stays wrong whatever follows.
+                    if (ci.source() != null && !JavaSyntax.parses(ci.source())) {
+                        return Completeness.invalid();
+                    }
+                }
             }
             if (ci.remaining().length() >= rest.length()) {
                 break;
@@ -768,7 +810,7 @@ public final class JavaCells {
             rest = ci.remaining();
         }
         return Completeness.complete();
-        }
+    }
 
     /** Runs {@code body} with JShell to itself; the first call ends the background warm-up. */
     private <T> T locked(java.util.function.Supplier<T> body) {

@@ -101,6 +101,15 @@ public final class KernelServer implements Transport.Inbox {
             return;
         }
         Log.debug("%s <- %s %s", channel, m.type(), m.id());
+        String problem = RequestCheck.problem(m);
+        if (problem != null && !m.type().endsWith("_request")) {
+            // Nothing to answer (a reply, a comm message): say so in the log, once.
+            Log.warn("ignored an unreadable %s %s: %s", channel.name().toLowerCase(java.util.Locale.ROOT), m.type(), problem);
+            if (channel == Channel.STDIN && m.type().equals("input_reply")) {
+                stdin.cancel(); // the waiting read sees end of input instead of waiting forever
+            }
+            return;
+        }
         switch (channel) {
             case STDIN -> {
                 if (m.type().equals("input_reply")) {
@@ -108,14 +117,14 @@ public final class KernelServer implements Transport.Inbox {
                 }
             }
             case CONTROL -> {
-                if (m.type().equals("interrupt_request")) {
+                if (m.type().equals("interrupt_request") && problem == null) {
                     // Interrupt first, without waiting for the control thread.
                     interrupt();
                 }
                 control.execute(() -> handleControl(m));
             }
             case SHELL -> {
-                if (m.type().equals("kernel_info_request")) {
+                if (m.type().equals("kernel_info_request") && problem == null) {
                     withStatus(m, Channel.SHELL, () -> reply(m, Channel.SHELL, "kernel_info_reply", kernelInfo()));
                 } else {
                     shellQueue.add(m);
@@ -145,6 +154,11 @@ public final class KernelServer implements Transport.Inbox {
 
     private void handleControl(Message m) {
         withStatus(m, Channel.CONTROL, () -> {
+            String problem = RequestCheck.problem(m);
+            if (problem != null) {
+                badRequest(m, Channel.CONTROL, problem);
+                return;
+            }
             switch (m.type()) {
                 case "interrupt_request" -> reply(m, Channel.CONTROL, "interrupt_reply", ok());
                 case "shutdown_request" -> shutdown(m, Channel.CONTROL);
@@ -175,7 +189,14 @@ public final class KernelServer implements Transport.Inbox {
                 continue;
             }
             try {
-                withStatus(m, Channel.SHELL, () -> handleShell(m));
+                withStatus(m, Channel.SHELL, () -> {
+                    String problem = RequestCheck.problem(m);
+                    if (problem == null) {
+                        handleShell(m);
+                    } else {
+                        badRequest(m, Channel.SHELL, problem);
+                    }
+                });
             } catch (RuntimeException e) {
                 Log.warn("shell request %s failed: %s", m.type(), e);
             }
@@ -369,6 +390,8 @@ public final class KernelServer implements Transport.Inbox {
     }
 
     private ObjectNode history(ObjectNode c) {
+        long t0 = System.nanoTime();
+        long cpu0 = HistoryStore.cpuNanos();
         boolean output = c.path("output").asBoolean(false);
         List<HistoryStore.Entry> entries = switch (c.path("hist_access_type").asText("tail")) {
             case "range" -> history.range(c.path("session").asInt(0), c.path("start").asInt(0), c.path("stop").asInt(0));
@@ -393,6 +416,8 @@ public final class KernelServer implements Transport.Inbox {
                 row.add(e.input());
             }
         }
+        Log.debug("history %s: %d entries in %.1f ms (%.1f ms of CPU)", c.path("hist_access_type").asText("tail"), entries.size(),
+                (System.nanoTime() - t0) / 1e6, (HistoryStore.cpuNanos() - cpu0) / 1e6);
         return rc;
     }
 
@@ -424,6 +449,21 @@ public final class KernelServer implements Transport.Inbox {
         rc.put("ename", "UnsupportedRequest");
         rc.put("evalue", "the Precis kernel does not handle " + type);
         rc.putArray("traceback");
+        reply(m, channel, type.substring(0, type.length() - "_request".length()) + "_reply", rc);
+    }
+
+    /** The reply to a request whose content could not be read or has a field of the wrong type. */
+    private void badRequest(Message m, Channel channel, String problem) {
+        String type = m.type();
+        Log.warn("%s %s answered with an error: %s", channel.name().toLowerCase(java.util.Locale.ROOT), type, problem);
+        ObjectNode rc = codec.json().createObjectNode();
+        rc.put("status", "error");
+        rc.put("ename", "BadRequest");
+        rc.put("evalue", "the kernel cannot read this " + type + ": " + problem);
+        rc.putArray("traceback").add("BadRequest: the kernel cannot read this " + type + ": " + problem);
+        if (type.equals("execute_request")) {
+            rc.put("execution_count", executionCount);
+        }
         reply(m, channel, type.substring(0, type.length() - "_request".length()) + "_reply", rc);
     }
 

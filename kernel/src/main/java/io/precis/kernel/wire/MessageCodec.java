@@ -1,8 +1,13 @@
 package io.precis.kernel.wire;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +35,10 @@ public final class MessageCodec {
     private static final DateTimeFormatter DATE =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
     private static final HexFormat HEX = HexFormat.of();
+    /** As many signatures as jupyter_client's Session remembers (2^16) to refuse replays. */
+    static final int SIGNATURE_HISTORY = 1 << 16;
+    /** Deeper than any request a frontend sends (widget state included). */
+    static final int MAX_DEPTH = 200;
 
     /** Why a message was dropped; the IO loop logs it once per message. */
     public static final class RejectedMessage extends Exception {
@@ -44,12 +53,18 @@ public final class MessageCodec {
     private final String session;
     private final SecretKeySpec key;
     private final ThreadLocal<Mac> macs;
+    /** Reads the JSON parts with a nesting limit: a deeply nested request costs a clear error, not a stack. */
+    private final ObjectMapper reader;
+    private final SignatureHistory seen = new SignatureHistory(SIGNATURE_HISTORY);
 
     public MessageCodec(ObjectMapper json, String key, String session) {
         this.json = json;
         this.session = session;
         this.key = key.isEmpty() ? null : new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
         this.macs = ThreadLocal.withInitial(this::newMac);
+        this.reader = JsonMapper.builder(JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build()).build())
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
     }
 
     private Mac newMac() {
@@ -70,7 +85,12 @@ public final class MessageCodec {
         return json;
     }
 
-    /** Parses and authenticates; a missing or wrong signature is a {@link RejectedMessage}. */
+    /**
+     * Parses and authenticates. A missing or wrong signature, a replayed message (a signature seen before)
+     * or an unreadable header is a {@link RejectedMessage}. A message whose header is readable, with a
+     * {@code msg_id} and a {@code msg_type}, but whose other parts are not comes back with
+     * {@link Message#problem()} set, so its sender can be told what was wrong instead of waiting forever.
+     */
     public Message decode(List<byte[]> frames) throws RejectedMessage {
         int d = -1;
         for (int i = 0; i < frames.size(); i++) {
@@ -88,32 +108,81 @@ public final class MessageCodec {
         byte[] metadata = frames.get(d + 4);
         byte[] content = frames.get(d + 5);
         if (key != null) {
-            byte[] expected = HEX.formatHex(sign(header, parent, metadata, content)).getBytes(StandardCharsets.US_ASCII);
+            byte[] mac = sign(header, parent, metadata, content);
+            byte[] expected = HEX.formatHex(mac).getBytes(StandardCharsets.US_ASCII);
             // Constant-time comparison: no timing oracle on the key.
             if (!MessageDigest.isEqual(expected, signature)) {
                 throw new RejectedMessage(signature.length == 0 ? "missing signature" : "bad signature");
             }
+            if (!seen.add(mac)) {
+                throw new RejectedMessage("replayed message (its signature was seen before)");
+            }
         }
+        ObjectNode h;
         try {
-            return new Message(List.copyOf(frames.subList(0, d)), object(header), object(parent), object(metadata),
-                    object(content), List.copyOf(frames.subList(d + 6, frames.size())));
+            h = object(header);
         } catch (IOException e) {
-            throw new RejectedMessage("unparsable JSON part: " + e.getMessage());
+            throw new RejectedMessage("unreadable header: " + describe(e));
         }
+        String problem = null;
+        ObjectNode p = null;
+        ObjectNode m = null;
+        ObjectNode c = null;
+        String part = "parent_header";
+        try {
+            p = object(parent);
+            part = "metadata";
+            m = object(metadata);
+            part = "content";
+            c = object(content);
+        } catch (IOException e) {
+            problem = part + ": " + describe(e);
+        }
+        if (problem != null && !(h.path("msg_id").isTextual() && h.path("msg_type").isTextual())) {
+            throw new RejectedMessage(problem + " (and no msg_id/msg_type in its header to answer to)");
+        }
+        return new Message(List.copyOf(frames.subList(0, d)), h, p == null ? json.createObjectNode() : p,
+                m == null ? json.createObjectNode() : m, c == null ? json.createObjectNode() : c,
+                List.copyOf(frames.subList(d + 6, frames.size())), problem);
+    }
+
+    /** Jackson's message without its source excerpt, with the byte where reading stopped. */
+    private static String describe(IOException e) {
+        if (e instanceof JsonProcessingException j) {
+            String what = j.getOriginalMessage();
+            int nl = what.indexOf('\n');
+            what = nl < 0 ? what : what.substring(0, nl);
+            JsonLocation at = j.getLocation();
+            return at == null || at.getByteOffset() < 0 ? what : what + " (at byte " + at.getByteOffset() + ")";
+        }
+        return e.getMessage();
     }
 
     private ObjectNode object(byte[] bytes) throws IOException {
         if (bytes.length == 0) {
             return json.createObjectNode();
         }
-        JsonNode n = json.readTree(bytes);
-        if (n == null || n.isNull()) {
+        JsonNode n = reader.readTree(bytes);
+        if (n == null || n.isNull() || n.isMissingNode()) {
             return json.createObjectNode();
         }
         if (!n.isObject()) {
-            throw new IOException("expected a JSON object, got " + n.getNodeType());
+            throw new IOException("expected a JSON object, got " + kind(n));
         }
         return (ObjectNode) n;
+    }
+
+    /** A JSON node's kind as a user reads it: "a string", "a number", "an array"... */
+    public static String kind(JsonNode n) {
+        return switch (n.getNodeType()) {
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            case NULL, MISSING -> "null";
+            default -> "binary data";
+        };
     }
 
     private byte[] sign(byte[]... parts) {

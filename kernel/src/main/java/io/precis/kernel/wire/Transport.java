@@ -1,9 +1,18 @@
 package io.precis.kernel.wire;
 
 import io.precis.kernel.Log;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.zeromq.SocketType;
@@ -13,9 +22,16 @@ import org.zeromq.ZMQException;
 
 /**
  * The kernel's five ZeroMQ sockets, driven by one IO thread blocked in a poller: no sleeps, no polling
- * intervals. ZeroMQ sockets are not thread-safe, so every other thread hands its frames to the outbox and
+ * intervals (except while a backlog waits, below). ZeroMQ sockets are not thread-safe, so every other thread hands its frames to the outbox and
  * wakes the IO thread through an inproc pair; the IO thread alone touches shell, control, stdin and iopub.
  * IOPub is an XPUB socket so the kernel learns of each new subscriber and can welcome it (JEP 65).
+ *
+ * <p>Replies are never dropped: a ROUTER socket silently discards a message to a peer whose queue is at its
+ * high-water mark (a client sending thousands of requests reads replies slower than they come). The sockets
+ * are made ROUTER_MANDATORY, so such a send fails instead, and the message waits in a backlog of its channel,
+ * retried every few milliseconds in send order per peer, while the backlog holds anything. A channel whose
+ * backlog is large stops being read until it shrinks, which pushes back on the sender instead of growing.
+ * IOPub keeps PUB semantics (a subscriber too slow to read loses broadcasts, never replies).
  */
 public final class Transport implements AutoCloseable {
 
@@ -25,6 +41,11 @@ public final class Transport implements AutoCloseable {
     }
 
     private record Outgoing(Channel channel, List<byte[]> frames) {}
+
+    /** Retry interval for a backlog: only while a peer's queue is full. */
+    private static final int RETRY_MS = 5;
+    /** Messages in one channel's backlog beyond which the IO loop stops reading that channel. */
+    static final int BACKLOG_LIMIT = 10_000;
 
     private static final byte[] WAKE = {1};
     private static final String WAKE_ENDPOINT = "inproc://precis-wake";
@@ -39,6 +60,7 @@ public final class Transport implements AutoCloseable {
     private final Object wakeLock = new Object();
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final Queue<Outgoing> outbox = new ConcurrentLinkedQueue<>();
+    private final Map<Channel, Deque<List<byte[]>>> backlog = new EnumMap<>(Channel.class);
     private final Thread heartbeat;
     private volatile boolean running = true;
 
@@ -63,6 +85,9 @@ public final class Transport implements AutoCloseable {
     private ZMQ.Socket bound(SocketType type, String endpoint) {
         ZMQ.Socket s = context.createSocket(type);
         s.setLinger(1000);
+        if (type == SocketType.ROUTER) {
+            s.setRouterMandatory(true);
+        }
         s.bind(endpoint);
         return s;
     }
@@ -117,7 +142,12 @@ public final class Transport implements AutoCloseable {
         int iWake = poller.register(wakeReceiver, ZMQ.Poller.POLLIN);
         try {
             while (running) {
-                if (poller.poll(-1) < 0) {
+                boolean stalled = !readable(Channel.SHELL) || !readable(Channel.CONTROL) || !readable(Channel.STDIN);
+                if (stalled) {
+                    // A channel left unread stays readable for the poller: wait here instead of spinning.
+                    java.util.concurrent.locks.LockSupport.parkNanos(RETRY_MS * 1_000_000L);
+                }
+                if (poller.poll(stalled ? 0 : backlogged() ? RETRY_MS : -1) < 0) {
                     break;
                 }
                 if (poller.pollin(iWake)) {
@@ -126,14 +156,15 @@ public final class Transport implements AutoCloseable {
                     }
                     wakePending.set(false);
                 }
+                retryBacklogs();
                 // Control first: an interrupt must not wait behind shell traffic.
-                if (poller.pollin(iControl)) {
+                if (poller.pollin(iControl) && readable(Channel.CONTROL)) {
                     drain(control, Channel.CONTROL, inbox);
                 }
-                if (poller.pollin(iShell)) {
+                if (poller.pollin(iShell) && readable(Channel.SHELL)) {
                     drain(shell, Channel.SHELL, inbox);
                 }
-                if (poller.pollin(iStdin)) {
+                if (poller.pollin(iStdin) && readable(Channel.STDIN)) {
                     drain(stdin, Channel.STDIN, inbox);
                 }
                 if (poller.pollin(iIopub)) {
@@ -147,7 +178,56 @@ public final class Transport implements AutoCloseable {
             }
         } finally {
             flushOutbox();
+            // The last replies (shutdown_reply) get the sockets' linger time to reach slow readers.
+            long until = System.nanoTime() + 1_000_000_000L;
+            try {
+                while (backlogged() && System.nanoTime() < until) {
+                    retryBacklogs();
+                    java.util.concurrent.locks.LockSupport.parkNanos(RETRY_MS * 1_000_000L);
+                }
+            } catch (ZMQException | IllegalStateException e) {
+                // the context is gone: nobody to reach
+            }
             poller.close();
+        }
+    }
+
+    private boolean backlogged() {
+        for (Deque<List<byte[]>> q : backlog.values()) {
+            if (!q.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a channel may be read: not while its replies pile up unread by the peers. */
+    private boolean readable(Channel channel) {
+        Deque<List<byte[]>> q = backlog.get(channel);
+        return q == null || q.size() < BACKLOG_LIMIT;
+    }
+
+    /** Sends what the peers' queues take now, keeping each peer's order. */
+    private void retryBacklogs() {
+        for (Map.Entry<Channel, Deque<List<byte[]>>> e : backlog.entrySet()) {
+            Deque<List<byte[]>> q = e.getValue();
+            if (q.isEmpty()) {
+                continue;
+            }
+            ZMQ.Socket s = socket(e.getKey());
+            Set<ByteBuffer> full = new HashSet<>();
+            for (Iterator<List<byte[]>> it = q.iterator(); it.hasNext(); ) {
+                List<byte[]> frames = it.next();
+                ByteBuffer peer = ByteBuffer.wrap(frames.get(0));
+                if (full.contains(peer)) {
+                    continue;
+                }
+                if (trySend(e.getKey(), s, frames)) {
+                    it.remove();
+                } else {
+                    full.add(peer);
+                }
+            }
         }
     }
 
@@ -177,14 +257,59 @@ public final class Transport implements AutoCloseable {
         }
     }
 
-    private void write(Channel channel, List<byte[]> frames) {
-        ZMQ.Socket s = switch (channel) {
+    private ZMQ.Socket socket(Channel channel) {
+        return switch (channel) {
             case SHELL -> shell;
             case CONTROL -> control;
             case STDIN -> stdin;
             case IOPUB -> iopub;
             case HEARTBEAT -> throw new IllegalArgumentException("the heartbeat only echoes");
         };
+    }
+
+    private void write(Channel channel, List<byte[]> frames) {
+        ZMQ.Socket s = socket(channel);
+        if (channel == Channel.IOPUB) {
+            sendFrames(s, frames);
+            return;
+        }
+        Deque<List<byte[]>> q = backlog.computeIfAbsent(channel, c -> new ArrayDeque<>());
+        // Behind anything already waiting for the same peer: replies keep their order.
+        if (!q.isEmpty() && queuedFor(q, frames.get(0)) || !trySend(channel, s, frames)) {
+            q.add(frames);
+        }
+    }
+
+    private static boolean queuedFor(Deque<List<byte[]>> q, byte[] peer) {
+        for (List<byte[]> f : q) {
+            if (Arrays.equals(f.get(0), peer)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * One message on a ROUTER socket; false when the peer's queue is full (ZeroMQ refuses the first frame,
+     * the routing identity, and keeps nothing). A peer that is gone loses its message, with a log line.
+     */
+    private static boolean trySend(Channel channel, ZMQ.Socket s, List<byte[]> frames) {
+        try {
+            if (!s.send(frames.get(0), ZMQ.SNDMORE | ZMQ.DONTWAIT)) {
+                return false;
+            }
+        } catch (ZMQException e) {
+            Log.info("%s reply to a peer that is gone dropped (%s)", channel, e.getMessage());
+            return true;
+        }
+        // Once the routing frame is taken, ZeroMQ takes the rest of the message whatever the queue holds.
+        for (int i = 1; i < frames.size(); i++) {
+            s.send(frames.get(i), i < frames.size() - 1 ? ZMQ.SNDMORE : 0);
+        }
+        return true;
+    }
+
+    private static void sendFrames(ZMQ.Socket s, List<byte[]> frames) {
         for (int i = 0; i < frames.size(); i++) {
             s.send(frames.get(i), i < frames.size() - 1 ? ZMQ.SNDMORE : 0);
         }

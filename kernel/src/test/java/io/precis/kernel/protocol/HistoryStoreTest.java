@@ -2,6 +2,7 @@ package io.precis.kernel.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
@@ -70,5 +71,58 @@ class HistoryStoreTest {
         HistoryStore h = new HistoryStore(json, file);
         h.add(1, "still works", null);
         assertEquals(1, h.tail(5).size());
+    }
+
+    @Test
+    void aLongCellIsCappedAndSaysSo(@TempDir Path dir) {
+        HistoryStore h = new HistoryStore(json, dir);
+        String big = "x".repeat(HistoryStore.MAX_INPUT * 3);
+        h.add(1, big, "y".repeat(HistoryStore.MAX_OUTPUT + 10));
+        HistoryStore.Entry e = new HistoryStore(json, dir).tail(1).get(0);
+        assertTrue(e.input().startsWith("x".repeat(HistoryStore.MAX_INPUT) + "\n// [history keeps the first"), e.input().substring(0, 40));
+        assertTrue(e.input().endsWith("of " + big.length() + " characters of this cell]"));
+        assertEquals(HistoryStore.MAX_OUTPUT + 1, e.output().length());
+    }
+
+    @Test
+    void aFileGrownPastItsBoundKeepsItsNewestEntries(@TempDir Path dir) throws Exception {
+        // As an older version wrote it: 12 MB, some cells of 1 MB stored whole.
+        Path file = dir.resolve("history.jsonl");
+        StringBuilder sb = new StringBuilder();
+        int lines = 0;
+        while (sb.length() < 12_000_000) {
+            lines++;
+            String input = lines % 1000 == 0 ? "y".repeat(1_000_000) : "cell " + lines + " " + "c".repeat(1000);
+            sb.append(json.writeValueAsString(json.createObjectNode().put("session", 1).put("line", lines).put("input", input))).append('\n');
+        }
+        Files.writeString(file, sb);
+        HistoryStore h = new HistoryStore(json, dir);
+        long size = Files.size(file);
+        assertTrue(size <= HistoryStore.KEEP + 2 * HistoryStore.MAX_INPUT, "compacted to " + size);
+        List<HistoryStore.Entry> tail = h.tail(3);
+        assertEquals(List.of(lines - 2, lines - 1, lines), tail.stream().map(HistoryStore.Entry::line).toList());
+        for (HistoryStore.Entry e : h.tail(100_000)) {
+            assertTrue(e.input().length() <= HistoryStore.MAX_INPUT + 128, "entry " + e.line() + " not capped");
+        }
+        int kept = h.tail(100_000).size();
+        assertTrue(kept > 1000 && kept < lines, kept + " of " + lines);
+        // Appending goes on behind the compacted entries, and the file stays bounded.
+        String cell = "z".repeat(HistoryStore.MAX_INPUT - 10);
+        for (int i = 1; i <= 400; i++) {
+            h.add(i, cell + i, null);
+        }
+        assertTrue(Files.size(file) <= HistoryStore.MAX_FILE, "bounded: " + Files.size(file));
+        assertTrue(h.tail(1).get(0).input().equals(cell + 400));
+        assertEquals(List.of(399, 400), h.range(0, 399, 0).stream().map(HistoryStore.Entry::line).toList());
+        assertTrue(h.range(0, 399, 0).get(0).input().equals(cell + 399));
+    }
+
+    @Test
+    void aNewLineAfterATornOneIsKept(@TempDir Path dir) throws Exception {
+        HistoryStore h = new HistoryStore(json, dir);
+        h.add(1, "kept", null);
+        Files.writeString(dir.resolve("history.jsonl"), "{\"session\":1,\"line\":2,\"inp", StandardOpenOption.APPEND);
+        h.add(3, "after", null);
+        assertEquals(List.of("kept", "after"), h.tail(10).stream().map(HistoryStore.Entry::input).toList());
     }
 }

@@ -86,4 +86,78 @@ class MessageCodecTest {
         String date = codec.header("status").get("date").asText();
         assertEquals(true, date.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z"), date);
     }
+
+    /** Frames signed with the codec's key around raw JSON parts, as a client would send them. */
+    static List<byte[]> signed(String key, byte[] header, byte[] content) throws Exception {
+        byte[] parent = "{}".getBytes(StandardCharsets.UTF_8);
+        byte[] metadata = "{}".getBytes(StandardCharsets.UTF_8);
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        for (byte[] p : List.of(header, parent, metadata, content)) {
+            mac.update(p);
+        }
+        byte[] sig = java.util.HexFormat.of().formatHex(mac.doFinal()).getBytes(StandardCharsets.US_ASCII);
+        return List.of("peer".getBytes(StandardCharsets.UTF_8), MessageCodec.DELIMITER, sig, header, parent, metadata, content);
+    }
+
+    private static byte[] header(String type) {
+        return ("{\"msg_id\":\"m-" + System.nanoTime() + "\",\"msg_type\":\"" + type + "\",\"session\":\"c\",\"username\":\"u\",\"version\":\"5.3\"}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aReplayedMessageIsRejectedOnce() throws Exception {
+        List<byte[]> frames = sample(codec);
+        codec.decode(frames);
+        var e = assertThrows(MessageCodec.RejectedMessage.class, () -> codec.decode(frames));
+        assertEquals("replayed message (its signature was seen before)", e.getMessage());
+        // A new message with the same content has a new header (msg_id, date), so a new signature.
+        codec.decode(sample(codec));
+    }
+
+    @Test
+    void theSignatureHistoryIsBounded() {
+        SignatureHistory h = new SignatureHistory(4);
+        byte[][] macs = new byte[6][32];
+        for (int i = 0; i < macs.length; i++) {
+            macs[i][0] = (byte) i;
+            assertEquals(true, h.add(macs[i]));
+        }
+        assertEquals(4, h.size());
+        assertEquals(false, h.add(macs[5]));
+        assertEquals(true, h.add(macs[0])); // forgotten: the oldest went first
+    }
+
+    @Test
+    void unreadableContentUnderAReadableHeaderIsAProblemNotADrop() throws Exception {
+        String[][] cases = {
+            {"[1,2]", "content: expected a JSON object, got an array"},
+            {"\"text\"", "content: expected a JSON object, got a string"},
+            {"{\"code\": ", "content: Unexpected end-of-input"},
+            {"{}".repeat(0) + "[".repeat(5000) + "]".repeat(5000), "content: "},
+            {"{\"code\":\"" + "\u0000".repeat(0) + "\"}x", "content: "},
+        };
+        for (String[] c : cases) {
+            Message m = codec.decode(signed("secret-key", header("execute_request"), c[0].getBytes(StandardCharsets.UTF_8)));
+            assertEquals("execute_request", m.type());
+            assertEquals(true, m.problem() != null && m.problem().startsWith(c[1]), c[0].length() > 60 ? c[0].substring(0, 60) : c[0] + " -> " + m.problem());
+            assertEquals(0, m.content().size());
+        }
+        Message deep = codec.decode(signed("secret-key", header("execute_request"),
+                ("{\"a\":" + "[".repeat(300) + "]".repeat(300) + "}").getBytes(StandardCharsets.UTF_8)));
+        assertEquals(true, deep.problem().contains("nesting depth"), deep.problem());
+        byte[] badUtf8 = {'{', '"', 'c', 'o', 'd', 'e', '"', ':', '"', (byte) 0xff, (byte) 0xfe, '"', '}'};
+        Message utf = codec.decode(signed("secret-key", header("execute_request"), badUtf8));
+        assertEquals(true, utf.problem().startsWith("content: Invalid UTF-8"), utf.problem());
+    }
+
+    @Test
+    void anUnreadableHeaderOrOneWithoutIdAndTypeIsDropped() throws Exception {
+        byte[] ok = "{}".getBytes(StandardCharsets.UTF_8);
+        assertThrows(MessageCodec.RejectedMessage.class,
+                () -> codec.decode(signed("secret-key", "{\"msg_id\":".getBytes(StandardCharsets.UTF_8), ok)));
+        var e = assertThrows(MessageCodec.RejectedMessage.class, () -> codec.decode(signed("secret-key",
+                "{\"msg_type\":\"execute_request\"}".getBytes(StandardCharsets.UTF_8), "[]".getBytes(StandardCharsets.UTF_8))));
+        assertEquals(true, e.getMessage().contains("no msg_id/msg_type"), e.getMessage());
+    }
 }

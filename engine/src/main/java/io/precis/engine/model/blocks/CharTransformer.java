@@ -193,7 +193,11 @@ public final class CharTransformer extends AbstractBlock implements StagedBlock 
             NDArray q = parts.get(0).reshape(b, t, heads, dh).transpose(0, 2, 1, 3);
             NDArray k = parts.get(1).reshape(b, t, heads, dh).transpose(0, 2, 1, 3);
             NDArray v = parts.get(2).reshape(b, t, heads, dh).transpose(0, 2, 1, 3);
-            NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(dh)).add(mask).softmax(-1);
+            // Not div(Number): DJL makes that divisor from a Java buffer without copying and closes it at once,
+            // but autograd keeps it for backward, which then reads freed memory after a GC (NaN gradients, or
+            // the SIGSEGV in backward seen training char-lm). Here it lives as long as the input's manager.
+            NDArray divisor = x.getManager().create(Math.sqrt(dh));
+            NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).div(divisor).add(mask).softmax(-1);
             NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, width);
             return proj.forward(ps, new NDList(y), training).singletonOrThrow();
         }

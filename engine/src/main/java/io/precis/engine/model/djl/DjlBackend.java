@@ -2,6 +2,7 @@ package io.precis.engine.model.djl;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.engine.StandardCapabilities;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -25,15 +26,26 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What the two DJL back-ends share (both run on DJL's PyTorch engine): parameters by dotted name, zero-copy
  * weight views through {@code toByteBuffer(true)}, and a forward pass over the model's block.
+ *
+ * <p>On a GPU the parameters have no host memory to view: swaps then write a host copy of each tensor they touch,
+ * and {@link #weightsChanged} sends the changed copies to the device (so quantization itself always runs on the
+ * CPU, with the same kernels and bit-identical weights as a CPU model).
  */
 public abstract class DjlBackend implements ModelBackend {
     public static final String ENGINE = "PyTorch";
+    /**
+     * Test switch: host copies plus uploads even for CPU tensors, so the GPU's bookkeeping is exercised on a
+     * machine without one.
+     */
+    public static final String HOST_COPIES_PROPERTY = "precis.engine.hostWeightCopies";
 
     protected final String where;
     protected final ai.djl.Model model;
@@ -42,6 +54,11 @@ public abstract class DjlBackend implements ModelBackend {
     private final Map<String, Parameter> params = new LinkedHashMap<>();
     private final Map<String, ByteBuffer> views = new HashMap<>();
     private List<LayerRef> layers;
+    /** Whether {@link #weights} hands out host copies that {@link #weightsChanged} uploads (GPU models). */
+    private boolean hostCopies;
+    /** Tensors that differed from the file at the last {@link #weightsChanged}: restored ones must be sent back too. */
+    private Set<String> sent = Set.of();
+    private long uploads;
 
     protected DjlBackend(String where, ai.djl.Model model, ModelTask task, int[] imageShape) {
         this.where = where;
@@ -50,12 +67,17 @@ public abstract class DjlBackend implements ModelBackend {
         this.imageShape = imageShape;
     }
 
-    /** The device to use: a GPU if asked for and usable, else the CPU (with one warning). */
+    /**
+     * The device to use: a GPU if asked for and usable, else the CPU (with one warning). Usable means libtorch
+     * itself reports CUDA ({@code torch::cuda::is_available()}); DJL's own GPU count goes through a separate
+     * cudart lookup that can miss the libraries a libtorch build brings, so it is not asked.
+     */
     public static Device device(String wanted) {
         if (!"gpu".equals(wanted)) return Device.cpu();
         Engine e = Engine.getEngine(ENGINE);
-        if (e.getGpuCount() > 0) return Device.gpu();
-        Devices.fallback(ENGINE, "the PyTorch natives on the classpath are CPU-only or no CUDA device is visible");
+        if (e.hasCapability(StandardCapabilities.CUDA)) return Device.gpu();
+        Devices.fallback(ENGINE, "PyTorch " + e.getVersion() + " sees no CUDA device: the natives in use are CPU-only"
+                + " or no GPU is visible (README, GPU, says how to run on one)");
         return Device.cpu();
     }
 
@@ -70,6 +92,14 @@ public abstract class DjlBackend implements ModelBackend {
         });
         if (list.isEmpty()) throw new ModelException(where, "the model has no parameters to show");
         layers = ParameterLayers.build(list);
+        Device d = model.getNDManager().getDevice();
+        for (Map.Entry<String, Parameter> p : params.entrySet()) {
+            // a model asked for on the GPU must not keep part of its weights on the CPU without saying so
+            if (!p.getValue().getArray().getDevice().equals(d))
+                throw new ModelException(where, "parameter '" + p.getKey() + "' is on " + p.getValue().getArray().getDevice()
+                        + " but the model runs on " + d);
+        }
+        hostCopies = d.isGpu() || Boolean.getBoolean(HOST_COPIES_PROPERTY);
     }
 
     private static String dtype(DataType t) {
@@ -103,13 +133,62 @@ public abstract class DjlBackend implements ModelBackend {
             Parameter p = params.get(n);
             if (p == null) throw new ModelException(n, "no such parameter in " + where);
             NDArray a = p.getArray();
+            long bytes = a.size() * a.getDataType().getNumOfBytes();
+            if (hostCopies) {
+                ByteBuffer copy = ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
+                copy.put(a.toByteBuffer(false).order(ByteOrder.LITTLE_ENDIAN)).clear();
+                return copy;
+            }
             if (!a.getDevice().equals(Device.cpu()))
                 throw new ModelException(n, "weights on " + a.getDevice() + " cannot be viewed in place; swap needs them on the cpu");
             ByteBuffer b = a.toByteBuffer(true);
-            if (!b.isDirect() || b.capacity() != a.size() * a.getDataType().getNumOfBytes())
+            if (!b.isDirect() || b.capacity() != bytes)
                 throw new ModelException(n, "the engine did not give a zero-copy view of this tensor");
             return b.order(ByteOrder.LITTLE_ENDIAN);
         });
+    }
+
+    /**
+     * With host copies: sends every tensor that differs from the file now, or did at the last call (it was just
+     * restored), to the device. {@link io.precis.engine.model.Model} writes weights only inside swap and restore,
+     * and calls this after each, so these are all the tensors whose device copy can be stale.
+     */
+    @Override
+    public synchronized void weightsChanged(Set<TensorRef> modified) {
+        if (!hostCopies) return;
+        Set<String> now = new LinkedHashSet<>();
+        for (TensorRef t : modified) now.add(t.name());
+        Set<String> send = new LinkedHashSet<>(now);
+        send.addAll(sent);
+        for (String n : send) {
+            ByteBuffer host = views.get(n);
+            if (host == null) continue; // never handed out, so never written
+            NDArray a = params.get(n).getArray();
+            // PyTorch's set() copies a host buffer to a CUDA tensor, but adopts it as the storage of a CPU one;
+            // a CPU tensor (the test switch) gets its own copy, so a missed upload shows as stale weights
+            ByteBuffer src = a.getDevice().isGpu() ? host.duplicate().clear()
+                    : ByteBuffer.allocateDirect(host.capacity()).order(ByteOrder.LITTLE_ENDIAN).put(host.duplicate().clear()).clear();
+            a.set(src);
+            uploads++;
+        }
+        sent = now;
+    }
+
+    /** Tensors sent to the device since loading (0 for CPU models, whose weights are changed in place). */
+    public synchronized long uploads() { return uploads; }
+
+    /**
+     * Names of tensors whose values on the device differ from their host copy, bit for bit (reads every
+     * handed-out tensor back from the device; for checks, not for the hot path). Empty without host copies.
+     */
+    public synchronized List<String> staleOnDevice() {
+        List<String> stale = new ArrayList<>();
+        if (!hostCopies) return stale;
+        views.forEach((n, host) -> {
+            ByteBuffer dev = params.get(n).getArray().toByteBuffer(false).order(ByteOrder.LITTLE_ENDIAN);
+            if (!dev.equals(host.duplicate().clear())) stale.add(n);
+        });
+        return stale;
     }
 
     @Override

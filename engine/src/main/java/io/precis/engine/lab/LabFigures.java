@@ -1,0 +1,90 @@
+package io.precis.engine.lab;
+
+import io.precis.engine.figure.Axis;
+import io.precis.engine.figure.Figure;
+import io.precis.engine.figure.Trace;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+
+/**
+ * The lab's figures from its table (and a fitted {@link PrecisionLaw}): δ vs D per bits on log-log axes with the
+ * law's lines, δ vs bits per D, measured vs predicted, and δ vs bits per training precision (QAT vs PTQ
+ * robustness). Log axes show only δ &gt; 0; the summary says how many rows were left out for that.
+ */
+public final class LabFigures {
+    private LabFigures() {}
+
+    private static final String[] COLORS = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"};
+
+    /** δ vs D at one N, one trace of measurements per bits, each with the law's line when {@code law} is not null. */
+    public static Figure deltaVsD(List<PtqRow> rows, String family, String trainPrecision, long n, PrecisionLaw law) {
+        Predicate<PtqRow> at = r -> r.ptqFormat().equals(family) && r.trainPrecision().equals(trainPrecision) && r.n() == n;
+        TreeMap<Integer, List<PtqRow>> byBits = new TreeMap<>();
+        int hidden = 0;
+        for (PtqRow r : rows) {
+            if (!at.test(r)) continue;
+            if (r.delta() <= 0) { hidden++; continue; }
+            byBits.computeIfAbsent(r.bits(), b -> new ArrayList<>()).add(r);
+        }
+        TreeSet<Long> ds = new TreeSet<>();
+        rows.stream().filter(at).forEach(r -> ds.add(r.d()));
+        Figure.Builder f = Figure.builder(String.format(Locale.ROOT, "δ_PTQ vs training tokens (N = %,d, %s training, %s)", n, trainPrecision, family))
+                .x(Axis.log("training tokens D")).y(Axis.log("δ_PTQ (nats/byte)"));
+        int i = 0;
+        for (var e : byBits.entrySet()) {
+            String color = COLORS[i++ % COLORS.length];
+            List<PtqRow> pts = e.getValue().stream().sorted((a, b) -> Long.compare(a.d(), b.d())).toList();
+            f.add(Trace.markers(e.getKey() + " bits", pts.stream().map(PtqRow::d).toList(), pts.stream().map(PtqRow::delta).toList()).color(color));
+            if (law != null && !ds.isEmpty())
+                f.add(Trace.lines(e.getKey() + " bits (law)", List.copyOf(ds), ds.stream().map(d -> law.predict(n, d, e.getKey())).toList())
+                        .color(color).showLegend(false));
+        }
+        return f.summary(hidden == 0 ? "" : hidden + " rows with δ ≤ 0 are not on the log axis").build();
+    }
+
+    /** δ vs bits at one N, one line per D. */
+    public static Figure deltaVsBits(List<PtqRow> rows, String family, String trainPrecision, long n) {
+        TreeMap<Long, List<PtqRow>> byD = new TreeMap<>();
+        for (PtqRow r : rows)
+            if (r.ptqFormat().equals(family) && r.trainPrecision().equals(trainPrecision) && r.n() == n) byD.computeIfAbsent(r.d(), d -> new ArrayList<>()).add(r);
+        Figure.Builder f = Figure.builder(String.format(Locale.ROOT, "δ_PTQ vs bits (N = %,d, %s training, %s)", n, trainPrecision, family))
+                .x(Axis.linear("bits")).y(Axis.linear("δ_PTQ (nats/byte)"));
+        for (var e : byD.entrySet()) {
+            List<PtqRow> pts = e.getValue().stream().sorted((a, b) -> Integer.compare(a.bits(), b.bits())).toList();
+            f.add(Trace.linesAndMarkers(String.format(Locale.ROOT, "D = %,d", e.getKey()), pts.stream().map(PtqRow::bits).toList(),
+                    pts.stream().map(PtqRow::delta).toList()));
+        }
+        return f.build();
+    }
+
+    /** Measured vs the law's δ for the rows it was fitted on, with the identity line. */
+    public static Figure measuredVsPredicted(List<PtqRow> fitted, PrecisionLaw law) {
+        List<Double> pred = fitted.stream().map(r -> law.predict(r.n(), r.d(), r.bits())).toList();
+        List<Double> meas = fitted.stream().map(PtqRow::delta).toList();
+        double lo = Math.min(pred.stream().mapToDouble(x -> x).min().orElse(0), meas.stream().mapToDouble(x -> x).min().orElse(0));
+        double hi = Math.max(pred.stream().mapToDouble(x -> x).max().orElse(1), meas.stream().mapToDouble(x -> x).max().orElse(1));
+        return Figure.builder(String.format(Locale.ROOT, "measured vs predicted δ_PTQ (R² = %.3f)", law.r2()))
+                .x(Axis.linear("predicted δ")).y(Axis.linear("measured δ"))
+                .add(Trace.markers("rows", pred, meas))
+                .add(Trace.lines("y = x", List.of(lo, hi), List.of(lo, hi)).color("#888888"))
+                .build();
+    }
+
+    /** δ vs bits for each training precision, at one N and D: does low-precision training make PTQ hurt less? */
+    public static Figure robustness(List<PtqRow> rows, String family, long n, long d) {
+        TreeMap<String, List<PtqRow>> byTrain = new TreeMap<>();
+        for (PtqRow r : rows)
+            if (r.ptqFormat().equals(family) && r.n() == n && r.d() == d) byTrain.computeIfAbsent(r.trainPrecision(), t -> new ArrayList<>()).add(r);
+        Figure.Builder f = Figure.builder(String.format(Locale.ROOT, "PTQ damage by training precision (N = %,d, D = %,d, %s)", n, d, family))
+                .x(Axis.linear("post-training bits")).y(Axis.linear("δ_PTQ (nats/byte)"));
+        for (var e : byTrain.entrySet()) {
+            List<PtqRow> pts = e.getValue().stream().sorted((a, b) -> Integer.compare(a.bits(), b.bits())).toList();
+            f.add(Trace.linesAndMarkers(e.getKey(), pts.stream().map(PtqRow::bits).toList(), pts.stream().map(PtqRow::delta).toList()));
+        }
+        return f.build();
+    }
+}

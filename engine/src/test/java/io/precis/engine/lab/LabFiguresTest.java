@@ -1,0 +1,40 @@
+package io.precis.engine.lab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.precis.engine.figure.Figure;
+import io.precis.engine.figure.Trace;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LabFiguresTest {
+
+    @Test
+    void deltaVsDHasOneMeasuredTraceAndOneLawLinePerBitsOnLogAxes() {
+        List<PtqRow> rows = new ArrayList<>(PrecisionLawTest.synthetic(0.05, 1));
+        rows.add(new PtqRow(100_000, 1_000_000, "fp32", "int-channel", 9, "rtn", 1, 3.0, 2.9)); // δ < 0: left off the log axis
+        PrecisionLaw law = PrecisionLaw.fit(PrecisionLawTest.synthetic(0.05, 1), 10, 1);
+        Figure f = LabFigures.deltaVsD(rows, "int-channel", "fp32", 100_000, law);
+        assertTrue(f.xAxis().log() && f.yAxis().log());
+        assertEquals(12, f.traces().size(), "6 bit widths × (measured, law)");
+        Trace line3 = f.traces().get(1);
+        assertEquals(law.predict(100_000, 1_000_000, 3), line3.y().get(0), 1e-12);
+        assertTrue(f.traces().stream().allMatch(t -> t.y().stream().allMatch(y -> y > 0)));
+        assertTrue(f.summary().contains("1 rows with δ ≤ 0"), f.summary());
+        assertTrue(f.toPlotlyJson().contains("\"type\":\"log\""));
+    }
+
+    @Test
+    void otherFiguresHaveATracePerGroup() {
+        List<PtqRow> rows = PrecisionLawTest.synthetic(0.05, 2);
+        PrecisionLaw law = PrecisionLaw.fit(rows, 10, 1);
+        assertEquals(4, LabFigures.deltaVsBits(rows, "int-channel", "fp32", 300_000).traces().size(), "one line per D");
+        Figure mp = LabFigures.measuredVsPredicted(rows, law);
+        assertEquals(rows.size(), mp.traces().get(0).points());
+        List<PtqRow> two = new ArrayList<>(rows);
+        rows.forEach(r -> two.add(new PtqRow(r.n(), r.d(), "qat-int4", r.ptqFormat(), r.bits(), r.algorithm(), r.seed(), r.lossFp(), r.lossFp() + r.delta() / 2)));
+        assertEquals(2, LabFigures.robustness(two, "int-channel", 1_000_000, 30_000_000).traces().size());
+    }
+}

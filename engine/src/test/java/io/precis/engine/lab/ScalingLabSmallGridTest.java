@@ -1,0 +1,83 @@
+package io.precis.engine.lab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The small grid end to end on the real lab corpus (models/setup-lab-data.sh): trains 21 tiny models, measures
+ * δ_PTQ, writes the table, resumes without retraining, and fits the law. Its numbers are a pipeline check,
+ * not a result (models of a few thousand parameters trained for 2..64 steps).
+ */
+class ScalingLabSmallGridTest {
+
+    static LabCorpus corpusOrSkip() {
+        Path dir = LabCorpus.defaultDir();
+        if (!Files.isRegularFile(dir.resolve("val.txt"))) {
+            String why = dir + " has no lab corpus; install it with models/setup-lab-data.sh (make models-data)";
+            if (System.getenv("CI") != null) throw new AssertionError(why);
+            Assumptions.abort(why);
+        }
+        return LabCorpus.load(dir);
+    }
+
+    @Test
+    void smallGridTrainsMeasuresResumesAndFits(@TempDir Path out) throws Exception {
+        LabCorpus corpus = corpusOrSkip();
+        LabGrid grid = LabGrid.small();
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        List<PtqRow> rows = ScalingLab.run(grid, corpus, out, null, new PrintStream(log, true, StandardCharsets.UTF_8));
+        int ptqs = PtqMeasure.standard(grid.group()).size();
+        assertEquals(grid.cells().size() * ptqs, rows.size());
+        assertEquals(rows, PtqTable.read(out.resolve("ptq.csv")));
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("grid ETA"), "progress with an ETA");
+        assertTrue(rows.stream().allMatch(r -> Double.isFinite(r.lossFp()) && Double.isFinite(r.lossQ())));
+
+        // training works: at every size, the largest budget ends below the smallest, and below uniform bytes (ln 256)
+        for (LabSize s : grid.sizes()) {
+            double first = lossFp(rows, r -> r.n() == s.nonEmbeddingParams() && r.trainPrecision().equals("fp32") && r.d() == grid.budgets().get(0));
+            double last = lossFp(rows, r -> r.n() == s.nonEmbeddingParams() && r.trainPrecision().equals("fp32")
+                    && r.d() == grid.budgets().get(grid.budgets().size() - 1) / (grid.batch() * grid.context()) * grid.batch() * grid.context());
+            assertTrue(last < first - 0.5 && last < Math.log(256), s.name() + ": " + first + " -> " + last);
+        }
+        // fewer bits cost more: mean |δ| at 3 bits exceeds that at 8 bits, per channel and in groups
+        for (String fam : List.of("int-channel", "int-g" + grid.group())) {
+            assertTrue(meanAbsDelta(rows, fam, 3) > 4 * meanAbsDelta(rows, fam, 8), fam);
+        }
+
+        // resume: every cell is done, nothing retrains, the table is the same
+        ByteArrayOutputStream again = new ByteArrayOutputStream();
+        List<PtqRow> resumed = ScalingLab.run(grid, corpus, out, null, new PrintStream(again, true, StandardCharsets.UTF_8));
+        assertEquals(rows, resumed);
+        assertTrue(!again.toString(StandardCharsets.UTF_8).contains(" step "), "no training on resume");
+
+        // one cell alone, from its checkpoint (rows removed, checkpoint kept): measured again, same numbers
+        LabCell one = grid.cells().get(3);
+        Files.delete(out.resolve("cells").resolve(one.id() + ".csv"));
+        List<PtqRow> after = ScalingLab.run(grid, corpus, out, one.id(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertEquals(rows.size(), after.size());
+        assertEquals(rows.stream().map(PtqTable::format).sorted().toList(), after.stream().map(PtqTable::format).sorted().toList());
+
+        PrecisionLaw law = PrecisionLaw.fit(rows.stream().filter(r -> r.ptqFormat().equals("int-channel") && r.trainPrecision().equals("fp32")).toList(), 20, 1);
+        assertTrue(Double.isFinite(law.cT()) && Double.isFinite(law.gammaD()) && Double.isFinite(law.gammaN()) && Double.isFinite(law.gammaPost()), law.toString());
+        assertTrue(law.r2() <= 1, law.toString());
+    }
+
+    private static double lossFp(List<PtqRow> rows, Predicate<PtqRow> which) {
+        return rows.stream().filter(which).findFirst().orElseThrow().lossFp();
+    }
+
+    private static double meanAbsDelta(List<PtqRow> rows, String family, int bits) {
+        return rows.stream().filter(r -> r.ptqFormat().equals(family) && r.bits() == bits).mapToDouble(r -> Math.abs(r.delta())).average().orElseThrow();
+    }
+}
