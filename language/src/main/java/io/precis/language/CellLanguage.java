@@ -25,6 +25,12 @@ public interface CellLanguage {
         return new PrecisCells(session);
     }
 
+    /**
+     * The longest cell the language runs, in characters (about 1 MB; some 100,000 short statements). Time and
+     * memory grow linearly up to it; a longer cell is refused at once with a message naming the limit.
+     */
+    int MAX_CELL_CHARS = 1_000_000;
+
     // ---- kernel JVM ----
 
     /** Whether a cell (without {@code %%precis}) is in the language: its first word is a statement keyword. */
@@ -41,7 +47,8 @@ public interface CellLanguage {
 
     /**
      * Runs a cell: checks its syntax and Java names here, sends it once ({@link JavaHost#sendCell}), then
-     * runs its statements in order ({@link JavaHost#runStatement}), stopping at the first failure.
+     * runs its statements in order ({@link JavaHost#runStatements}, up to each {@code as name} at a time),
+     * stopping at the first failure. A cell longer than {@link #MAX_CELL_CHARS} is refused before it is parsed.
      * {@code source} keeps the cell's line numbering; {@code cellId} identifies the notebook cell, so running
      * it again replaces its rules.
      */
@@ -56,13 +63,14 @@ public interface CellLanguage {
     void receiveCell(CellText cell);
 
     /**
-     * Runs one statement of the cell received last; {@code values} are the Java values of its
-     * {@link CellText#references()}, {@code javaNames} the session's Java names for suggestions (or null).
+     * Runs statements {@code from..to-1} of the cell received last, in order; {@code values} are the Java values
+     * of {@link CellText#names(int, int)} of that range, {@code javaNames} the session's Java names for
+     * suggestions (or null).
      *
-     * @return the result {@code as name} binds, or null
+     * @return the last statement's result (what its {@code as name} binds), or null
      * @throws PrecisError a mistake, already formatted with its line, carets and suggestion
      */
-    Object runStatement(int index, Object[] values, String[] javaNames);
+    Object runStatements(int from, int to, Object[] values, String[] javaNames);
 
     /** Answers the kernel's completion and inspection: {@link Question#NAMES} of "layers", "models", "datasets"; {@link Question#LAYER}. */
     Object answer(Question question, String argument);

@@ -38,8 +38,8 @@ import java.util.Set;
 /**
  * Runs the language's statements in the JVM that runs Java cells, against one {@link PrecisSession}. A cell
  * arrives once ({@link #receiveCell}: its text, parsed here, and the Java names each statement reads, found
- * by the kernel); then each statement runs in order ({@link #runStatement}) with the values of those names,
- * read by the kernel's Java snippet when the statement runs. The data path is described in
+ * by the kernel); then its statements run in order ({@link #runStatements}, up to each {@code as name} at a
+ * time) with the values of those names, read by the kernel's Java snippet when they run. The data path is described in
  * {@code docs/ARCHITECTURE.md}.
  */
 public final class CellRuntime {
@@ -51,8 +51,12 @@ public final class CellRuntime {
         }
     };
 
+    /** Warnings one cell shows at most (a long cell of patterns that match nothing would flood the notebook). */
+    static final int MAX_WARNINGS = 20;
+
     private final PrecisSession session;
     private CellText cell;
+    private int warnings;
     private List<Statement> statements = List.of();
 
     public CellRuntime(PrecisSession session) {
@@ -63,40 +67,102 @@ public final class CellRuntime {
         return session;
     }
 
+    /** Cells longer than this are parsed each time they arrive, not cached (the cache holds small, rerun cells). */
+    private static final int CACHED_CHARS = 64 * 1024;
+
     /** The cell whose statements come next; parsed once per distinct text (a rerun finds it cached). */
     public synchronized void receiveCell(CellText cell) {
         ParseResult parsed;
-        synchronized (PARSED) {
-            parsed = PARSED.computeIfAbsent(cell.source(), DslParser::parse);
+        if (cell.source().length() > CACHED_CHARS) {
+            parsed = DslParser.parse(cell.source());
+        } else {
+            synchronized (PARSED) {
+                parsed = PARSED.computeIfAbsent(cell.source(), DslParser::parse);
+            }
         }
         if (parsed.hasErrors()) {
             throw new PrecisError(parsed.formatDiagnostics());
         }
         this.cell = cell;
         this.statements = parsed.program().statements();
+        this.warnings = 0;
+    }
+
+    /** The session's output, with at most {@link #MAX_WARNINGS} warnings per cell. */
+    private Output output() {
+        Output out = session.output();
+        return new Output() {
+            @Override
+            public void show(Object value) {
+                out.show(value);
+            }
+
+            @Override
+            public void text(String line) {
+                out.text(line);
+            }
+
+            @Override
+            public void warn(String message) {
+                int n = ++warnings;
+                if (n <= MAX_WARNINGS) {
+                    out.warn(message);
+                } else if (n == MAX_WARNINGS + 1) {
+                    out.warn("(more warnings of this cell are not shown)");
+                }
+            }
+
+            @Override
+            public Progress progress(String task, long total) {
+                return out.progress(task, total);
+            }
+        };
     }
 
     /**
-     * Runs statement {@code index} of the cell received last. {@code values} are the Java values of the names
-     * {@link CellText#references()} lists for it, in that order (null where no Java variable of that name
+     * Runs statements {@code from..to-1} of the cell received last, in order. {@code values} are the Java values
+     * of {@link CellText#names(int, int)} of that range, in that order (null where no Java variable of that name
      * exists); {@code javaNames} the session's Java variable names, for suggestions (null when not needed).
      *
-     * @return the statement's result (what {@code as name} binds), or null
+     * @return the last statement's result (what {@code as name} binds), or null
      */
-    public synchronized Object runStatement(int index, Object[] values, String[] javaNames) {
-        if (cell == null || index < 0 || index >= statements.size()) {
-            throw new IllegalArgumentException("statement " + index + " of a cell with " + statements.size());
+    public synchronized Object runStatements(int from, int to, Object[] values, String[] javaNames) {
+        if (cell == null || from < 0 || to > statements.size() || from >= to) {
+            throw new IllegalArgumentException("statements " + from + ".." + to + " of a cell with " + statements.size());
         }
-        Statement st = statements.get(index);
-        List<String> names = cell.references().get(index);
+        List<String> names = cell.names(from, to);
         Map<String, Object> vars = new HashMap<>();
         for (int i = 0; i < names.size() && i < values.length; i++) {
             vars.put(names.get(i), values[i]);
         }
-        if (index == 0) {
-            session.beginCell(cell.cellId());
+        List<String> javaNameList = javaNames == null ? List.of() : List.of(javaNames);
+        Object result = null;
+        Output out = output();
+        for (int index = from; index < to; index++) {
+            Statement st = statements.get(index);
+            if (index > from && Thread.interrupted()) {
+                throw new PrecisError("line " + st.span().line() + ": the cell was interrupted before this statement");
+            }
+            if (index == 0) {
+                session.beginCell(cell.cellId());
+            }
+            Run run = new Run(session, cell.source(), vars, javaNameList, out);
+            try {
+                result = run.statement(st);
+            } catch (PrecisError | io.precis.engine.analysis.AnalysisInterruptedException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // Every precondition is checked where the statement reads it; should one slip through, the user
+                // still gets the statement's line and the reason, not the runtime's stack.
+                throw run.compiler.error(st, "this statement could not run: " + reason(e));
+            }
         }
-        return new Run(session, cell.source(), vars, javaNames == null ? List.of() : List.of(javaNames), session.output()).statement(st);
+        return result;
+    }
+
+    private static String reason(RuntimeException e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
     }
 
     /**
@@ -179,7 +245,8 @@ public final class CellRuntime {
         }
 
         Measurements.Context context() {
-            return new Measurements.Context(session, compiler, out, this::subject, this::requireModel, this::planOf);
+            return new Measurements.Context(session, compiler, out, this::subject, this::requireModel, this::planOf, this::analysis,
+                    (plan, at) -> checkPlanFits(plan, requireModel(at), at));
         }
 
         // ---- load, use, set ----
@@ -199,8 +266,10 @@ public final class CellRuntime {
                     String file = p.getFileName().toString();
                     name = l.binding().map(n -> n.text()).orElse(identifier(file.contains(".") ? file.substring(0, file.lastIndexOf('.')) : file));
                 }
-            } catch (ModelException e) {
+            } catch (ModelException | IllegalArgumentException | java.io.UncheckedIOException e) {
                 throw compiler.error(l.source(), e.getMessage());
+            } catch (RuntimeException e) {
+                throw compiler.error(l.source(), "cannot load this model: " + reason(e));
             }
             l.engine().ifPresent(engine -> checkEngine(engine.text(), model, l));
             session.addModel(name, model);
@@ -311,7 +380,7 @@ public final class CellRuntime {
             if (dataName != null) {
                 try {
                     session.analysis(); // checks the data fits the model now, not at the first analysis
-                } catch (ModelException | IllegalArgumentException e) {
+                } catch (RuntimeException e) {
                     session.use(modelName, null);
                     throw compiler.error(u.dataset().map(d -> (Node) d).orElse(u), e.getMessage());
                 }
@@ -338,14 +407,10 @@ public final class CellRuntime {
             String key = s.name().text().toLowerCase(Locale.ROOT);
             String value;
             switch (key) {
-                case "seed" -> value = Long.toString((long) number(s.value(), s));
-                case "samples" -> {
-                    double n = number(s.value(), s);
-                    if (n < 1) {
-                        throw compiler.error(s.value(), "samples is a positive whole number");
-                    }
-                    value = Integer.toString((int) n);
-                }
+                case "seed" -> value = Long.toString(wholeNumber(s.value(), "seed", Long.MIN_VALUE, Long.MAX_VALUE,
+                        "a seed is a whole number, e.g. set seed 42"));
+                case "samples" -> value = Long.toString(wholeNumber(s.value(), "samples", 1, MAX_SAMPLES,
+                        "samples is how many samples an analysis reads, a whole number from 1 to " + MAX_SAMPLES + ", e.g. set samples 256"));
                 case "device" -> {
                     value = text(s.value()).toLowerCase(Locale.ROOT);
                     if (!value.equals("cpu") && !value.equals("gpu")) {
@@ -399,6 +464,11 @@ public final class CellRuntime {
         }
 
         Rule keep(Statement.Keep k) {
+            if (k.layers().where().map(Statements::readsSensitivity).orElse(false)) {
+                throw compiler.error(k.layers().where().get().span(), "keep chooses layers by name, kind, params or index, not by sensitivity",
+                        Optional.empty(), "A sensitivity belongs to a format: 'quantize PATTERN to FORMAT where sensitivity < X' quantizes "
+                                + "only the layers that take FORMAT well, and keeps the rest");
+            }
             Rule rule = rule(k, compiler, label(k), session.seed());
             session.addRule(rule);
             warnUnmatched(k.layers().patterns());
@@ -455,6 +525,10 @@ public final class CellRuntime {
             List<LayerRef> layers = m.layers();
             if (s.layers().isPresent()) {
                 io.precis.dsl.ast.LayerSelection sel = s.layers().get();
+                if (sel.where().map(Statements::readsSensitivity).orElse(false)) {
+                    throw compiler.error(sel.where().get().span(), "show layers chooses layers by name, kind, params or index, not by sensitivity",
+                            Optional.empty(), "A sensitivity belongs to a layer and a format: run 'sensitivity' to see them");
+                }
                 Rule filter = Rule.quantize("show", compiler.patternsOrAll(sel), io.precis.engine.format.Formats.int8())
                         .except(compiler.patterns(sel.except()));
                 Compiler.Condition c = sel.where().map(compiler::condition).orElse(null);
@@ -462,7 +536,7 @@ public final class CellRuntime {
                 for (int i = 0; i < layers.size(); i++) {
                     LayerRef l = layers.get(i);
                     if (filter.covers(l.name()) && (c == null
-                            || c.test().test(new io.precis.engine.plan.Candidate(l, i, null, session.sensitivity())))) {
+                            || c.test().test(new io.precis.engine.plan.Candidate(l, i, null, io.precis.engine.plan.SensitivityLookup.NONE)))) {
                         kept.add(l);
                     }
                 }
@@ -473,21 +547,27 @@ public final class CellRuntime {
             return table;
         }
 
-        Plan showPlan() {
-            requireModel(null);
-            Plan plan = Measurements.interruptible(out, session::plan);
+        Plan showPlan(Statement.ShowPlan s) {
+            Plan plan = currentPlan(s);
             out.show(plan);
             return plan;
         }
 
         PlanEvaluation evaluate(Statement.Evaluate e) {
-            requireModel(e);
-            if (session.dataset().isEmpty()) {
-                throw compiler.error(e, "evaluate needs data: 'use " + session.modelName().orElse("MODEL") + " on DATASET' first");
+            io.precis.engine.analysis.Analysis a = analysis(e);
+            Plan plan = e.subject().map(this::planOf).orElseGet(() -> currentPlan(e));
+            checkPlanFits(plan, a.model(), e);
+            if (plan.needsCalibration()) {
+                PlanEvaluation calibrated = evaluateCalibrated(e, plan);
+                out.show(calibrated);
+                return calibrated;
             }
-            Plan plan = e.subject().map(this::planOf).orElseGet(session::plan);
-            PlanEvaluation result = plan.needsCalibration() ? evaluateCalibrated(e, plan)
-                    : Measurements.interruptible(out, () -> session.analysis().evaluate(plan));
+            PlanEvaluation result;
+            try {
+                result = Measurements.interruptible(out, () -> a.evaluate(plan));
+            } catch (IllegalArgumentException | IllegalStateException | ModelException ex) {
+                throw compiler.error(e, "cannot evaluate this plan: " + ex.getMessage());
+            }
             out.show(result);
             return result;
         }
@@ -529,6 +609,61 @@ public final class CellRuntime {
             return null;
         }
 
+        /**
+         * The analysis of the model and data in use, for a statement that measures: no model, no data, or data
+         * that does not fit the model are errors at the statement, each saying what to do.
+         */
+        io.precis.engine.analysis.Analysis analysis(Node at) {
+            requireModel(at);
+            String model = session.modelName().orElse("MODEL");
+            if (session.dataset().isEmpty()) {
+                String what = at instanceof Statement st ? keyword(st) : "this";
+                throw compiler.error(at.span(), what + " needs data, and " + model + " has none", Optional.empty(),
+                        "Give it data: 'load dataset \"FILE\" as calib' then 'use " + model + " on calib'");
+            }
+            try {
+                return session.analysis();
+            } catch (ModelException | IllegalArgumentException | IllegalStateException ex) {
+                throw compiler.error(at.span(), ex.getMessage(), Optional.empty(),
+                        "Choose other data or another metric ('set metric ...'), then 'use " + model + " on DATASET'");
+            }
+        }
+
+        /**
+         * The plan the session's rules give the model in use. A rule that reads {@code sensitivity} needs data;
+         * without it the statement that asks for the plan says which rule, and what to do.
+         */
+        Plan currentPlan(Node at) {
+            requireModel(at);
+            if (session.dataset().isEmpty()) {
+                Optional<Rule> reads = session.rulesReadingSensitivity().stream().findFirst();
+                if (reads.isPresent()) {
+                    String model = session.modelName().orElse("MODEL");
+                    throw compiler.error(at.span(), "the plan needs sensitivities, and " + model + " has no data to measure them: "
+                            + reads.get().label(), Optional.empty(),
+                            "Give it data ('use " + model + " on DATASET'), or run that rule's cell again without 'where sensitivity'");
+                }
+            }
+            try {
+                return Measurements.interruptible(out, session::plan);
+            } catch (ModelException | IllegalArgumentException | IllegalStateException ex) {
+                throw compiler.error(at, "cannot make the plan: " + ex.getMessage());
+            }
+        }
+
+        /** A plan made for another model cannot be evaluated or exported with this one. */
+        void checkPlanFits(Plan plan, Model model, Node at) {
+            Set<String> names = new java.util.HashSet<>();
+            model.layers().forEach(l -> names.add(l.name()));
+            for (io.precis.engine.plan.LayerPlan l : plan.layers()) {
+                if (!names.contains(l.name())) {
+                    throw compiler.error(at.span(), "this plan is for another model: " + session.modelName().orElse("the model in use")
+                            + " has no layer '" + l.name() + "'", Optional.empty(),
+                            "'use MODEL' with the model the plan was made for, or make the plan again ('show plan as NAME')");
+                }
+            }
+        }
+
         Plan planOf(Subject s) {
             Object o = subject(s);
             if (o instanceof Plan p) {
@@ -543,7 +678,7 @@ public final class CellRuntime {
         /** What a subject refers to: the current plan, the last sensitivity table, or a variable's value. */
         Object subject(Subject s) {
             return switch (s) {
-                case Subject.CurrentPlan p -> session.plan();
+                case Subject.CurrentPlan p -> currentPlan(p);
                 case Subject.CurrentSensitivity c -> session.lastSensitivity().orElseThrow(() ->
                         compiler.error(c, "no sensitivity measured yet: run 'sensitivity' first"));
                 case Variable v -> {
@@ -567,9 +702,18 @@ public final class CellRuntime {
         }
 
         Model requireModel(Node at) {
-            return session.model().orElseThrow(() -> at == null
-                    ? new PrecisError("no model in use: 'load model \"FILE\" as NAME' (or load model maven \"G:A:V\") first")
-                    : compiler.error(at, "no model in use: 'load model \"FILE\" as NAME' (or load model maven \"G:A:V\") first"));
+            return session.model().orElseThrow(() -> compiler.error(at.span(), (at instanceof Statement st ? keyword(st) : "this")
+                    + " needs a model, and none is in use", Optional.empty(), session.models().isEmpty()
+                    ? "Load one first: 'load model \"FILE\" as NAME' (or load model maven \"G:A:V\")"
+                    : "Choose one: 'use " + String.join("' or 'use ", session.models().keySet()) + "'"));
+        }
+
+        /** A statement's first words as the user wrote them ("show plan", "export"), for messages. */
+        private String keyword(Statement st) {
+            String text = source.substring(st.span().start(), Math.min(source.length(), st.span().end())).strip();
+            String[] words = text.split("\\s+", 3);
+            boolean two = words.length > 1 && (words[0].equalsIgnoreCase("show") || words[0].equalsIgnoreCase("search"));
+            return two ? words[0] + " " + words[1] : words[0];
         }
 
         // ---- values ----
@@ -580,6 +724,23 @@ public final class CellRuntime {
             }
             throw compiler.error(at, "a number is needed here, not " + text(v));
         }
+
+        /** A whole number in {@code min..max}, or an error at the value naming what it is for and the range. */
+        private long wholeNumber(Value v, String what, long min, long max, String help) {
+            if (!(v instanceof io.precis.dsl.ast.NumberLiteral n)) {
+                throw compiler.error(v.span(), what + " is a number, not '" + text(v) + "'", Optional.empty(), help);
+            }
+            double d = n.value();
+            if (n.isPercent() || d != Math.rint(d) || Double.isInfinite(d) || d < min || d > max) {
+                throw compiler.error(v.span(), what + " is a whole number from " + String.format(Locale.ROOT, "%,d", min)
+                        + (max == Long.MAX_VALUE ? "" : " to " + String.format(Locale.ROOT, "%,d", max)) + ", not " + n.text(),
+                        Optional.empty(), help);
+            }
+            return (long) d;
+        }
+
+        /** The most samples an analysis may read: more would not fit any dataset in memory. */
+        static final long MAX_SAMPLES = 1_000_000;
 
         private static String text(Value v) {
             return switch (v) {

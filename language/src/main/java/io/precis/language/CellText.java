@@ -12,6 +12,18 @@ public record CellText(String cellId, String source, List<List<String>> referenc
         references = references.stream().map(List::copyOf).toList();
     }
 
+    /**
+     * The distinct names statements {@code from..to-1} read, in order of first use: the values a call that runs
+     * those statements carries, in this order (both JVMs compute it from the same text).
+     */
+    public List<String> names(int from, int to) {
+        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+        for (int i = from; i < to; i++) {
+            out.addAll(references.get(i));
+        }
+        return List.copyOf(out);
+    }
+
     /** As plain arrays, for a channel that carries only JDK types: {@code {cellId, source, String[][] references}}. */
     public Object[] toArray() {
         String[][] refs = references.stream().map(r -> r.toArray(String[]::new)).toArray(String[][]::new);

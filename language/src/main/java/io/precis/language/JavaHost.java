@@ -21,23 +21,25 @@ public interface JavaHost {
     boolean sendCell(CellText cell);
 
     /**
-     * Runs one statement there ({@link CellLanguage#runStatement}) with the current values of its Java names,
-     * and binds its result as a Java variable when {@code call} names one.
+     * Runs statements {@code call.from()} to {@code call.to()} (exclusive) there ({@link CellLanguage#runStatements})
+     * with the current values of their Java names, and binds the last one's result as a Java variable when
+     * {@code call} names one. Java variables change only through such bindings, so the language runs every
+     * statement up to the next binding in one call: a cell of any length costs a few calls, not one per statement.
      *
      * @return false when it failed; the host then holds the error to show
      */
-    boolean runStatement(StatementCall call);
+    boolean runStatements(StatementCall call);
 
     /** The execution JVM's answer ({@link CellLanguage#answer}), or null when it cannot answer now. */
     Object ask(CellLanguage.Question question, String argument);
 
     /**
-     * One statement to run. {@code arguments} are the statement's Java names in {@link CellText#references()}
-     * order, null where no Java variable of that name exists; {@code javaNames} every Java name of the session
-     * when some are missing (for suggestions), else null; {@code bindName}/{@code bindType} the {@code as name}
-     * binding, or null; {@code line} the statement's line in the cell.
+     * Statements {@code from..to-1} to run. {@code arguments} are their Java names ({@link CellText#names}
+     * of the range), null where no Java variable of that name exists; {@code javaNames} every Java name of the
+     * session when some are missing (for suggestions), else null; {@code bindName}/{@code bindType} the last
+     * statement's {@code as name} binding, or null; {@code line} the first statement's line in the cell.
      */
-    record StatementCall(int index, List<String> arguments, List<String> javaNames, String bindName, Class<?> bindType, int line) {
+    record StatementCall(int from, int to, List<String> arguments, List<String> javaNames, String bindName, Class<?> bindType, int line) {
         public StatementCall {
             arguments = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(arguments));
             javaNames = javaNames == null ? null : List.copyOf(javaNames);

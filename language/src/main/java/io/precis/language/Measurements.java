@@ -42,7 +42,8 @@ final class Measurements {
 
     /** What a measuring statement may use from the statement running it. */
     record Context(PrecisSession session, Compiler compiler, Output out, Function<Subject, Object> subjects,
-                   Function<Node, Model> model, Function<Subject, Plan> plans) {}
+                   Function<Node, Model> model, Function<Subject, Plan> plans, Function<Node, Analysis> analyses,
+                   java.util.function.BiConsumer<Plan, Node> fits) {}
 
     private Measurements() {}
 
@@ -57,14 +58,16 @@ final class Measurements {
         }
     }
 
+    /** The analysis of the model and data in use; no model or no data is an error at the statement, with what to do. */
     private static Analysis analysis(Context c, Node at) {
-        c.model().apply(at);
-        if (c.session().dataset().isEmpty()) {
-            throw c.compiler().error(at, "this needs data: 'use " + c.session().modelName().orElse("MODEL") + " on DATASET' first");
-        }
+        return c.analyses().apply(at);
+    }
+
+    /** Runs a measurement; what the engine refuses (a format a layer cannot take...) is an error at the statement. */
+    private static <T> T measure(Context c, Node at, Supplier<T> work) {
         try {
-            return c.session().analysis();
-        } catch (IllegalArgumentException e) {
+            return interruptible(c.out(), work);
+        } catch (IllegalArgumentException | IllegalStateException | io.precis.engine.model.ModelException e) {
             throw c.compiler().error(at, e.getMessage());
         }
     }
@@ -112,7 +115,7 @@ final class Measurements {
         Analysis a = analysis(c, s);
         List<LayerRef> layers = layers(c, a, s.layers().orElse(null));
         List<Format> formats = formats(c, s.formats());
-        SensitivityTable table = interruptible(c.out(), () -> a.sensitivity(layers, formats));
+        SensitivityTable table = measure(c, s, () -> a.sensitivity(layers, formats));
         c.session().lastSensitivity(table);
         c.out().show(table);
         c.out().show(table.figure());
@@ -127,11 +130,11 @@ final class Measurements {
         if (sel.patterns().size() > 1) {
             // several patterns: one curve per pattern (a layer group)
             List<String> globs = sel.patterns().stream().map(Pattern::text).toList();
-            var groups = Sweeps.byPatterns(layers(c, a, sel), globs);
-            sweep = interruptible(c.out(), () -> a.sweep(groups, formats));
+            List<LayerRef> layers = layers(c, a, sel);
+            sweep = measure(c, s, () -> a.sweep(Sweeps.byPatterns(layers, globs), formats));
         } else {
             List<LayerRef> layers = layers(c, a, sel);
-            sweep = interruptible(c.out(), () -> a.sweep(layers, formats));
+            sweep = measure(c, s, () -> a.sweep(layers, formats));
         }
         c.out().show(sweep);
         c.out().show(sweep.figure());
@@ -142,14 +145,28 @@ final class Measurements {
     static Plan search(Context c, Statement.Search s) {
         Analysis a = analysis(c, s);
         List<Format> formats = formats(c, s.formats());
-        Search search = a.search(a.quantizableLayers(), formats);
-        Frontier f = interruptible(c.out(), () -> switch (s.goal()) {
+        switch (s.goal()) {
             case SearchGoal.BitBudget b -> {
-                if (b.bitsPerWeight().value() <= 0) {
-                    throw c.compiler().error(b.bitsPerWeight(), "a bit budget is a positive number of bits per weight");
+                double bits = b.bitsPerWeight().value();
+                if (!(bits > 0 && bits <= 64)) {
+                    throw c.compiler().error(b.bitsPerWeight(), "a bit budget is a number of bits per weight above 0 and at most 64, not "
+                            + b.bitsPerWeight().text());
                 }
-                yield search.underBudget(b.bitsPerWeight().value());
             }
+            case SearchGoal.Tolerance t -> {
+                double change = t.maxChange().value();
+                if (!(change >= 0) || Double.isInfinite(change)) {
+                    throw c.compiler().error(t.maxChange(), "a tolerance is the largest change of the metric to accept, a number from 0, not "
+                            + t.maxChange().text());
+                }
+            }
+        }
+        if (a.quantizableLayers().isEmpty()) {
+            throw c.compiler().error(s, c.session().modelName().orElse("the model") + " has no layer to quantize, so there is nothing to search");
+        }
+        Search search = a.search(a.quantizableLayers(), formats);
+        Frontier f = measure(c, s, () -> switch (s.goal()) {
+            case SearchGoal.BitBudget b -> search.underBudget(b.bitsPerWeight().value());
             case SearchGoal.Tolerance t -> search.withinChange(t.maxChange().value());
         });
         c.session().frontier(f);
@@ -181,8 +198,9 @@ final class Measurements {
     }
 
     static Path export(Context c, Statement.Export e) {
-        Plan plan = c.plans().apply(e.subject());
         Model model = c.model().apply(e);
+        Plan plan = c.plans().apply(e.subject());
+        c.fits().accept(plan, e);
         String flavour = e.flavour().map(n -> n.text().toLowerCase(Locale.ROOT)).orElse("json");
         if (!flavour.equals("json")) {
             throw c.compiler().error(e.flavour().get(), "export as " + flavour + " is not available: "
@@ -190,7 +208,15 @@ final class Measurements {
                     + "(absmax/7 over ±7), so a recipe would not reproduce the measured plan. " : "")
                     + "Flavours: json");
         }
-        Path file = Path.of(e.file().value());
+        Path file;
+        try {
+            file = Path.of(e.file().value());
+        } catch (IllegalArgumentException ex) {
+            throw c.compiler().error(e.file(), "not a file name: " + ex.getMessage());
+        }
+        if (e.file().value().isBlank()) {
+            throw c.compiler().error(e.file(), "the file name is empty: export plan to \"plan.json\"");
+        }
         try {
             PlanJson.write(plan, model, file);
         } catch (io.precis.engine.io.WriteFailed ex) {

@@ -42,66 +42,120 @@ final class PrecisCells implements CellLanguage {
 
     @Override
     public Completeness isComplete(String source) {
-        return DslParser.isComplete(source);
+        // Too long to run: "complete", so that Enter sends it and the refusal says why.
+        return source.length() > MAX_CELL_CHARS ? Completeness.COMPLETE : DslParser.isComplete(source);
     }
+
+    /** Syntax errors shown at most; a cell with more says how many it left out. */
+    static final int MAX_ERRORS_SHOWN = 20;
 
     @Override
     public Outcome run(String source, String cellId, JavaHost host) {
+        if (source.length() > MAX_CELL_CHARS) {
+            return new Outcome.Failed("PrecisError", tooLong(source));
+        }
         ParseResult parsed = DslParser.parse(source);
         if (parsed.hasErrors()) {
-            return new Outcome.Failed("PrecisSyntaxError", Diagnostics.format(source, parsed.diagnostics()) + javaHint(source, parsed));
+            return new Outcome.Failed("PrecisSyntaxError", syntaxErrors(source, parsed.diagnostics()) + javaHint(source, parsed));
         }
         List<Statement> statements = parsed.program().statements();
         List<List<Statements.Reference>> references = Statements.references(statements);
         boolean sent = false;
-        for (int i = 0; i < statements.size(); i++) {
-            Statement st = statements.get(i);
-            // Read per statement: an earlier statement's 'as name' may have just made a Java variable.
+        int from = 0;
+        while (from < statements.size()) {
+            // Java variables change only through 'as name', so they are read once for the statements up to the
+            // next binding, which run in one call: a long cell costs a few calls, not one per statement.
             Map<String, String> javaVars = host.variableTypes();
-            List<String> args = new ArrayList<>();
-            boolean unresolved = false;
-            for (Statements.Reference ref : references.get(i)) {
-                boolean exists = javaVars.containsKey(ref.name());
-                if (!exists && ref.role() == Statements.Role.VALUE) {
-                    Optional<String> closest = Suggest.closest(ref.name(), javaVars.keySet());
-                    return new Outcome.Failed("PrecisError", Diagnostics.format(source, Diagnostic.error(ref.variable().span(),
-                            "unknown variable '" + ref.name() + "'").withSuggestion(closest)
-                            .withHelp("A name that is not a language word is a Java variable: define it in a Java cell first")));
-                }
-                unresolved |= !exists;
-                args.add(exists ? ref.name() : null);
-            }
+            Outcome stop = null;
             String bindName = null;
             Class<?> bindType = null;
-            if (st.binding().isPresent()) {
-                Optional<Class<?>> type = Statements.resultType(st);
-                if (type.isEmpty()) {
-                    return new Outcome.Failed("PrecisError", Diagnostics.format(source, Diagnostic.error(st.binding().get().span(),
-                            "this statement has no result to name")));
+            int to = from;
+            while (to < statements.size() && stop == null && bindName == null) {
+                Statement st = statements.get(to);
+                stop = unknownValue(source, references.get(to), javaVars);
+                if (stop == null && st.binding().isPresent()) {
+                    Optional<Class<?>> type = Statements.resultType(st);
+                    if (type.isEmpty()) {
+                        stop = new Outcome.Failed("PrecisError", Diagnostics.format(source, Diagnostic.error(st.binding().get().span(),
+                                "this statement has no result to name").withHelp("'use' and 'set' make nothing to name: remove 'as "
+                                + st.binding().get().text() + "'")));
+                    } else {
+                        bindName = st.binding().get().text();
+                        bindType = type.get();
+                    }
                 }
-                bindName = st.binding().get().text();
-                bindType = type.get();
+                if (stop == null) {
+                    to++;
+                }
             }
-            if (!sent) {
-                if (!host.sendCell(new CellText(cellId, source,
-                        references.stream().map(refs -> refs.stream().map(Statements.Reference::name).toList()).toList()))) {
+            if (to > from) {
+                if (!sent) {
+                    if (!host.sendCell(new CellText(cellId, source,
+                            references.stream().map(refs -> refs.stream().map(Statements.Reference::name).toList()).toList()))) {
+                        return new Outcome.HostFailed();
+                    }
+                    sent = true;
+                }
+                List<String> args = new ArrayList<>();
+                boolean unresolved = false;
+                Set<String> seen = new java.util.HashSet<>();
+                for (int i = from; i < to; i++) {
+                    for (Statements.Reference ref : references.get(i)) {
+                        if (seen.add(ref.name())) {
+                            boolean exists = javaVars.containsKey(ref.name());
+                            unresolved |= !exists;
+                            args.add(exists ? ref.name() : null);
+                        }
+                    }
+                }
+                JavaHost.StatementCall call = new JavaHost.StatementCall(from, to, args, unresolved ? List.copyOf(javaVars.keySet()) : null,
+                        bindName, bindType, statements.get(from).span().line());
+                if (!host.runStatements(call)) {
                     return new Outcome.HostFailed();
                 }
-                sent = true;
             }
-            JavaHost.StatementCall call = new JavaHost.StatementCall(i, args, unresolved ? List.copyOf(javaVars.keySet()) : null,
-                    bindName, bindType, st.span().line());
-            if (!host.runStatement(call)) {
-                return new Outcome.HostFailed();
+            if (stop != null) {
+                return stop;
             }
+            from = to;
         }
         return new Outcome.Done();
     }
 
+    /** A name used as a value that is no Java variable stops the cell before that statement runs. */
+    private static Outcome unknownValue(String source, List<Statements.Reference> refs, Map<String, String> javaVars) {
+        for (Statements.Reference ref : refs) {
+            if (!javaVars.containsKey(ref.name()) && ref.role() == Statements.Role.VALUE) {
+                Optional<String> closest = Suggest.closest(ref.name(), javaVars.keySet());
+                return new Outcome.Failed("PrecisError", Diagnostics.format(source, Diagnostic.error(ref.variable().span(),
+                        "unknown variable '" + ref.name() + "'").withSuggestion(closest)
+                        .withHelp("A name that is not a language word is a Java variable: define it in a Java cell first")));
+            }
+        }
+        return null;
+    }
+
+    private static String tooLong(String source) {
+        long lines = source.chars().filter(c -> c == '\n').count() + 1;
+        return String.format(Locale.ROOT, "line 1:1: this cell is too long for the Precis language: %,d characters on %,d lines; "
+                + "a cell holds at most %,d characters.%nSplit it into several cells, or build the rules in Java "
+                + "(io.precis.language.PrecisSession.current()).", source.length(), lines, MAX_CELL_CHARS);
+    }
+
+    /** The first {@link #MAX_ERRORS_SHOWN} syntax errors, and how many more there are. */
+    private static String syntaxErrors(String source, List<Diagnostic> diagnostics) {
+        if (diagnostics.size() <= MAX_ERRORS_SHOWN) {
+            return Diagnostics.format(source, diagnostics);
+        }
+        return Diagnostics.format(source, diagnostics.subList(0, MAX_ERRORS_SHOWN))
+                + String.format(Locale.ROOT, "%n... and %,d more syntax errors (the first %d are shown)", diagnostics.size() - MAX_ERRORS_SHOWN,
+                MAX_ERRORS_SHOWN);
+    }
+
     /** A cell that starts as the language but holds Java: say so, since the syntax error alone would puzzle. */
     private static String javaHint(String source, ParseResult parsed) {
+        String[] lines = source.split("\n", -1); // once: a cell may have thousands of errors
         for (Diagnostic d : parsed.diagnostics()) {
-            String[] lines = source.split("\n", -1);
             int line = d.span().line();
             if (line >= 1 && line <= lines.length) {
                 String text = lines[line - 1].strip();
@@ -241,8 +295,8 @@ final class PrecisCells implements CellLanguage {
     }
 
     @Override
-    public Object runStatement(int index, Object[] values, String[] javaNames) {
-        return runtime.runStatement(index, values, javaNames);
+    public Object runStatements(int from, int to, Object[] values, String[] javaNames) {
+        return runtime.runStatements(from, to, values, javaNames);
     }
 
     @Override

@@ -10,10 +10,12 @@ import io.precis.engine.plan.Planner;
 import io.precis.engine.plan.Rule;
 import io.precis.engine.plan.SensitivityLookup;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The state the language keeps between cells, in the JVM that runs them: models and datasets by name, the
@@ -37,7 +39,15 @@ public final class PrecisSession {
 
     private final Map<String, Model> models = new LinkedHashMap<>();
     private final Map<String, Dataset> datasets = new LinkedHashMap<>();
+    /**
+     * The rules in order: {@code rules}, then {@code after}. While a cell that ran before runs again, its old
+     * rules are gone and the rules that stood after them wait in {@code after}, so its new rules are appended
+     * where the old ones stood (each in constant time, whatever the number of rules).
+     */
     private final List<CellRule> rules = new ArrayList<>();
+    private final List<CellRule> after = new ArrayList<>();
+    /** Texts of the rules made without a cell identity (a console), so that one is not added twice. */
+    private final Set<String> cellLess = new HashSet<>();
     private final Map<String, String> settings = new LinkedHashMap<>();
     private String modelName;
     private String datasetName;
@@ -266,7 +276,18 @@ public final class PrecisSession {
 
     /** The plan's rules, in the order they apply. */
     public synchronized List<Rule> rules() {
-        return rules.stream().map(CellRule::rule).toList();
+        List<Rule> out = new ArrayList<>(rules.size() + after.size());
+        rules.forEach(r -> out.add(r.rule()));
+        after.forEach(r -> out.add(r.rule()));
+        return out;
+    }
+
+    /** The rules whose condition reads sensitivity (they need data to resolve). */
+    synchronized List<Rule> rulesReadingSensitivity() {
+        List<Rule> out = new ArrayList<>();
+        rules.stream().filter(r -> r.readsSensitivity() && !r.rule().isKeep()).forEach(r -> out.add(r.rule()));
+        after.stream().filter(r -> r.readsSensitivity() && !r.rule().isKeep()).forEach(r -> out.add(r.rule()));
+        return out;
     }
 
     /** A number for the next rule's label ("rule 3"). */
@@ -274,24 +295,29 @@ public final class PrecisSession {
         return ++ruleCounter;
     }
 
-    /** Where the running cell's rules go: where its rules stood when it last ran, else at the end. */
-    private int insertAt = -1;
     private String runningCell;
 
     /** A cell starts running: its old rules go, and its new ones will take their place. */
     synchronized void beginCell(String cell) {
+        rules.addAll(after);
+        after.clear();
         runningCell = cell;
-        insertAt = -1;
         if (cell == null) {
             return;
         }
+        int at = -1;
         for (int i = 0; i < rules.size(); i++) {
             if (cell.equals(rules.get(i).cell())) {
-                insertAt = i;
+                at = i;
                 break;
             }
         }
-        rules.removeIf(r -> cell.equals(r.cell()));
+        if (at < 0) {
+            return;
+        }
+        List<CellRule> rest = rules.subList(at, rules.size());
+        rest.stream().filter(r -> !cell.equals(r.cell())).forEach(after::add);
+        rest.clear();
     }
 
     /** Adds a rule of the running cell; without a cell identity, an identical rule is not added twice. */
@@ -301,19 +327,10 @@ public final class PrecisSession {
 
     synchronized void addRule(Rule rule, boolean readsSensitivity) {
         String cell = runningCell;
-        CellRule r = new CellRule(cell, rule, readsSensitivity);
-        if (cell == null) {
-            String text = ruleText(rule.label());
-            if (rules.stream().noneMatch(x -> ruleText(x.rule().label()).equals(text))) {
-                rules.add(r);
-            }
+        if (cell == null && !cellLess.add(ruleText(rule.label()))) {
             return;
         }
-        if (insertAt >= 0 && insertAt <= rules.size()) {
-            rules.add(insertAt++, r);
-        } else {
-            rules.add(r);
-        }
+        rules.add(new CellRule(cell, rule, readsSensitivity));
     }
 
     /** Measures, one rule at a time, the sensitivities the rules' conditions will read (cached afterwards). */
@@ -322,7 +339,9 @@ public final class PrecisSession {
         if (m.isEmpty() || dataset().isEmpty()) {
             return;
         }
-        for (CellRule r : rules) {
+        List<CellRule> all = new ArrayList<>(rules);
+        all.addAll(after);
+        for (CellRule r : all) {
             if (!r.readsSensitivity() || r.rule().isKeep()) {
                 continue;
             }
@@ -338,9 +357,10 @@ public final class PrecisSession {
 
     /** Forgets every rule (the plan goes back to the defaults); {@code %precis clear}. Returns how many there were. */
     public synchronized int clearRules() {
-        int n = rules.size();
+        int n = rules.size() + after.size();
         rules.clear();
-        insertAt = -1;
+        after.clear();
+        cellLess.clear();
         return n;
     }
 
@@ -359,6 +379,6 @@ public final class PrecisSession {
     @Override
     public synchronized String toString() {
         return "Precis session: model " + (modelName == null ? "none" : modelName) + ", data "
-                + (datasetName == null ? "none" : datasetName) + ", " + rules.size() + " rules, settings " + settings;
+                + (datasetName == null ? "none" : datasetName) + ", " + (rules.size() + after.size()) + " rules, settings " + settings;
     }
 }

@@ -70,7 +70,7 @@ public final class Statements {
             case Statement.Keep k -> new Spec(Rule.class, refs(m -> selection(m, k.layers())), r -> r.keep(k));
             case Statement.ShowLayers sl -> new Spec(LayerTable.class, refs(m -> sl.layers().ifPresent(l -> selection(m, l))),
                     r -> r.showLayers(sl));
-            case Statement.ShowPlan sp -> new Spec(Plan.class, List.of(), r -> r.showPlan());
+            case Statement.ShowPlan sp -> new Spec(Plan.class, List.of(), r -> r.showPlan(sp));
             case Statement.Evaluate e -> new Spec(PlanEvaluation.class, refs(m -> e.subject().ifPresent(sub -> subject(m, sub))),
                     r -> r.evaluate(e));
             case Statement.Sensitivity se -> new Spec(SensitivityTable.class, refs(m -> se.layers().ifPresent(l -> selection(m, l))),

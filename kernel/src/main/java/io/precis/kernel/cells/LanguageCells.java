@@ -15,9 +15,10 @@ import java.util.Optional;
 
 /**
  * Cells in the Precis language, through {@link CellLanguage}: the language checks and orders a cell, and this
- * class is its {@link JavaHost}. The cell crosses to the execution JVM once ({@code precis.cell}); each
- * statement then runs as one small Java snippet calling {@link LanguageBridge#statement}, so Java variables
- * are read when the statement runs and {@code as name} becomes a Java variable of the result's real type.
+ * class is its {@link JavaHost}. The cell crosses to the execution JVM once ({@code precis.cell}); its
+ * statements then run as small Java snippets calling {@link LanguageBridge#statements}, one per run of
+ * statements up to an {@code as name}, so Java variables are read when the statements run and {@code as name}
+ * becomes a Java variable of the result's real type.
  * The whole path is described in docs/ARCHITECTURE.md.
  */
 final class LanguageCells {
@@ -68,12 +69,12 @@ final class LanguageCells {
         }
 
         @Override
-        public boolean runStatement(StatementCall call) {
+        public boolean runStatements(StatementCall call) {
             StringBuilder args = new StringBuilder();
             for (String a : call.arguments()) {
                 args.append(args.isEmpty() ? "" : ", ").append(a == null ? "null" : a);
             }
-            String invoke = LanguageBridge.class.getName() + ".statement(" + call.index() + ", new Object[] {" + args + "}, "
+            String invoke = LanguageBridge.class.getName() + ".statements(" + call.from() + ", " + call.to() + ", new Object[] {" + args + "}, "
                     + (call.javaNames() == null ? "null" : names(call.javaNames())) + ")";
             String snippet;
             if (call.bindName() != null) {

@@ -5,18 +5,18 @@ import io.precis.language.PrecisError;
 
 /**
  * The execution JVM's end of a language cell. The kernel sends the cell here once (extension command
- * {@code precis.cell}); then one small snippet per statement calls {@link #statement}, so the statement reads
- * the Java variables it names when it runs, and a result named with {@code as name} is assigned to a Java
- * variable of its real type by that same snippet. See docs/ARCHITECTURE.md, "A language cell's path".
+ * {@code precis.cell}); then one small snippet per run of statements up to an {@code as name} calls
+ * {@link #statements}, so the statements read the Java variables they name when they run, and a result named
+ * with {@code as name} is assigned to a Java variable of its real type by that same snippet. See docs/ARCHITECTURE.md, "A language cell's path".
  */
 public final class LanguageBridge {
 
     private LanguageBridge() {}
 
-    /** Called by the kernel's snippet for statement {@code index} of the cell sent last. */
-    public static Object statement(int index, Object[] values, String[] javaNames) {
+    /** Called by the kernel's snippet for statements {@code from..to-1} of the cell sent last. */
+    public static Object statements(int from, int to, Object[] values, String[] javaNames) {
         try {
-            return CellLanguage.precis().runStatement(index, values, javaNames);
+            return CellLanguage.precis().runStatements(from, to, values, javaNames);
         } catch (PrecisError e) {
             throw new Failed(e.getMessage());
         }

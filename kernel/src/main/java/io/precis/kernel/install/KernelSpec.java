@@ -26,10 +26,12 @@ public final class KernelSpec {
     /**
      * Options for the kernel's own JVM (cells run in a second JVM). Its work is javac compiling cells, which
      * allocates heavily: the parallel collector answered cells faster than the serial one here. JShell's
-     * package is opened so the kernel can make it forget dead snippets (io.precis.kernel.java.JShellTrim).
+     * package is opened so the kernel can make it forget dead snippets (io.precis.kernel.java.JShellTrim). Out of
+     * memory, it exits (status 3) rather than go on with a JShell that may have lost state while the heartbeat
+     * still answers: the frontend then says the kernel died and restarts it.
      */
     static final List<String> KERNEL_JVM_OPTIONS = List.of(
-            "-XX:+UseParallelGC", "-Xss8m", "-XX:-UsePerfData",
+            "-XX:+UseParallelGC", "-Xss8m", "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError",
             "--add-modules", "jdk.incubator.vector", "--add-opens", "jdk.jshell/jdk.jshell=ALL-UNNAMED");
 
     private final String name;

@@ -27,7 +27,8 @@ import java.util.Optional;
  * }</pre>
  *
  * <p>The same {@link CellLanguage} code runs as in the kernel; only the {@link JavaHost} differs: here a
- * statement reads its Java values from the map, where the kernel runs a JShell snippet per statement.
+ * statement reads its Java values from the map, where the kernel runs a JShell snippet per run of statements
+ * (up to each {@code as name}).
  */
 public final class CellTester implements AutoCloseable {
 
@@ -37,6 +38,7 @@ public final class CellTester implements AutoCloseable {
     private final Map<String, String> types = new LinkedHashMap<>();
     private final Recorder recorder = new Recorder();
     private int cells;
+    private int calls;
 
     public CellTester() {
         language.output(recorder);
@@ -108,6 +110,11 @@ public final class CellTester implements AutoCloseable {
         return session;
     }
 
+    /** How many calls to run statements this tester's cells have made (the kernel compiles one Java snippet per call). */
+    public int statementCalls() {
+        return calls;
+    }
+
     /** Closes the session's models. */
     @Override
     public void close() {
@@ -135,12 +142,13 @@ public final class CellTester implements AutoCloseable {
         }
 
         @Override
-        public boolean runStatement(StatementCall call) {
+        public boolean runStatements(StatementCall call) {
+            calls++;
             Object[] values = call.arguments().stream().map(a -> a == null ? null : variables.get(a)).toArray();
             String[] names = call.javaNames() == null ? null : call.javaNames().toArray(String[]::new);
             Object result;
             try {
-                result = language.runStatement(call.index(), values, names);
+                result = language.runStatements(call.from(), call.to(), values, names);
             } catch (PrecisError e) {
                 return fail("PrecisError", e.getMessage());
             } catch (RuntimeException e) {
