@@ -279,15 +279,22 @@ public final class JavaCells {
         });
     }
 
-    private ExecuteOutcome runLocked(String code, int firstLine) {
-        Session s;
+    /** The execution JVM's session, waiting for it to start; or the failed outcome a cell shows instead. */
+    private Object startedSession() {
         try {
-            s = session();
+            return session();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return interruptedOutcome();
         } catch (IllegalStateException e) {
             return new ExecuteOutcome.Failed("ExecutionJvmError", e.getMessage(), List.of(red("ExecutionJvmError") + ": " + e.getMessage()));
+        }
+    }
+
+    private ExecuteOutcome runLocked(String code, int firstLine) {
+        Object started = startedSession();
+        if (!(started instanceof Session s)) {
+            return (ExecuteOutcome) started;
         }
         interrupted = false;
         HostControl control = s.jvm().current();
@@ -605,14 +612,9 @@ public final class JavaCells {
      */
     public Object sendToExecution(String command, Object argument) {
         return locked(() -> {
-            Session s;
-            try {
-                s = session();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return interruptedOutcome();
-            } catch (IllegalStateException e) {
-                return new ExecuteOutcome.Failed("ExecutionJvmError", e.getMessage(), List.of(red("ExecutionJvmError") + ": " + e.getMessage()));
+            Object started = startedSession();
+            if (!(started instanceof Session s)) {
+                return started;
             }
             HostControl c = s.jvm().current();
             if (c == null) {
