@@ -54,7 +54,8 @@ public final class KernelMain {
                             iopub.clearOutput(wait);
                         }
                     }, json), line -> iopub.stream("stderr", line));
-            javaCells[0] = new JavaCells(() -> new ExecutionJvm(java, execOptions, classpath, sinks), sinks, srv.stdin(), JavaCells.DEFAULT_IMPORTS);
+            javaCells[0] = new JavaCells(() -> new ExecutionJvm(java, execOptions, classpath, sinks), sinks, srv.stdin(),
+                    JavaCells.DEFAULT_IMPORTS);
             javaCells[0].start();
             return new CellRouter(javaCells[0], MagicRegistry.load(KernelMain.class.getClassLoader()),
                     srv::executionCount, banner());
