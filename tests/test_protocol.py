@@ -191,7 +191,7 @@ def test_renderer_registered_in_code_drives_the_result(kernel):
     kernel.execute(textwrap.dedent("""
         record Money(long cents) {}
         io.precis.kernel.display.Renderers.register(Money.class,
-            m -> io.precis.kernel.display.MimeBundle.of("text/html", "<b>" + m.cents() / 100.0 + " EUR</b>"));
+            m -> io.precis.display.MimeBundle.of("text/html", "<b>" + m.cents() / 100.0 + " EUR</b>"));
     """))
     r = kernel.execute("new Money(1234)")
     assert r.result("text/html") == "<b>12.34 EUR</b>"
@@ -549,14 +549,16 @@ def test_kernel_exits_when_its_parent_dies(tmp_path):
 
 def test_renderers_in_added_jars_are_found_through_service_loader(kernel, tmp_path, jdk_home):
     """A jar added with %classpath brings a type and its Renderer (META-INF/services): results render richly."""
-    lib = ROOT / "kernel" / "target" / "lib" / "precis-kernel.jar"
+    lib = ROOT / "kernel" / "target" / "lib"
+    # a renderer compiles against the kernel's Renderer and the bundle type of precis-display
+    cp = os.pathsep.join([str(lib / "precis-kernel.jar"), *map(str, lib.glob("precis-display-*.jar"))])
     src = tmp_path / "src" / "demo" / "render"
     src.mkdir(parents=True)
     (src / "Temperature.java").write_text(
         "package demo.render;\npublic record Temperature(double celsius) {}\n")
     (src / "TemperatureRenderer.java").write_text(textwrap.dedent("""
         package demo.render;
-        import io.precis.kernel.display.MimeBundle;
+        import io.precis.display.MimeBundle;
         import io.precis.kernel.display.Renderer;
         public final class TemperatureRenderer implements Renderer<Temperature> {
             public Class<Temperature> type() { return Temperature.class; }
@@ -566,7 +568,7 @@ def test_renderers_in_added_jars_are_found_through_service_loader(kernel, tmp_pa
         }
     """))
     classes = tmp_path / "classes"
-    subprocess.run([str(jdk_home / "bin" / "javac"), "--release", "21", "-cp", str(lib), "-d", str(classes),
+    subprocess.run([str(jdk_home / "bin" / "javac"), "--release", "21", "-cp", cp, "-d", str(classes),
                     str(src / "Temperature.java"), str(src / "TemperatureRenderer.java")], check=True)
     services = classes / "META-INF" / "services"
     services.mkdir(parents=True)

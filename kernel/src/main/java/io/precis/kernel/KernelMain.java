@@ -54,10 +54,10 @@ public final class KernelMain {
                             iopub.clearOutput(wait);
                         }
                     }, json), line -> iopub.stream("stderr", line));
-            javaCells[0] = new JavaCells(() -> new ExecutionJvm(java, execOptions, classpath, sinks), sinks, srv.stdin(), json,
+            javaCells[0] = new JavaCells(() -> new ExecutionJvm(java, execOptions, classpath, sinks), sinks, srv.stdin(),
                     JavaCells.DEFAULT_IMPORTS);
             javaCells[0].start();
-            return new CellRouter(javaCells[0], MagicRegistry.load(KernelMain.class.getClassLoader()), json,
+            return new CellRouter(javaCells[0], MagicRegistry.load(KernelMain.class.getClassLoader()),
                     srv::executionCount, banner());
         });
         Runtime.getRuntime().addShutdownHook(new Thread(() -> javaCells[0].shutdown(), "precis-shutdown"));

@@ -2,7 +2,8 @@ package io.precis.language;
 
 /**
  * Where the language's statements show their results while a cell runs. The kernel installs one that
- * displays rich MIME bundles; without a kernel, results print as text.
+ * renders each value (a plan, a table, a figure) into the one MIME bundle type, {@code io.precis.display.MimeBundle},
+ * through its renderers, as {@code display(value)} does; without a kernel, results print as text.
  */
 public interface Output {
 

@@ -1,5 +1,7 @@
 package io.precis.magics;
 
+import io.precis.display.MimeBundle;
+
 /**
  * A notebook command: {@code %name args} on a line of its own, or {@code %%name args} as the first line
  * of a cell whose remaining lines are its body. Implementations are found through {@link java.util.ServiceLoader}.
@@ -32,7 +34,7 @@ public interface Magic {
      *
      * @return a MIME bundle to show as the cell's result, or {@code null}
      */
-    default MimeData line(String args, MagicContext context) throws Exception {
+    default MimeBundle line(String args, MagicContext context) throws Exception {
         throw new MagicException("%" + name() + " is a cell magic: put %%" + name() + " on the first line of the cell");
     }
 
@@ -41,7 +43,7 @@ public interface Magic {
      *
      * @return a MIME bundle to show as the cell's result, or {@code null}
      */
-    default MimeData cell(String args, String body, MagicContext context) throws Exception {
+    default MimeBundle cell(String args, String body, MagicContext context) throws Exception {
         throw new MagicException("%%" + name() + " is not a cell magic: use %" + name() + " on a line of its own");
     }
 }

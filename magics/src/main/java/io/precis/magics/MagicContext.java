@@ -1,5 +1,6 @@
 package io.precis.magics;
 
+import io.precis.display.MimeBundle;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,7 +15,7 @@ public interface MagicContext {
     PrintStream err();
 
     /** Shows a rich output now (a {@code display_data} message). */
-    void display(MimeData data);
+    void display(MimeBundle bundle);
 
     /**
      * Runs code as if it were a cell of its own (magics included), e.g. for {@code %time}.
@@ -22,14 +23,14 @@ public interface MagicContext {
      * @return the code's result bundle, or {@code null} when it had none
      * @throws CellFailedException when the code failed; its error was already shown
      */
-    MimeData execute(String code) throws CellFailedException;
+    MimeBundle execute(String code) throws CellFailedException;
 
     /**
      * Runs source in the Precis quantization language (whatever its first word), as {@code %%precis} does.
      *
      * @throws CellFailedException when a statement failed; its error was already shown
      */
-    MimeData executePrecis(String source) throws CellFailedException;
+    MimeBundle executePrecis(String source) throws CellFailedException;
 
     /** Adds jars or class folders to the Java cells' classpath (compiler and execution JVM). */
     void addToClasspath(List<Path> entries) throws MagicException;

@@ -1,11 +1,9 @@
 package io.precis.kernel.cells;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.precis.display.MimeBundle;
 import io.precis.dsl.CellClassifier;
 import io.precis.kernel.java.JavaCells;
 import io.precis.kernel.protocol.Cell;
-import io.precis.kernel.protocol.DisplayData;
 import io.precis.kernel.protocol.ExecuteOutcome;
 import io.precis.kernel.protocol.Interpreter;
 import io.precis.kernel.protocol.Iopub;
@@ -15,7 +13,6 @@ import io.precis.magics.MagicCall;
 import io.precis.magics.MagicContext;
 import io.precis.magics.MagicException;
 import io.precis.magics.MagicRegistry;
-import io.precis.magics.MimeData;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -37,18 +34,16 @@ public final class CellRouter implements Interpreter {
     private final JavaCells java;
     private final LanguageCells language;
     private final MagicRegistry magics;
-    private final ObjectMapper json;
     private final IntSupplier executionCount;
     private final String banner;
     private volatile Thread magicThread;
     private ExecuteOutcome.Failed innerFailure;
     private String cellId;
 
-    public CellRouter(JavaCells java, MagicRegistry magics, ObjectMapper json, IntSupplier executionCount, String banner) {
+    public CellRouter(JavaCells java, MagicRegistry magics, IntSupplier executionCount, String banner) {
         this.java = java;
         this.language = new LanguageCells(java, io.precis.language.CellLanguage.precis());
         this.magics = magics;
-        this.json = json;
         this.executionCount = executionCount;
         this.banner = banner;
     }
@@ -177,9 +172,9 @@ public final class CellRouter implements Interpreter {
         magicThread = Thread.currentThread();
         try {
             Magic magic = magics.require(call.name(), call.isCell());
-            MimeData result = call.isCell() ? magic.cell(call.args(), call.body(), ctx) : magic.line(call.args(), ctx);
+            MimeBundle result = call.isCell() ? magic.cell(call.args(), call.body(), ctx) : magic.line(call.args(), ctx);
             ctx.flush();
-            return result == null ? ExecuteOutcome.Ok.nothing() : ExecuteOutcome.Ok.of(toDisplay(result));
+            return result == null ? ExecuteOutcome.Ok.nothing() : ExecuteOutcome.Ok.of(result);
         } catch (CellFailedException e) {
             ctx.flush();
             ExecuteOutcome.Failed f = innerFailure;
@@ -210,20 +205,15 @@ public final class CellRouter implements Interpreter {
             iopub.stream("stdout", "No documentation found for " + name + "\n");
             return ExecuteOutcome.Ok.nothing();
         }
-        ObjectNode data = json.createObjectNode();
-        data.put("text/plain", doc.plainText());
+        MimeBundle page = MimeBundle.text(doc.plainText());
         if (!doc.html().isEmpty()) {
-            data.put("text/html", doc.html());
+            page.with("text/html", doc.html());
         }
-        return new ExecuteOutcome.Ok(null, List.of(new ExecuteOutcome.Payload(new DisplayData(data, json.createObjectNode()))));
+        return new ExecuteOutcome.Ok(null, List.of(new ExecuteOutcome.Payload(page)));
     }
 
     private static ExecuteOutcome.Failed failed(String ename, String message) {
         return new ExecuteOutcome.Failed(ename, message, List.of("\u001b[0;31m" + ename + "\u001b[0m: " + message));
-    }
-
-    private DisplayData toDisplay(MimeData m) {
-        return new DisplayData(json.valueToTree(m.data()), json.valueToTree(m.metadata()));
     }
 
     @Override
@@ -322,27 +312,24 @@ public final class CellRouter implements Interpreter {
         @Override public PrintStream err() { return err; }
 
         @Override
-        public void display(MimeData data) {
+        public void display(MimeBundle bundle) {
             flush();
-            DisplayData d = toDisplay(data);
-            iopub.display(d.data(), d.metadata(), null, false);
+            iopub.display(bundle);
         }
 
         @Override
-        public MimeData execute(String code) throws CellFailedException {
+        public MimeBundle execute(String code) throws CellFailedException {
             flush();
             ExecuteOutcome o = run(code, iopub);
             if (o instanceof ExecuteOutcome.Failed f) {
                 innerFailure = f;
                 throw new CellFailedException(f.evalue());
             }
-            DisplayData r = ((ExecuteOutcome.Ok) o).result();
-            return r == null ? null : new MimeData(json.convertValue(r.data(), java.util.Map.class),
-                    json.convertValue(r.metadata(), java.util.Map.class));
+            return ((ExecuteOutcome.Ok) o).result();
         }
 
         @Override
-        public MimeData executePrecis(String source) throws CellFailedException {
+        public MimeBundle executePrecis(String source) throws CellFailedException {
             flush();
             ExecuteOutcome o = language.run(source, cellId);
             if (o instanceof ExecuteOutcome.Failed f) {

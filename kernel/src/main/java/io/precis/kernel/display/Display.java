@@ -1,5 +1,6 @@
 package io.precis.kernel.display;
 
+import io.precis.display.MimeBundle;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;

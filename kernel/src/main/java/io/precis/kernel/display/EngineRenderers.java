@@ -1,5 +1,6 @@
 package io.precis.kernel.display;
 
+import io.precis.display.MimeBundle;
 import io.precis.engine.analysis.Frontier;
 import io.precis.engine.analysis.PlanEvaluation;
 import io.precis.engine.analysis.SensitivityTable;

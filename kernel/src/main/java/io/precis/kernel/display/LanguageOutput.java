@@ -1,5 +1,6 @@
 package io.precis.kernel.display;
 
+import io.precis.display.MimeBundle;
 import io.precis.language.Output;
 import java.util.Locale;
 

@@ -1,5 +1,7 @@
 package io.precis.kernel.display;
 
+import io.precis.display.MimeBundle;
+
 /**
  * Shows values of one type richly. Register an implementation in
  * {@code META-INF/services/io.precis.kernel.display.Renderer} (any jar on the classpath, including ones added

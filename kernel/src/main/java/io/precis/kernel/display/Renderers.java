@@ -2,6 +2,8 @@ package io.precis.kernel.display;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.precis.display.MimeBundle;
+import io.precis.kernel.protocol.MimeJson;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -165,18 +167,7 @@ public final class Renderers {
         if (!b.data().containsKey("text/plain")) {
             b.with("text/plain", plainText(value, true));
         }
-        return toJson(b);
-    }
-
-    static String toJson(MimeBundle b) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("data", b.data());
-        m.put("metadata", b.metadata());
-        try {
-            return JSON.writeValueAsString(m);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("a display's content is not JSON-serializable: " + e.getOriginalMessage(), e);
-        }
+        return MimeJson.write(b);
     }
 
     static String writeJson(Object o) {

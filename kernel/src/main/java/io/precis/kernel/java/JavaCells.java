@@ -1,17 +1,15 @@
 package io.precis.kernel.java;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.precis.display.MimeBundle;
 import io.precis.kernel.Log;
 import io.precis.kernel.exec.ExecutionJvm;
 import io.precis.kernel.exec.HostControl;
-import io.precis.kernel.protocol.DisplayData;
 import io.precis.kernel.protocol.ExecuteOutcome;
 import io.precis.kernel.protocol.Interpreter.Completeness;
 import io.precis.kernel.protocol.Interpreter.Completion;
 import io.precis.kernel.protocol.Interpreter.CompletionItem;
 import io.precis.kernel.protocol.Interpreter.Inspection;
+import io.precis.kernel.protocol.MimeJson;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -72,7 +70,6 @@ public final class JavaCells {
     private final ExecutionJvm.Sinks sinks;
     private final Supplier<ExecutionJvm> jvmFactory;
     private final InputStream stdin;
-    private final ObjectMapper json;
     private final List<String> startup;
     private final List<Path> added = new ArrayList<>();
     private final Map<String, SnippetOrigin> origins = new HashMap<>();
@@ -107,12 +104,10 @@ public final class JavaCells {
         }
     }
 
-    public JavaCells(Supplier<ExecutionJvm> jvmFactory, ExecutionJvm.Sinks sinks, InputStream stdin, ObjectMapper json,
-                     List<String> startup) {
+    public JavaCells(Supplier<ExecutionJvm> jvmFactory, ExecutionJvm.Sinks sinks, InputStream stdin, List<String> startup) {
         this.jvmFactory = jvmFactory;
         this.sinks = sinks;
         this.stdin = stdin;
-        this.json = json;
         this.startup = List.copyOf(startup);
     }
 
@@ -303,7 +298,7 @@ public final class JavaCells {
         }
         JShell shell = s.shell();
         List<CellSplitter.Chunk> chunks = CellSplitter.split(shell.sourceCodeAnalysis(), code);
-        DisplayData result = null;
+        MimeBundle result = null;
         for (int i = 0; i < chunks.size(); i++) {
             CellSplitter.Chunk chunk = chunks.get(i);
             List<SnippetEvent> events;
@@ -361,7 +356,7 @@ public final class JavaCells {
         return type.equals("PrintStream") || type.equals("java.io.PrintStream");
     }
 
-    private DisplayData valueOf(Snippet snippet, String text, HostControl control) {
+    private MimeBundle valueOf(Snippet snippet, String text, HostControl control) {
         String type = snippet instanceof VarSnippet v ? v.typeName()
                 : snippet instanceof ExpressionSnippet x ? x.typeName() : "";
         if (control != null && !PLAIN_TYPES.contains(type)) {
@@ -371,16 +366,13 @@ public final class JavaCells {
                     return null;
                 }
                 if (rendered instanceof String jsonText) {
-                    JsonNode n = json.readTree(jsonText);
-                    return new DisplayData((ObjectNode) n.get("data"), (ObjectNode) n.get("metadata"));
+                    return MimeJson.read(jsonText);
                 }
             } catch (Exception e) {
                 Log.info("rich rendering failed: %s", e);
             }
         }
-        ObjectNode data = json.createObjectNode();
-        data.put("text/plain", text);
-        return new DisplayData(data, json.createObjectNode());
+        return MimeBundle.text(text);
     }
 
     private static void dropTemporary(JShell shell, List<SnippetEvent> events) {

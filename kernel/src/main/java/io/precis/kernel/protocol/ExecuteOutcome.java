@@ -1,12 +1,13 @@
 package io.precis.kernel.protocol;
 
+import io.precis.display.MimeBundle;
 import java.util.List;
 
 /** How a cell ended: with an optional result to show, or with an error. */
 public sealed interface ExecuteOutcome {
 
     /** {@code result} may be null (nothing to show); {@code payloads} e.g. a pager page. */
-    record Ok(DisplayData result, List<Payload> payloads) implements ExecuteOutcome {
+    record Ok(MimeBundle result, List<Payload> payloads) implements ExecuteOutcome {
         public Ok {
             payloads = List.copyOf(payloads);
         }
@@ -15,7 +16,7 @@ public sealed interface ExecuteOutcome {
             return new Ok(null, List.of());
         }
 
-        public static Ok of(DisplayData result) {
+        public static Ok of(MimeBundle result) {
             return new Ok(result, List.of());
         }
     }
@@ -28,5 +29,5 @@ public sealed interface ExecuteOutcome {
     }
 
     /** Text for the pager (IPython's {@code obj?}): shown beside the notebook, not in it. */
-    record Payload(DisplayData page) {}
+    record Payload(MimeBundle page) {}
 }

@@ -1,6 +1,7 @@
 package io.precis.kernel.protocol;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.precis.display.MimeBundle;
 import io.precis.kernel.wire.Channel;
 import io.precis.kernel.wire.MessageCodec;
 import io.precis.kernel.wire.Transport;
@@ -115,7 +116,15 @@ public final class Iopub {
         send("stream", c, parent);
     }
 
-    /** A {@code display_data}, or an {@code update_display_data} when {@code update} (needs a display id). */
+    /** A bundle as a {@code display_data} (no display id). */
+    public void display(MimeBundle bundle) {
+        display(MimeJson.data(bundle), MimeJson.metadata(bundle), null, false);
+    }
+
+    /**
+     * A {@code display_data}, or an {@code update_display_data} when {@code update} (needs a display id), of a
+     * bundle already in JSON (the execution JVM's display frames).
+     */
     public void display(ObjectNode data, ObjectNode metadata, String displayId, boolean update) {
         ObjectNode c = newObject();
         c.set("data", data);

@@ -3,6 +3,7 @@ package io.precis.kernel.protocol;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.precis.display.MimeBundle;
 import io.precis.kernel.Log;
 import io.precis.kernel.wire.Channel;
 import io.precis.kernel.wire.Message;
@@ -260,15 +261,22 @@ public final class KernelServer implements Transport.Inbox {
         }
         iopub.flush();
 
+        ObjectNode result = null;
+        if (outcome instanceof ExecuteOutcome.Ok ok && ok.result() != null && !silent) {
+            try {
+                result = codec.json().createObjectNode();
+                result.put("execution_count", count);
+                result.set("data", MimeJson.data(ok.result()));
+                result.set("metadata", MimeJson.metadata(ok.result()));
+            } catch (IllegalArgumentException e) {
+                outcome = displayError(e);
+            }
+        }
         ObjectNode rc = codec.json().createObjectNode();
         String output = null;
         if (outcome instanceof ExecuteOutcome.Ok ok) {
-            if (ok.result() != null && !silent) {
-                ObjectNode r = codec.json().createObjectNode();
-                r.put("execution_count", count);
-                r.set("data", ok.result().data());
-                r.set("metadata", ok.result().metadata());
-                iopub.publish("execute_result", r);
+            if (result != null) {
+                iopub.publish("execute_result", result);
                 output = ok.result().plainText();
             }
             rc.put("status", "ok");
@@ -277,7 +285,7 @@ public final class KernelServer implements Transport.Inbox {
             for (ExecuteOutcome.Payload p : ok.payloads()) {
                 ObjectNode page = payload.addObject();
                 page.put("source", "page");
-                page.set("data", p.page().data());
+                page.set("data", MimeJson.data(p.page()));
                 page.put("start", 0);
             }
             rc.set("user_expressions", userExpressions(c.path("user_expressions")));
@@ -302,6 +310,11 @@ public final class KernelServer implements Transport.Inbox {
         if (outcome instanceof ExecuteOutcome.Failed && stopOnError) {
             abortQueuedExecutions();
         }
+    }
+
+    /** A result whose content cannot be written as JSON (a magic's bundle holding some object). */
+    private static ExecuteOutcome.Failed displayError(IllegalArgumentException e) {
+        return new ExecuteOutcome.Failed("DisplayError", e.getMessage(), List.of("DisplayError: " + e.getMessage()));
     }
 
     /** After an error, cells queued behind it (e.g. "Run all") are not run, as in IPython. */
@@ -332,10 +345,18 @@ public final class KernelServer implements Transport.Inbox {
             ObjectNode r = out.putObject(e.getKey());
             ExecuteOutcome o = interpreter.execute(new Cell(e.getValue().asText(""), true, false, iopub, null));
             if (o instanceof ExecuteOutcome.Ok ok) {
-                r.put("status", "ok");
-                r.set("data", ok.result() == null ? codec.json().createObjectNode() : ok.result().data());
-                r.set("metadata", ok.result() == null ? codec.json().createObjectNode() : ok.result().metadata());
-            } else if (o instanceof ExecuteOutcome.Failed f) {
+                MimeBundle value = ok.result() == null ? MimeBundle.of(Map.of(), Map.of()) : ok.result();
+                try {
+                    ObjectNode data = MimeJson.data(value);
+                    ObjectNode metadata = MimeJson.metadata(value);
+                    r.put("status", "ok");
+                    r.set("data", data);
+                    r.set("metadata", metadata);
+                } catch (IllegalArgumentException x) {
+                    o = displayError(x);
+                }
+            }
+            if (o instanceof ExecuteOutcome.Failed f) {
                 r.put("status", "error");
                 r.put("ename", f.ename());
                 r.put("evalue", f.evalue());

@@ -1,10 +1,10 @@
 package io.precis.magics.builtin;
 
+import io.precis.display.MimeBundle;
 import io.precis.magics.Magic;
 import io.precis.magics.MagicCall;
 import io.precis.magics.MagicContext;
 import io.precis.magics.MagicException;
-import io.precis.magics.MimeData;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -29,11 +29,11 @@ public final class ClasspathMagic implements Magic {
     }
 
     @Override
-    public MimeData line(String args, MagicContext ctx) throws MagicException {
+    public MimeBundle line(String args, MagicContext ctx) throws MagicException {
         List<String> words = MagicCall.split(args);
         if (words.isEmpty() || words.equals(List.of("list"))) {
             List<Path> added = ctx.addedClasspath();
-            return MimeData.text(added.isEmpty() ? "No classpath entries added in this session."
+            return MimeBundle.text(added.isEmpty() ? "No classpath entries added in this session."
                     : added.stream().map(Path::toString).collect(Collectors.joining("\n")));
         }
         if (!words.get(0).equals("add") || words.size() < 2) {
@@ -44,7 +44,7 @@ public final class ClasspathMagic implements Magic {
             entries.addAll(expand(w));
         }
         ctx.addToClasspath(entries);
-        return MimeData.text("Added to the classpath:\n" + entries.stream().map(Path::toString).collect(Collectors.joining("\n")));
+        return MimeBundle.text("Added to the classpath:\n" + entries.stream().map(Path::toString).collect(Collectors.joining("\n")));
     }
 
     static List<Path> expand(String word) throws MagicException {

@@ -1,9 +1,9 @@
 package io.precis.magics.builtin;
 
+import io.precis.display.MimeBundle;
 import io.precis.magics.Magic;
 import io.precis.magics.MagicContext;
 import io.precis.magics.MagicException;
-import io.precis.magics.MimeData;
 
 /** {@code %help [name]}: how cells work, or one magic's usage. */
 public final class HelpMagic implements Magic {
@@ -40,13 +40,13 @@ public final class HelpMagic implements Magic {
     }
 
     @Override
-    public MimeData line(String args, MagicContext ctx) throws MagicException {
+    public MimeBundle line(String args, MagicContext ctx) throws MagicException {
         String name = args.strip().replaceFirst("^%+", "");
         if (name.isEmpty()) {
-            return MimeData.text(OVERVIEW + ctx.registry().table());
+            return MimeBundle.text(OVERVIEW + ctx.registry().table());
         }
         Magic m = ctx.registry().find(name).orElseThrow(
                 () -> new MagicException("no magic named %" + name + ". " + ctx.registry().known()));
-        return MimeData.text(m.usage());
+        return MimeBundle.text(m.usage());
     }
 }

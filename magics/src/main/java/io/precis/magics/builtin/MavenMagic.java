@@ -1,10 +1,10 @@
 package io.precis.magics.builtin;
 
+import io.precis.display.MimeBundle;
 import io.precis.magics.Magic;
 import io.precis.magics.MagicCall;
 import io.precis.magics.MagicContext;
 import io.precis.magics.MagicException;
-import io.precis.magics.MimeData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +33,7 @@ public final class MavenMagic implements Magic {
     }
 
     @Override
-    public MimeData line(String args, MagicContext ctx) throws MagicException {
+    public MimeBundle line(String args, MagicContext ctx) throws MagicException {
         MavenResolver.Request request = parse(args);
         MavenResolver.Result result = new MavenResolver(request.settings(), request.offline(), request.extraRepos())
                 .resolve(request.coordinates(), request.transitive());
@@ -44,7 +44,7 @@ public final class MavenMagic implements Magic {
         for (String line : result.artifacts()) {
             sb.append("  ").append(line).append('\n');
         }
-        return MimeData.text(sb.toString().stripTrailing());
+        return MimeBundle.text(sb.toString().stripTrailing());
     }
 
     static MavenResolver.Request parse(String args) throws MagicException {

@@ -1,5 +1,6 @@
 package io.precis.magics.builtin;
 
+import io.precis.display.MimeBundle;
 import io.precis.dsl.Language;
 import io.precis.dsl.diagnostic.Suggest;
 import io.precis.engine.format.Formats;
@@ -7,7 +8,6 @@ import io.precis.magics.CellFailedException;
 import io.precis.magics.Magic;
 import io.precis.magics.MagicContext;
 import io.precis.magics.MagicException;
-import io.precis.magics.MimeData;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -37,23 +37,23 @@ public final class PrecisMagic implements Magic {
     @Override public boolean isCell() { return true; }
 
     @Override
-    public MimeData line(String args, MagicContext ctx) throws MagicException, CellFailedException {
+    public MimeBundle line(String args, MagicContext ctx) throws MagicException, CellFailedException {
         String a = args.strip();
         if (a.isEmpty() || a.equals("help")) {
-            return MimeData.text(Language.overview() + "\n\n" + formatsLine());
+            return MimeBundle.text(Language.overview() + "\n\n" + formatsLine());
         }
         if (a.equals("formats") || a.equals("help formats")) {
-            return MimeData.text(formatsTable());
+            return MimeBundle.text(formatsTable());
         }
         if (a.equals("clear")) {
             // the rules live in the execution JVM, beside the models; a cell-sized snippet reaches them
-            MimeData n = ctx.execute(io.precis.language.PrecisSession.class.getName() + ".current().clearRules()");
+            MimeBundle n = ctx.execute(io.precis.language.PrecisSession.class.getName() + ".current().clearRules()");
             String count = n == null ? "?" : n.data().getOrDefault("text/plain", "?").toString();
-            return MimeData.text("Cleared " + count + " rule(s); the plan is back to the defaults.");
+            return MimeBundle.text("Cleared " + count + " rule(s); the plan is back to the defaults.");
         }
         if (a.startsWith("help ")) {
             String topic = a.substring(5).strip();
-            return MimeData.text(Language.help(topic).orElseThrow(() -> new MagicException(
+            return MimeBundle.text(Language.help(topic).orElseThrow(() -> new MagicException(
                     "no help on '" + topic + "'" + Suggest.closest(topic, Language.helpTopics()).map(s -> ". Did you mean " + s + "?").orElse("")
                             + " Topics: " + String.join(", ", Language.helpTopics()) + ", formats")));
         }
@@ -61,7 +61,7 @@ public final class PrecisMagic implements Magic {
     }
 
     @Override
-    public MimeData cell(String args, String body, MagicContext ctx) throws CellFailedException, MagicException {
+    public MimeBundle cell(String args, String body, MagicContext ctx) throws CellFailedException, MagicException {
         if (!args.isBlank()) {
             throw new MagicException("%%precis takes no arguments (got: " + args + ")");
         }

@@ -1,9 +1,9 @@
 package io.precis.magics.builtin;
 
+import io.precis.display.MimeBundle;
 import io.precis.magics.CellFailedException;
 import io.precis.magics.Magic;
 import io.precis.magics.MagicContext;
-import io.precis.magics.MimeData;
 import java.util.Locale;
 
 /** {@code %time code} and {@code %%time}: wall-clock and execution-JVM CPU time of running code once. */
@@ -24,16 +24,16 @@ public final class TimeMagic implements Magic {
     @Override public boolean isCell() { return true; }
 
     @Override
-    public MimeData line(String args, MagicContext ctx) throws CellFailedException {
+    public MimeBundle line(String args, MagicContext ctx) throws CellFailedException {
         return timed(args, ctx);
     }
 
     @Override
-    public MimeData cell(String args, String body, MagicContext ctx) throws CellFailedException {
+    public MimeBundle cell(String args, String body, MagicContext ctx) throws CellFailedException {
         return timed(body, ctx);
     }
 
-    private static MimeData timed(String code, MagicContext ctx) throws CellFailedException {
+    private static MimeBundle timed(String code, MagicContext ctx) throws CellFailedException {
         long cpu0 = ctx.executionCpuNanos();
         long t0 = System.nanoTime();
         try {
