@@ -83,13 +83,16 @@ def main():
                     break
                 print(f" ({time.time() - t:.1f} s)", file=sys.stderr, flush=True)
             if failed is None and a.results:
-                # A cell of our own, not added to the notebook: the kernel writes what `as name` bound.
+                # A cell of our own, taken out of the notebook again: the kernel writes what `as name` bound.
                 probe = nbformat.v4.new_code_cell(
                     source="{ io.precis.kernel.exec.LanguageBridge.writeResults(" + java_string(str(a.results.resolve())) + "); }")
+                nb.cells.append(probe)
                 try:
-                    client.execute_cell(probe, len(nb.cells))
+                    client.execute_cell(probe, len(nb.cells) - 1)
                 except CellExecutionError as e:
                     failed = f"the kernel could not write results.json: {ANSI.sub('', str(e))}"
+                finally:
+                    nb.cells.pop()
     except (CellTimeoutError, DeadKernelError, RuntimeError) as e:
         failed = f"the kernel stopped: {e}"
     write_atomically(a.out, nbformat.writes(nb))
