@@ -128,3 +128,23 @@ def test_check_finds_no_drift_then_the_number_edited_in_a_copy(executed):
     assert r.returncode == 4, r.stderr[-3000:]
     assert "1 number drifted" in r.stderr
     assert f"cell {len(nb['cells'])}, output 2: 2600.0 -> 2500.0 (-3.85%)" in r.stderr
+
+
+def test_report_folder_has_an_index_of_every_notebook(tmp_path):
+    """What `make run` does (tests/run_notebook.py), on two small notebooks: one runs, one fails."""
+    import sys
+    good = new_notebook(metadata={"kernelspec": {"name": "precis", "display_name": "Java (Precis)", "language": "java"}})
+    good.cells = [new_markdown_cell("# Sums <in Java>"), new_code_cell("int s = 0;\nfor (int i = 1; i <= 10; i++) s += i;\ns")]
+    bad = new_notebook(metadata=good.metadata)
+    bad.cells = [new_code_cell("quantize * to in4")]
+    nbformat.write(good, tmp_path / "a-good.ipynb")
+    nbformat.write(bad, tmp_path / "b-bad.ipynb")
+    report = tmp_path / "report"
+    r = subprocess.run([sys.executable, str(ROOT / "tests" / "run_notebook.py"), "--kernel", "precis", "--html", str(report),
+                        str(tmp_path / "a-good.ipynb"), str(tmp_path / "b-bad.ipynb")], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 1, r.stderr[-3000:]
+    index = (report / "index.html").read_text()
+    assert '<a href="a-good.html">Sums &lt;in Java&gt;</a>' in index
+    assert "<code>b-bad.ipynb</code>" in index and "failed" in index and "b-bad.html" not in index
+    assert re.search(r"<td style=\"text-align:right\">\d+\.\d s</td><td>ok</td>", index)
+    assert "55" in (report / "a-good.html").read_text()
