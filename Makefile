@@ -22,7 +22,7 @@ PY     := $(VENV)/bin/python
 JUPYTER := $(VENV)/bin/jupyter
 LIB    := kernel/target/lib
 PRECIS := bin/precis
-NB     ?= notebooks/01-quickstart.ipynb
+NB     ?= $(sort $(wildcard notebooks/*.ipynb))
 REPORT := target/report
 # The Maven repository the build uses (a -Dmaven.repo.local=... in MVN wins): the image takes MiniLM from it.
 M2     := $(or $(patsubst -Dmaven.repo.local=%,%,$(filter -Dmaven.repo.local=%,$(MVN))),$(HOME)/.m2/repository)
@@ -35,7 +35,7 @@ help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
 	@echo "JDK: $(JAVA_HOME)"
 
-run: build venv ## the main job: build, set up Jupyter, install the kernel, execute the tutorial headless, write an HTML report
+run: build venv ## the main job: build, set up Jupyter, install the kernel, execute every notebook headless -> target/report/ (HTML + index.html)
 	$(PRECIS) install --prefix $(VENV) --quiet
 	@mkdir -p $(REPORT)
 	$(PY) tests/run_notebook.py --kernel precis --html $(REPORT) $(NB)

@@ -110,3 +110,15 @@ def test_quickstart_numbers_are_plausible(quickstart):
     assert 0 < int(count) <= 36
     back = [o for o in outputs_of(quickstart, "PlanJson.read") if o.output_type == "execute_result"][0].data["text/plain"]
     assert abs(float(back) - bits) < 5e-4     # bits above are printed to 3 decimals
+
+
+def test_exercises_have_a_hidden_answer_that_runs(basics, quickstart):
+    for nb in (basics, quickstart):
+        tags = [c.metadata.get("tags", []) for c in nb.cells]
+        at = next(i for i, t in enumerate(tags) if "exercise" in t)
+        answer = nb.cells[at + 1]
+        assert "answer" in answer.metadata["tags"] and answer.metadata["jupyter"]["source_hidden"] is True
+        assert answer.outputs and not any(o.output_type == "error" for o in answer.outputs)
+    assert basics.cells[-1].outputs[-1]["data"]["text/plain"] == str(sum(i * i for i in range(1, 11)) / 10)
+    printed = "".join(o.get("text", "") for o in quickstart.cells[-1].outputs if o.output_type == "stream").split()
+    assert quickstart.cells[-1].outputs[-1]["data"]["text/plain"] == str(len(printed)) and all("." in n for n in printed)

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent
 CHECKOUT = PACKAGE.parents[3] if (PACKAGE.parents[1] / "pyproject.toml").is_file() else None
 MAIN = "io.precis.kernel.Main"
 # The same options as bin/precis: the command line is short-lived, so a small fast-starting JVM.
-JVM_OPTIONS = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"]
+JVM_OPTIONS = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "--add-opens", "jdk.jshell/jdk.jshell=ALL-UNNAMED"]
 
 
 def lib_dir() -> Path:
@@ -56,6 +56,8 @@ def main(argv=None):
     lib = lib_dir()
     java = find_jdk() / "bin" / "java"
     cmd = [str(java), *JVM_OPTIONS, "-cp", str(lib / "*"), MAIN, *java_args(argv)]
+    # `precis-kernel run notebook.ipynb` executes notebooks with this Python (where Jupyter, and so nbclient, is).
+    os.environ.setdefault("PRECIS_PYTHON", sys.executable)
     if os.name == "posix":
         os.execv(cmd[0], cmd)
     raise SystemExit(subprocess.call(cmd))

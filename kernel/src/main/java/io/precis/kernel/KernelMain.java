@@ -75,7 +75,7 @@ public final class KernelMain {
     }
 
     /** Options for the JVM that runs cells: the Vector API, offline DJL, native access without warnings. */
-    static List<String> executionJvmOptions(List<String> extra) {
+    public static List<String> executionJvmOptions(List<String> extra) {
         List<String> o = new ArrayList<>();
         o.add("--add-modules=jdk.incubator.vector");
         o.add("--enable-native-access=ALL-UNNAMED");

@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
 
 /** {@code precis}: install the kernelspec, or run the kernel for Jupyter. */
 @Command(name = "precis", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-        description = "Precis: a Java Jupyter kernel for quantization analysis.",
-        subcommands = {Main.Kernel.class, Main.Install.class, Main.Train.class})
+        description = "Precis: a Java Jupyter kernel for quantization analysis; `precis run` runs notebooks and .precis scripts headless.",
+        subcommands = {Main.Kernel.class, Main.Install.class, io.precis.kernel.run.RunCommand.class, Main.Train.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

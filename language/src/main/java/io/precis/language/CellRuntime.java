@@ -149,6 +149,9 @@ public final class CellRuntime {
             Run run = new Run(session, cell.source(), vars, javaNameList, out);
             try {
                 result = run.statement(st);
+                if (st.binding().isPresent()) {
+                    session.bind(st.binding().get().text(), result, st instanceof Statement.Search ? session.frontier().orElse(null) : null);
+                }
             } catch (PrecisError | io.precis.engine.analysis.AnalysisInterruptedException e) {
                 throw e;
             } catch (RuntimeException e) {

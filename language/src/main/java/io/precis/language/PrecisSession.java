@@ -55,6 +55,7 @@ public final class PrecisSession {
     private SensitivityLookup sensitivity;
     private SensitivityTable lastSensitivity;
     private Frontier lastFrontier;
+    private final Map<String, Bound> bound = new LinkedHashMap<>();
     private int ruleCounter;
     private volatile Output output = Output.PLAIN;
 
@@ -200,6 +201,22 @@ public final class PrecisSession {
 
     synchronized void frontier(Frontier f) {
         lastFrontier = f;
+    }
+
+    /**
+     * A result a statement bound with {@code as name}: the value and, for {@code search}, the front it was chosen
+     * from. Headless runs write these to results.json ({@link Results}).
+     */
+    public record Bound(String name, Object value, Frontier frontier) {}
+
+    synchronized void bind(String name, Object value, Frontier frontier) {
+        bound.remove(name);
+        bound.put(name, new Bound(name, value, frontier));
+    }
+
+    /** What {@code as name} bound, in the order last bound (the last binding of each name). */
+    public synchronized List<Bound> bound() {
+        return List.copyOf(bound.values());
     }
 
     // ---- calibration ----

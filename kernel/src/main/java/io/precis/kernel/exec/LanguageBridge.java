@@ -22,6 +22,19 @@ public final class LanguageBridge {
         }
     }
 
+    /**
+     * What {@code as name} bound in this JVM's session, as JSON ({@link io.precis.language.Results}):
+     * {@code precis run} prints this in a last, silent cell and writes it to results.json.
+     */
+    public static String results() {
+        return io.precis.language.Results.json(io.precis.language.PrecisSession.current());
+    }
+
+    /** Writes {@link #results()} to {@code file} atomically (what {@code precis run}'s last, silent cell calls). */
+    public static void writeResults(String file) throws java.io.IOException {
+        io.precis.engine.io.AtomicFiles.writeString(java.nio.file.Path.of(file), results());
+    }
+
     /** A mistake in the cell, already formatted with line:col and carets; the kernel shows it without a stack. */
     public static final class Failed extends RuntimeException {
         private static final long serialVersionUID = 1L;
