@@ -49,7 +49,7 @@ public final class ScriptSession implements AutoCloseable {
         Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
         String classpath = System.getProperty("java.class.path");
         this.java = new JavaCells(() -> new ExecutionJvm(javaBin, execJvmOptions, classpath, sinks), sinks, InputStream.nullInputStream(),
-                json, JavaCells.DEFAULT_IMPORTS);
+                JavaCells.DEFAULT_IMPORTS);
         this.language = new LanguageCells(java, CellLanguage.precis());
         java.start();
     }
