@@ -51,8 +51,9 @@ public final class Statements {
 
     /**
      * What a statement is to the runtime: the type {@code as name} binds (null: none), the Java names it reads,
-     * and the method that runs it. <b>The one place a new statement is dispatched</b>: add a case here and its
-     * method (on {@link CellRuntime.Run}, in {@link Measurements}, or a class of its own).
+     * and the method that runs it. <b>The one place a new statement is dispatched</b>: add a case here, and its
+     * method beside it in this file (a rule or a setting: a few lines on the {@link CellRuntime.Run}'s compiler,
+     * session and output), or in {@link Measurements} when it measures.
      */
     record Spec(Class<?> resultType, List<Reference> references, Function<CellRuntime.Run, Object> run) {}
 
