@@ -119,6 +119,29 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
     }
 
     @Override
+    public Statement visitPrune(PruneContext ctx) {
+        SparsityContext s = ctx.sparsity();
+        NumberLiteral amount = number(s.number(0));
+        Optional<NumberLiteral> of = s.COLON() == null ? Optional.empty() : Optional.of(number(s.number(1)));
+        if (of.isPresent()) {
+            NumberLiteral m = of.get();
+            if (!amount.isWhole() || !m.isWhole() || amount.isPercent() || m.isPercent() || amount.value() < 1
+                    || amount.value() >= m.value() || m.value() > 64) {
+                diagnostics.add(Diagnostic.error(span(s), "N:M pruning keeps N of every M weights, whole numbers with"
+                        + " 0 < N < M <= 64, not " + amount.text() + ":" + m.text()).withHelp("2:4 is what sparse tensor cores run"));
+            }
+        } else if (!amount.isPercent() && amount.value() >= 1) {
+            diagnostics.add(Diagnostic.error(amount.span(), "prune to a percentage (50%) or a fraction below 1 (0.5), not "
+                    + amount.text()).withHelp("For N:M sparsity write it with a colon: 2:4"));
+        } else if (!(amount.value() > 0 && amount.value() < 1)) {
+            diagnostics.add(Diagnostic.error(amount.span(), "the pruned fraction is more than 0% and less than 100%, not "
+                    + amount.text()));
+        }
+        return new Statement.Prune(selection(ctx.patternList(), ctx.selectionClause(), span(ctx.patternList())),
+                new Statement.Prune.Target(amount, of, span(s)), binding, at);
+    }
+
+    @Override
     public Statement visitShowLayers(ShowLayersContext ctx) {
         return new Statement.ShowLayers(optionalSelection(ctx.patternList(), ctx.selectionClause()),
                 binding, at);

@@ -159,6 +159,26 @@ public sealed interface Statement extends Node {
     record Keep(LayerSelection layers, Optional<Name> binding, Span span) implements Statement {
     }
 
+    /** {@code prune patterns to 50% | 2:4 [where p] [except patterns]}: a rule that zeroes weights by magnitude. */
+    @Help(name = "prune",
+            synopsis = "prune <patterns> to <percent> | <n>:<m> [where <condition>] [except <patterns>]",
+            summary = "Add a rule: zero the smallest-magnitude weights of the matching layers, a percentage of each"
+                    + " matrix (unstructured) or all but n of every m along the input axis (2:4, as sparse tensor cores"
+                    + " run it), then apply the format the quantize rules give them. Bits count the kept values, every"
+                    + " scale, and where the kept values are (a 1-bit mask per weight; 2 bits per kept weight for 2:4).",
+            example = "prune *.intermediate.dense to 2:4")
+    record Prune(LayerSelection layers, @Keyword("to") Target target, Optional<Name> binding, Span span)
+            implements Statement {
+
+        /** {@code 50%}: the fraction zeroed ({@code of} empty); {@code 2:4}: {@code amount} kept of every {@code of}. */
+        public record Target(NumberLiteral amount, Optional<NumberLiteral> of, Span span) implements Part {
+            @Override
+            public String source() {
+                return amount.text() + of.map(m -> ":" + m.text()).orElse("");
+            }
+        }
+    }
+
     /** {@code show layers [matching patterns] [where p] [except patterns]}. */
     @Help(name = "show layers",
             synopsis = "show layers [matching <patterns>] [where <condition>] [except <patterns>]",
