@@ -1,7 +1,8 @@
 /*
  * The Precis quantization language. This file is only the syntax: the tree is built by
- * io.precis.dsl.AstBuilder, errors are worded by io.precis.dsl.SyntaxErrors, and help text lives in
- * io.precis.dsl.Language (a test keeps it in step with the keywords here). Small one-token rules such as
+ * io.precis.dsl.AstBuilder, errors are worded by io.precis.dsl.SyntaxErrors, and a statement's help text lives on
+ * its record in io.precis.dsl.ast.Statement, read by io.precis.dsl.Language (a test keeps it in step with the
+ * keywords here). Small one-token rules such as
  * formatName or modelRef exist so that error messages and completion can say what is expected there.
  *
  * Statement termination: newlines are plain white space. Every statement starts with a statement
