@@ -44,33 +44,14 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
         this.diagnostics = diagnostics;
     }
 
-    Statement statement(StatementContext ctx) {
-        Statement body = visit(ctx.statementBody());
-        Optional<Name> binding = ctx.bindingName() == null
-                ? Optional.empty()
-                : Optional.of(name(ctx.bindingName()));
-        return withBinding(body, binding, span(ctx));
-    }
+    /** The statement being built: its {@code as name} and its whole span, which each body visitor puts in its record. */
+    private Optional<Name> binding = Optional.empty();
+    private Span at = Span.NONE;
 
-    /** The body visitors build statements without binding; this adds it and the full span. */
-    private static Statement withBinding(Statement s, Optional<Name> b, Span span) {
-        return switch (s) {
-            case Statement.LoadModel x -> new Statement.LoadModel(x.source(), x.engine(), x.options(), b, span);
-            case Statement.LoadDataset x -> new Statement.LoadDataset(x.source(), x.options(), b, span);
-            case Statement.Use x -> new Statement.Use(x.model(), x.dataset(), b, span);
-            case Statement.Setting x -> new Statement.Setting(x.name(), x.value(), b, span);
-            case Statement.Calibrate x -> new Statement.Calibrate(x.dataset(), b, span);
-            case Statement.Quantize x -> new Statement.Quantize(x.layers(), x.format(), x.options(), b, span);
-            case Statement.Keep x -> new Statement.Keep(x.layers(), b, span);
-            case Statement.ShowLayers x -> new Statement.ShowLayers(x.layers(), b, span);
-            case Statement.ShowPlan x -> new Statement.ShowPlan(b, span);
-            case Statement.Evaluate x -> new Statement.Evaluate(x.subject(), b, span);
-            case Statement.Sensitivity x -> new Statement.Sensitivity(x.layers(), x.formats(), b, span);
-            case Statement.Sweep x -> new Statement.Sweep(x.layers(), x.formats(), b, span);
-            case Statement.Search x -> new Statement.Search(x.goal(), x.formats(), b, span);
-            case Statement.Plot x -> new Statement.Plot(x.subject(), b, span);
-            case Statement.Export x -> new Statement.Export(x.subject(), x.flavour(), x.file(), b, span);
-        };
+    Statement statement(StatementContext ctx) {
+        binding = ctx.bindingName() == null ? Optional.empty() : Optional.of(name(ctx.bindingName()));
+        at = span(ctx);
+        return visit(ctx.statementBody());
     }
 
     // ------------------------------------------------------------------ statements
@@ -81,13 +62,13 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
                 ? Optional.empty()
                 : Optional.of(name(ctx.engineClause().engineName().word()));
         return new Statement.LoadModel(source(ctx.source()), engine, options(ctx.optionsClause()),
-                Optional.empty(), span(ctx));
+                binding, at);
     }
 
     @Override
     public Statement visitLoadDataset(LoadDatasetContext ctx) {
-        return new Statement.LoadDataset(source(ctx.source()), options(ctx.optionsClause()), Optional.empty(),
-                span(ctx));
+        return new Statement.LoadDataset(source(ctx.source()), options(ctx.optionsClause()), binding,
+                at);
     }
 
     @Override
@@ -95,18 +76,18 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
         Optional<Variable> dataset = ctx.datasetRef() == null
                 ? Optional.empty()
                 : Optional.of(variable(ctx.datasetRef().identifier()));
-        return new Statement.Use(variable(ctx.modelRef().identifier()), dataset, Optional.empty(), span(ctx));
+        return new Statement.Use(variable(ctx.modelRef().identifier()), dataset, binding, at);
     }
 
     @Override
     public Statement visitCalibrate(CalibrateContext ctx) {
-        return new Statement.Calibrate(variable(ctx.datasetRef().identifier()), Optional.empty(), span(ctx));
+        return new Statement.Calibrate(variable(ctx.datasetRef().identifier()), binding, at);
     }
 
     @Override
     public Statement visitSet(SetContext ctx) {
         return new Statement.Setting(name(ctx.settingName().word()), value(ctx.settingValue().value()),
-                Optional.empty(), span(ctx));
+                binding, at);
     }
 
     @Override
@@ -128,42 +109,65 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
             options.add(option);
         }
         LayerSelection layers = selection(ctx.patternList(), selection, span(ctx.patternList()));
-        return new Statement.Quantize(layers, format(ctx.formatName()), options, Optional.empty(), span(ctx));
+        return new Statement.Quantize(layers, format(ctx.formatName()), options, binding, at);
     }
 
     @Override
     public Statement visitKeep(KeepContext ctx) {
         return new Statement.Keep(selection(ctx.patternList(), ctx.selectionClause(), span(ctx.patternList())),
-                Optional.empty(), span(ctx));
+                binding, at);
+    }
+
+    @Override
+    public Statement visitPrune(PruneContext ctx) {
+        SparsityContext s = ctx.sparsity();
+        NumberLiteral amount = number(s.number(0));
+        Optional<NumberLiteral> of = s.COLON() == null ? Optional.empty() : Optional.of(number(s.number(1)));
+        if (of.isPresent()) {
+            NumberLiteral m = of.get();
+            if (!amount.isWhole() || !m.isWhole() || amount.isPercent() || m.isPercent() || amount.value() < 1
+                    || amount.value() >= m.value() || m.value() > 64) {
+                diagnostics.add(Diagnostic.error(span(s), "N:M pruning keeps N of every M weights, whole numbers with"
+                        + " 0 < N < M <= 64, not " + amount.text() + ":" + m.text()).withHelp("2:4 is what sparse tensor cores run"));
+            }
+        } else if (!amount.isPercent() && amount.value() >= 1) {
+            diagnostics.add(Diagnostic.error(amount.span(), "prune to a percentage (50%) or a fraction below 1 (0.5), not "
+                    + amount.text()).withHelp("For N:M sparsity write it with a colon: 2:4"));
+        } else if (!(amount.value() > 0 && amount.value() < 1)) {
+            diagnostics.add(Diagnostic.error(amount.span(), "the pruned fraction is more than 0% and less than 100%, not "
+                    + amount.text()));
+        }
+        return new Statement.Prune(selection(ctx.patternList(), ctx.selectionClause(), span(ctx.patternList())),
+                new Statement.Prune.Target(amount, of, span(s)), binding, at);
     }
 
     @Override
     public Statement visitShowLayers(ShowLayersContext ctx) {
         return new Statement.ShowLayers(optionalSelection(ctx.patternList(), ctx.selectionClause()),
-                Optional.empty(), span(ctx));
+                binding, at);
     }
 
     @Override
     public Statement visitShowPlan(ShowPlanContext ctx) {
-        return new Statement.ShowPlan(Optional.empty(), span(ctx));
+        return new Statement.ShowPlan(binding, at);
     }
 
     @Override
     public Statement visitEvaluate(EvaluateContext ctx) {
         Optional<Subject> subject = ctx.subject() == null ? Optional.empty() : Optional.of(subject(ctx.subject()));
-        return new Statement.Evaluate(subject, Optional.empty(), span(ctx));
+        return new Statement.Evaluate(subject, binding, at);
     }
 
     @Override
     public Statement visitSensitivity(SensitivityContext ctx) {
         return new Statement.Sensitivity(optionalSelection(ctx.patternList(), ctx.selectionClause()),
-                formats(ctx.formatList()), Optional.empty(), span(ctx));
+                formats(ctx.formatList()), binding, at);
     }
 
     @Override
     public Statement visitSweep(SweepContext ctx) {
         return new Statement.Sweep(selection(ctx.patternList(), ctx.selectionClause(), span(ctx.patternList())),
-                formats(ctx.formatList()), Optional.empty(), span(ctx));
+                formats(ctx.formatList()), binding, at);
     }
 
     @Override
@@ -174,7 +178,7 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
         }
         Span goal = source.span(ctx.BUDGET().getSymbol(), ctx.BITS().getSymbol());
         return new Statement.Search(new SearchGoal.BitBudget(bits, goal), formats(ctx.formatList()),
-                Optional.empty(), span(ctx));
+                binding, at);
     }
 
     @Override
@@ -185,7 +189,7 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
         }
         Span goal = source.span(ctx.TOLERANCE().getSymbol(), ctx.number().getStop());
         return new Statement.Search(new SearchGoal.Tolerance(tolerance, goal), formats(ctx.formatList()),
-                Optional.empty(), span(ctx));
+                binding, at);
     }
 
     @Override
@@ -194,7 +198,7 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
         Subject subject = s.PLAN() != null ? new Subject.CurrentPlan(span(s))
                 : s.SENSITIVITY() != null ? new Subject.CurrentSensitivity(span(s))
                 : variable(s.variable().identifier());
-        return new Statement.Plot(subject, Optional.empty(), span(ctx));
+        return new Statement.Plot(subject, binding, at);
     }
 
     @Override
@@ -202,7 +206,7 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
         Optional<Name> flavour = ctx.flavour() == null ? Optional.empty() : Optional.of(name(ctx.flavour()));
         Token file = ctx.filePath().STRING().getSymbol();
         return new Statement.Export(subject(ctx.subject()), flavour,
-                new StringLiteral(Strings.unquote(file.getText()), source.span(file)), Optional.empty(), span(ctx));
+                new StringLiteral(Strings.unquote(file.getText()), source.span(file)), binding, at);
     }
 
     // ------------------------------------------------------------------ parts

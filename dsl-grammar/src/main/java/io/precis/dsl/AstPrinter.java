@@ -2,6 +2,7 @@ package io.precis.dsl;
 
 import io.precis.dsl.ast.FormatName;
 import io.precis.dsl.ast.LayerSelection;
+import io.precis.dsl.ast.Name;
 import io.precis.dsl.ast.NumberLiteral;
 import io.precis.dsl.ast.Operand;
 import io.precis.dsl.ast.Option;
@@ -18,7 +19,11 @@ import io.precis.dsl.ast.Value;
 import io.precis.dsl.ast.Variable;
 import io.precis.dsl.grammar.PrecisLexer;
 import io.precis.dsl.grammar.PrecisParser;
+import java.lang.reflect.Method;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.antlr.v4.runtime.CharStreams;
@@ -27,7 +32,8 @@ import org.antlr.v4.runtime.Token;
 /**
  * Writes a tree back as canonical source: one statement per line, keywords in lower case, clauses in a
  * fixed order, the fewest parentheses. Parsing what it prints gives the same tree (spans aside), which
- * the tests check on every corpus program. Plans shown to users quote their rules with this.
+ * the tests check on every corpus program. Plans shown to users quote their rules with this. A statement prints
+ * from its record's components (see {@link Statement.Keyword}), so a new statement needs nothing here.
  */
 public final class AstPrinter {
 
@@ -40,79 +46,129 @@ public final class AstPrinter {
 
     public static String print(Statement statement) {
         StringBuilder out = new StringBuilder();
-        switch (statement) {
-            case Statement.LoadModel s -> {
-                out.append("load model ").append(source(s.source()));
-                s.engine().ifPresent(e -> out.append(" engine ").append(e.text()));
-                options(out, s.options());
-            }
-            case Statement.LoadDataset s -> {
-                out.append("load dataset ").append(source(s.source()));
-                options(out, s.options());
-            }
-            case Statement.Use s -> {
-                out.append("use ").append(s.model().name());
-                s.dataset().ifPresent(d -> out.append(" on ").append(d.name()));
-            }
-            case Statement.Calibrate s -> out.append("calibrate on ").append(s.dataset().name());
-            case Statement.Setting s -> out.append("set ").append(s.name().text()).append(' ').append(value(s.value()));
-            case Statement.Quantize s -> {
-                out.append("quantize ").append(patterns(s.layers().patterns())).append(" to ").append(s.format().name());
-                for (QuantizeOption option : s.options()) {
-                    out.append(' ').append(option(option));
-                }
-                clauses(out, s.layers());
-            }
-            case Statement.Keep s -> {
-                out.append("keep ").append(patterns(s.layers().patterns()));
-                clauses(out, s.layers());
-            }
-            case Statement.ShowLayers s -> {
-                out.append("show layers");
-                s.layers().ifPresent(l -> {
-                    if (!l.patterns().isEmpty()) {
-                        out.append(" matching ").append(patterns(l.patterns()));
-                    }
-                    clauses(out, l);
-                });
-            }
-            case Statement.ShowPlan s -> out.append("show plan");
-            case Statement.Evaluate s -> {
-                out.append("evaluate");
-                s.subject().ifPresent(x -> out.append(' ').append(subject(x)));
-            }
-            case Statement.Sensitivity s -> {
-                out.append("sensitivity");
-                s.layers().ifPresent(l -> {
-                    if (!l.patterns().isEmpty()) {
-                        out.append(' ').append(patterns(l.patterns()));
-                    }
-                    clauses(out, l);
-                });
-                formats(out, s.formats());
-            }
-            case Statement.Sweep s -> {
-                out.append("sweep ").append(patterns(s.layers().patterns()));
-                clauses(out, s.layers());
-                formats(out, s.formats());
-            }
-            case Statement.Search s -> {
-                switch (s.goal()) {
-                    case SearchGoal.BitBudget b -> out.append("search budget ").append(b.bitsPerWeight().text())
-                            .append(" bits");
-                    case SearchGoal.Tolerance t -> out.append("search tolerance ").append(t.maxChange().text());
-                }
-                formats(out, s.formats());
-            }
-            case Statement.Plot s -> out.append("plot ").append(subject(s.subject()));
-            case Statement.Export s -> {
-                out.append("export ").append(subject(s.subject()));
-                s.flavour().ifPresent(f -> out.append(" as ").append(f.text()));
-                out.append(" to ").append(Strings.quote(s.file().value()));
-            }
+        Shape shape = SHAPES.get(statement.getClass());
+        out.append(shape.head());
+        LayerSelection pending = null;
+        for (Shape.Component c : shape.components()) {
+            pending = component(out, c.keyword(), c.value(statement), pending);
+        }
+        if (pending != null) {
+            clauses(out, pending);
         }
         statement.binding().ifPresent(b -> out.append(" as ").append(b.text()));
         return out.toString();
+    }
+
+    /**
+     * How a kind of statement prints: its leading keywords (the words its {@link Statement.Help} names share), then
+     * each record component but the binding and span, in declaration order, after its {@link Statement.Keyword}.
+     * Found once per record class.
+     */
+    private record Shape(String head, List<Component> components) {
+
+        record Component(String keyword, Method accessor) {
+            Object value(Statement s) {
+                try {
+                    return accessor.invoke(s);
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException("cannot read " + accessor, e);
+                }
+            }
+        }
+
+        static Shape of(Class<?> kind) {
+            Statement.Help[] help = kind.getAnnotationsByType(Statement.Help.class);
+            if (help.length == 0) {
+                throw new IllegalStateException(kind.getSimpleName() + " has no @Statement.Help");
+            }
+            List<String> head = List.of(help[0].name().split(" "));
+            for (Statement.Help h : help) {
+                List<String> words = List.of(h.name().split(" "));
+                int same = 0;
+                while (same < head.size() && same < words.size() && head.get(same).equals(words.get(same))) {
+                    same++;
+                }
+                head = head.subList(0, same);
+            }
+            List<Component> components = new ArrayList<>();
+            for (RecordComponent rc : kind.getRecordComponents()) {
+                if (rc.getName().equals("binding") || rc.getName().equals("span")) {
+                    continue;
+                }
+                Statement.Keyword k = rc.getAnnotation(Statement.Keyword.class);
+                components.add(new Component(k == null ? "" : k.value(), rc.getAccessor()));
+            }
+            return new Shape(String.join(" ", head), List.copyOf(components));
+        }
+    }
+
+    private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
+        @Override
+        protected Shape computeValue(Class<?> kind) {
+            return Shape.of(kind);
+        }
+    };
+
+    /**
+     * Writes one component (nothing for an empty optional or list). A layer selection writes its patterns here and
+     * returns itself: its {@code where}/{@code except} come after the statement's other clauses, before an
+     * {@code over} list, as the grammar places them.
+     */
+    private static LayerSelection component(StringBuilder out, String keyword, Object value, LayerSelection pending) {
+        switch (value) {
+            case Optional<?> o -> {
+                return o.isPresent() ? component(out, keyword, o.get(), pending) : pending;
+            }
+            case LayerSelection l -> {
+                if (!l.patterns().isEmpty()) {
+                    out.append(' ').append(keyword.isEmpty() ? "" : keyword + " ").append(patterns(l.patterns()));
+                }
+                return l;
+            }
+            case List<?> list when list.isEmpty() -> {
+                return pending;
+            }
+            case List<?> list when list.get(0) instanceof FormatName -> {
+                if (pending != null) {
+                    clauses(out, pending);
+                }
+                out.append(" over ").append(list.stream().map(f -> ((FormatName) f).name()).collect(Collectors.joining(", ")));
+                return null;
+            }
+            case List<?> list when list.get(0) instanceof Option -> {
+                out.append(" options (").append(list.stream().map(o -> (Option) o)
+                        .map(o -> o.key().text() + " = " + value(o.value()))
+                        .collect(Collectors.joining(", "))).append(')');
+                return pending;
+            }
+            case List<?> list -> {
+                for (Object item : list) {
+                    component(out, keyword, item, pending);
+                }
+                return pending;
+            }
+            default -> {
+                out.append(' ').append(keyword.isEmpty() ? "" : keyword + " ").append(text(value));
+                return pending;
+            }
+        }
+    }
+
+    /** One node as source. */
+    private static String text(Object node) {
+        return switch (node) {
+            case Source s -> source(s);
+            case Name n -> n.text();
+            case FormatName f -> f.name();
+            case Value v -> value(v);
+            case Subject s -> subject(s);
+            case QuantizeOption o -> option(o);
+            case SearchGoal.BitBudget b -> "budget " + b.bitsPerWeight().text() + " bits";
+            case SearchGoal.Tolerance t -> "tolerance " + t.maxChange().text();
+            case Statement.Part p -> p.source();
+            default -> throw new IllegalStateException("no printed form for " + node.getClass().getSimpleName()
+                    + ": give it one in AstPrinter.text, or make it a Statement.Part");
+        };
     }
 
     public static String print(Predicate predicate) {
@@ -131,14 +187,6 @@ public final class AstPrinter {
             case Source.FilePath f -> Strings.quote(f.path());
             case Source.MavenArtifact m -> "maven " + Strings.quote(m.coordinates());
         };
-    }
-
-    private static void options(StringBuilder out, List<Option> options) {
-        if (!options.isEmpty()) {
-            out.append(" options (").append(options.stream()
-                    .map(o -> o.key().text() + " = " + value(o.value()))
-                    .collect(Collectors.joining(", "))).append(')');
-        }
     }
 
     private static String value(Value value) {
@@ -172,12 +220,6 @@ public final class AstPrinter {
         layers.where().ifPresent(w -> out.append(" where ").append(print(w)));
         if (!layers.except().isEmpty()) {
             out.append(" except ").append(patterns(layers.except()));
-        }
-    }
-
-    private static void formats(StringBuilder out, List<FormatName> formats) {
-        if (!formats.isEmpty()) {
-            out.append(" over ").append(formats.stream().map(FormatName::name).collect(Collectors.joining(", ")));
         }
     }
 

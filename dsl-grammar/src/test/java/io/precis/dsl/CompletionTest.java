@@ -21,7 +21,7 @@ class CompletionTest {
         CompletionContext c = at("|");
         assertEquals(Set.of(Expect.KEYWORD), c.expected());
         assertEquals(Language.statementKeywords(), c.keywords());
-        assertEquals(List.of("load", "use", "set", "calibrate", "quantize", "keep", "show", "evaluate", "sensitivity", "sweep",
+        assertEquals(List.of("load", "use", "set", "calibrate", "quantize", "keep", "prune", "show", "evaluate", "sensitivity", "sweep",
                 "search", "plot", "export"), c.keywords());
     }
 

@@ -247,6 +247,10 @@ public final class CellRuntime {
             return Statements.of(st).run().apply(this);
         }
 
+        Compiler compiler() {
+            return compiler;
+        }
+
         Measurements.Context context() {
             return new Measurements.Context(session, compiler, out, this::subject, this::requireModel, this::planOf, this::analysis,
                     (plan, at) -> checkPlanFits(plan, requireModel(at), at));
@@ -478,12 +482,12 @@ public final class CellRuntime {
             return rule;
         }
 
-        private String label(Statement s) {
+        String label(Statement s) {
             return "rule " + session.nextRuleNumber() + " (line " + s.span().line() + "): " + AstPrinter.print(s);
         }
 
         /** A pattern that matches no layer of the model in use is reported with the closest names (the rule stays). */
-        private void warnUnmatched(List<Pattern> patterns) {
+        void warnUnmatched(List<Pattern> patterns) {
             Optional<Model> model = session.model();
             if (model.isEmpty()) {
                 return;

@@ -6,6 +6,7 @@ import io.precis.dsl.ast.Predicate;
 import io.precis.dsl.ast.Statement;
 import io.precis.dsl.ast.Subject;
 import io.precis.dsl.ast.Variable;
+import io.precis.engine.algo.Sparsity;
 import io.precis.engine.analysis.PlanEvaluation;
 import io.precis.engine.analysis.SensitivityTable;
 import io.precis.engine.analysis.Sweep;
@@ -51,8 +52,9 @@ public final class Statements {
 
     /**
      * What a statement is to the runtime: the type {@code as name} binds (null: none), the Java names it reads,
-     * and the method that runs it. <b>The one place a new statement is dispatched</b>: add a case here and its
-     * method (on {@link CellRuntime.Run}, in {@link Measurements}, or a class of its own).
+     * and the method that runs it. <b>The one place a new statement is dispatched</b>: add a case here, and its
+     * method beside it in this file (a rule or a setting: a few lines on the {@link CellRuntime.Run}'s compiler,
+     * session and output), or in {@link Measurements} when it measures.
      */
     record Spec(Class<?> resultType, List<Reference> references, Function<CellRuntime.Run, Object> run) {}
 
@@ -68,6 +70,7 @@ public final class Statements {
             case Statement.Calibrate c -> new Spec(null, refs(m -> add(m, c.dataset(), Role.DATASET)), r -> r.calibrate(c));
             case Statement.Quantize q -> new Spec(Rule.class, refs(m -> selection(m, q.layers())), r -> r.quantize(q));
             case Statement.Keep k -> new Spec(Rule.class, refs(m -> selection(m, k.layers())), r -> r.keep(k));
+            case Statement.Prune p -> new Spec(Rule.class, refs(m -> selection(m, p.layers())), r -> prune(r, p));
             case Statement.ShowLayers sl -> new Spec(LayerTable.class, refs(m -> sl.layers().ifPresent(l -> selection(m, l))),
                     r -> r.showLayers(sl));
             case Statement.ShowPlan sp -> new Spec(Plan.class, List.of(), r -> r.showPlan(sp));
@@ -80,6 +83,53 @@ public final class Statements {
             case Statement.Plot p -> new Spec(Figure.class, refs(m -> subject(m, p.subject())), r -> Measurements.plot(r.context(), p));
             case Statement.Export e -> new Spec(Path.class, refs(m -> subject(m, e.subject())), r -> Measurements.export(r.context(), e));
         };
+    }
+
+    /**
+     * {@code prune}: a rule with a sparsity (the engine's {@code Planner} applies it under the layer's format). Checked
+     * here against the model in use, at the target: N:M on a layer whose input width is not a multiple of M.
+     */
+    private static Rule prune(CellRuntime.Run r, Statement.Prune p) {
+        Compiler compiler = r.compiler();
+        io.precis.dsl.ast.LayerSelection sel = p.layers();
+        if (sel.where().map(Statements::readsSensitivity).orElse(false)) {
+            throw compiler.error(sel.where().get().span(), "prune chooses layers by name, kind, params or index, not by sensitivity",
+                    Optional.empty(), "A sensitivity belongs to a format: choose the layers to prune by name or params");
+        }
+        Statement.Prune.Target t = p.target();
+        Sparsity sparsity = t.of().isPresent()
+                ? Sparsity.semiStructured((int) t.amount().value(), (int) t.of().get().value())
+                : Sparsity.unstructured(t.amount().value());
+        Rule rule = Rule.prune(r.label(p), compiler.patterns(sel.patterns()), sparsity).except(compiler.patterns(sel.except()));
+        if (sel.where().isPresent()) {
+            Compiler.Condition c = compiler.condition(sel.where().get());
+            rule = rule.where(c.test(), c.namedKinds());
+        }
+        PrecisSession session = r.context().session();
+        Optional<Model> model = session.model();
+        if (model.isPresent()) {
+            Rule check = rule;
+            List<io.precis.engine.model.LayerRef> layers = model.get().layers();
+            for (int i = 0; i < layers.size(); i++) {
+                io.precis.engine.model.LayerRef l = layers.get(i);
+                boolean keptByDefault = io.precis.engine.plan.Planner.DEFAULT_KEPT.contains(l.kind());
+                if (!check.covers(l.name()) || keptByDefault && !check.namesExplicitly(l.name(), l.kind())
+                        || check.where() != null && !check.where().test(
+                                new io.precis.engine.plan.Candidate(l, i, null, io.precis.engine.plan.SensitivityLookup.NONE))) {
+                    continue;
+                }
+                for (io.precis.engine.model.TensorRef w : l.weights()) {
+                    String misfit = sparsity.misfit(w);
+                    if (misfit != null) {
+                        throw compiler.error(t.span(), misfit + " (layer " + l.name() + ")", Optional.empty(),
+                                "Prune that layer unstructured (prune ... to 50%), or leave it out with 'except'");
+                    }
+                }
+            }
+        }
+        session.addRule(rule);
+        r.warnUnmatched(sel.patterns());
+        return rule;
     }
 
     private static List<Reference> refs(java.util.function.Consumer<Map<String, Reference>> collect) {

@@ -1,11 +1,12 @@
 /*
  * The Precis quantization language. This file is only the syntax: the tree is built by
- * io.precis.dsl.AstBuilder, errors are worded by io.precis.dsl.SyntaxErrors, and help text lives in
- * io.precis.dsl.Language (a test keeps it in step with the keywords here). Small one-token rules such as
+ * io.precis.dsl.AstBuilder, errors are worded by io.precis.dsl.SyntaxErrors, and a statement's help text lives on
+ * its record in io.precis.dsl.ast.Statement, read by io.precis.dsl.Language (a test keeps it in step with the
+ * keywords here). Small one-token rules such as
  * formatName or modelRef exist so that error messages and completion can say what is expected there.
  *
  * Statement termination: newlines are plain white space. Every statement starts with a statement
- * keyword (load, use, set, quantize, keep, show, evaluate, sensitivity, sweep, search, plot, export),
+ * keyword (load, use, set, quantize, keep, prune, show, evaluate, sensitivity, sweep, search, plot, export),
  * so a statement simply ends where the next token cannot continue it; a statement may span lines and
  * ';' may separate statements on one line. Keywords are case-insensitive.
  *
@@ -31,6 +32,7 @@ statementBody
     | CALIBRATE ON datasetRef                                            # calibrate
     | QUANTIZE patternList TO formatName quantizeClause*                 # quantize
     | KEEP patternList selectionClause*                                  # keep
+    | PRUNE patternList TO sparsity selectionClause*                     # prune
     | SHOW LAYERS (MATCHING patternList)? selectionClause*               # showLayers
     | SHOW PLAN                                                          # showPlan
     | EVALUATE subject?                                                  # evaluate
@@ -75,6 +77,9 @@ granularity
     | PER CHANNEL         # perChannel
     | GROUP number        # group
     ;
+
+// 50% (unstructured) or 2:4 (N:M semi-structured)
+sparsity   : number (COLON number)? ;
 
 symmetry   : SYMMETRIC | ASYMMETRIC ;
 rounding   : STOCHASTIC (SEED number)? ;
@@ -171,6 +176,7 @@ AWQ         : 'awq' ;
 WHERE       : 'where' ;
 EXCEPT      : 'except' ;
 KEEP        : 'keep' ;
+PRUNE       : 'prune' ;
 SHOW        : 'show' ;
 LAYERS      : 'layers' ;
 MATCHING    : 'matching' ;
@@ -195,6 +201,7 @@ INDEX       : 'index' ;
 
 SEMI   : ';' ;
 COMMA  : ',' ;
+COLON  : ':' ;
 LPAREN : '(' ;
 RPAREN : ')' ;
 LE     : '<=' ;

