@@ -209,6 +209,66 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
                 new StringLiteral(Strings.unquote(file.getText()), source.span(file)), binding, at);
     }
 
+    @Override
+    public Statement visitFitLaw(FitLawContext ctx) {
+        LawTableContext t = ctx.lawTable();
+        Optional<StringLiteral> file = t.filePath() == null ? Optional.empty() : Optional.of(string(t.filePath().STRING()));
+        Optional<Variable> rows = t.variable() == null ? Optional.empty() : Optional.of(variable(t.variable().identifier()));
+        Optional<Name> trained = Optional.empty();
+        Optional<Name> quantized = Optional.empty();
+        for (LawFilterContext f : ctx.lawFilter()) {
+            boolean isTrained = f.TRAINED() != null;
+            if ((isTrained ? trained : quantized).isPresent()) {
+                diagnostics.add(Diagnostic.error(span(f), "'" + (isTrained ? "trained" : "quantized") + "' is given twice"));
+            }
+            if (isTrained) {
+                trained = Optional.of(name(f.word()));
+            } else {
+                quantized = Optional.of(name(f.word()));
+            }
+        }
+        return new Statement.FitLaw(file, rows, trained, quantized, binding, at);
+    }
+
+    @Override
+    public Statement visitPredict(PredictContext ctx) {
+        NumberLiteral n = null;
+        NumberLiteral d = null;
+        boolean unknown = false;
+        for (LawPointContext p : ctx.lawPoint()) {
+            String key = p.IDENT().getText();
+            NumberLiteral v = number(p.number());
+            if (v.isPercent() || v.value() <= 0) {
+                diagnostics.add(Diagnostic.error(v.span(), key + " is a positive count, not " + v.text()));
+            }
+            if (key.equalsIgnoreCase("N") && n == null) {
+                n = v;
+            } else if (key.equalsIgnoreCase("D") && d == null) {
+                d = v;
+            } else {
+                unknown = true;
+                diagnostics.add(Diagnostic.error(source.span(p.IDENT().getSymbol()), key.equalsIgnoreCase("N")
+                        || key.equalsIgnoreCase("D") ? key + " is given twice" : "expected N (parameters) or D (training tokens), not '" + key + "'")
+                        .withHelp("predict law for N 135m, D 2000b at int4"));
+            }
+        }
+        Span point = span(ctx.lawPoint(0)).to(span(ctx.lawPoint(ctx.lawPoint().size() - 1)));
+        if ((n == null || d == null) && !unknown) {
+            diagnostics.add(Diagnostic.error(point, "a prediction needs both N (non-embedding parameters) and D (training tokens)")
+                    .withHelp("predict law for N 135m, D 2000b at int4"));
+        }
+        LawPrecisionContext pc = ctx.lawPrecision();
+        Optional<FormatName> format = pc.formatName() == null ? Optional.empty() : Optional.of(format(pc.formatName()));
+        Optional<NumberLiteral> bits = pc.number() == null ? Optional.empty() : Optional.of(number(pc.number()));
+        if (bits.isPresent() && !(bits.get().value() > 0 && bits.get().value() <= 64) ) {
+            diagnostics.add(Diagnostic.error(bits.get().span(), "bits per weight are more than 0 and at most 64, not " + bits.get().text()));
+        }
+        NumberLiteral zero = new NumberLiteral("0", 0, point);
+        return new Statement.Predict(variable(ctx.variable().identifier()),
+                new Statement.Predict.Point(n == null ? zero : n, d == null ? zero : d, point),
+                new Statement.Predict.Precision(format, bits, span(pc)), binding, at);
+    }
+
     // ------------------------------------------------------------------ parts
 
     private Source source(SourceContext ctx) {

@@ -22,7 +22,7 @@ class CompletionTest {
         assertEquals(Set.of(Expect.KEYWORD), c.expected());
         assertEquals(Language.statementKeywords(), c.keywords());
         assertEquals(List.of("load", "use", "set", "calibrate", "quantize", "keep", "prune", "show", "evaluate", "sensitivity", "sweep",
-                "search", "plot", "export"), c.keywords());
+                "search", "plot", "export", "fit", "predict"), c.keywords());
     }
 
     @Test

@@ -49,7 +49,7 @@ class LanguageTest {
             inGrammar.add(m.group(2));
         }
         assertEquals(inGrammar, new TreeSet<>(Language.keywords()));
-        assertEquals(53, Language.keywords().size());
+        assertEquals(61, Language.keywords().size());
     }
 
     @Test
@@ -89,7 +89,7 @@ class LanguageTest {
     @Test
     void statementKeywordsAreWhatTheGrammarStartsStatementsWith() {
         assertEquals(List.of("load", "use", "set", "calibrate", "quantize", "keep", "prune", "show", "evaluate", "sensitivity", "sweep",
-                "search", "plot", "export"), Language.statementKeywords());
+                "search", "plot", "export", "fit", "predict"), Language.statementKeywords());
         Set<String> helpStarts = new TreeSet<>();
         Language.statements().forEach(s -> helpStarts.add(s.name().split(" ")[0]));
         assertEquals(new TreeSet<>(Language.statementKeywords()), helpStarts);

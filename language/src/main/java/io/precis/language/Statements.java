@@ -12,6 +12,10 @@ import io.precis.engine.analysis.SensitivityTable;
 import io.precis.engine.analysis.Sweep;
 import io.precis.engine.data.Dataset;
 import io.precis.engine.figure.Figure;
+import io.precis.engine.format.Format;
+import io.precis.engine.lab.PrecisionLaw;
+import io.precis.engine.lab.PtqRow;
+import io.precis.engine.lab.PtqTable;
 import io.precis.engine.model.Model;
 import io.precis.engine.plan.Plan;
 import io.precis.engine.plan.Rule;
@@ -71,6 +75,9 @@ public final class Statements {
             case Statement.Quantize q -> new Spec(Rule.class, refs(m -> selection(m, q.layers())), r -> r.quantize(q));
             case Statement.Keep k -> new Spec(Rule.class, refs(m -> selection(m, k.layers())), r -> r.keep(k));
             case Statement.Prune p -> new Spec(Rule.class, refs(m -> selection(m, p.layers())), r -> prune(r, p));
+            case Statement.FitLaw f -> new Spec(PrecisionLaw.class, refs(m -> f.rows().ifPresent(v -> add(m, v, Role.SUBJECT))),
+                    r -> fitLaw(r, f));
+            case Statement.Predict p -> new Spec(Double.class, refs(m -> add(m, p.law(), Role.SUBJECT)), r -> predict(r, p));
             case Statement.ShowLayers sl -> new Spec(LayerTable.class, refs(m -> sl.layers().ifPresent(l -> selection(m, l))),
                     r -> r.showLayers(sl));
             case Statement.ShowPlan sp -> new Spec(Plan.class, List.of(), r -> r.showPlan(sp));
@@ -130,6 +137,94 @@ public final class Statements {
         session.addRule(rule);
         r.warnUnmatched(sel.patterns());
         return rule;
+    }
+
+    /**
+     * {@code fit precision law}: the rows of one training precision and one PTQ family (each defaults to the only
+     * one in the table), fitted with 200 bootstrap resamples (seed 1, so a re-run gives the same intervals).
+     */
+    private static PrecisionLaw fitLaw(CellRuntime.Run r, Statement.FitLaw f) {
+        Compiler compiler = r.compiler();
+        List<PtqRow> rows;
+        io.precis.dsl.ast.Node at = f.file().isPresent() ? f.file().get() : f.rows().orElseThrow();
+        if (f.file().isPresent()) {
+            Path path = Path.of(f.file().get().value());
+            try {
+                rows = PtqTable.read(path);
+            } catch (java.io.IOException | java.io.UncheckedIOException | IllegalArgumentException e) {
+                String why = e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage();
+                throw compiler.error(at, "cannot read the PTQ table " + path + ": " + why);
+            }
+        } else {
+            Object value = r.subject(f.rows().get());
+            if (!(value instanceof List<?> list) || !list.stream().allMatch(PtqRow.class::isInstance)) {
+                throw compiler.error(at, f.rows().get().name() + " is a " + value.getClass().getSimpleName()
+                        + ", not the rows of a PTQ table (List<PtqRow>, as PtqTable.read gives)");
+            }
+            rows = list.stream().map(PtqRow.class::cast).toList();
+        }
+        String trained = lawChoice(compiler, f, f.trained(), rows.stream().map(PtqRow::trainPrecision).distinct().toList(), "trained");
+        String family = lawChoice(compiler, f, f.quantized(), rows.stream().map(PtqRow::ptqFormat).distinct().toList(), "quantized");
+        List<PtqRow> chosen = rows.stream().filter(x -> x.trainPrecision().equals(trained) && x.ptqFormat().equals(family)).toList();
+        if (chosen.size() < 5) {
+            throw compiler.error(f, "fitting the precision law needs at least 5 rows; the table has " + chosen.size()
+                    + " trained " + trained + " and quantized " + family);
+        }
+        PrecisionLaw law;
+        try {
+            law = PrecisionLaw.fit(chosen, 200, 1);
+        } catch (RuntimeException e) {
+            throw compiler.error(f, "the fit did not converge on these " + chosen.size() + " rows: " + e.getMessage());
+        }
+        r.context().out().text("Precision law, trained " + trained + ", quantized " + family + ": " + law);
+        return law;
+    }
+
+    /** The value a filter names (checked against the table), or the table's only one. */
+    private static String lawChoice(Compiler compiler, Statement.FitLaw f, Optional<io.precis.dsl.ast.Name> given,
+                                    List<String> present, String keyword) {
+        if (given.isPresent()) {
+            String word = given.get().text();
+            if (!present.contains(word)) {
+                throw compiler.error(given.get().span(), "the table has no rows " + keyword + " " + word + "; it has "
+                        + String.join(", ", present), io.precis.dsl.diagnostic.Suggest.closest(word, present));
+            }
+            return word;
+        }
+        if (present.size() != 1) {
+            throw compiler.error(f, present.isEmpty() ? "the PTQ table has no rows"
+                    : "the table has several: say which with '" + keyword + " " + present.get(0) + "' (it has "
+                    + String.join(", ", present) + ")");
+        }
+        return present.get(0);
+    }
+
+    /** {@code predict law for N n, D d at format}: the law's δ at the format's bits per weight (scales counted). */
+    private static Double predict(CellRuntime.Run r, Statement.Predict p) {
+        Compiler compiler = r.compiler();
+        Object value = r.subject(p.law());
+        if (!(value instanceof PrecisionLaw law)) {
+            throw compiler.error(p.law(), p.law().name() + " is a " + value.getClass().getSimpleName()
+                    + ", not a fitted law: bind one with 'fit precision law on ... as " + p.law().name() + "'");
+        }
+        Statement.Predict.Precision at = p.precision();
+        double bits;
+        String label;
+        if (at.format().isPresent()) {
+            Format format = compiler.format(at.format().get());
+            bits = format.bitsPerWeight();
+            label = at.format().get().name() + String.format(java.util.Locale.ROOT, " (%.4g bits per weight)", bits);
+        } else {
+            bits = at.bits().orElseThrow().value();
+            label = at.bits().get().text() + " bits";
+        }
+        double n = p.point().params().value();
+        double d = p.point().tokens().value();
+        double delta = law.predict(n, d, bits);
+        r.context().out().text(String.format(java.util.Locale.ROOT,
+                "Predicted PTQ damage for N = %.3g, D = %.3g at %s: δ loss = %.4g nats per token (law fitted on %d rows, R² = %.3f)",
+                n, d, label, delta, law.rows(), law.r2()));
+        return delta;
     }
 
     private static List<Reference> refs(java.util.function.Consumer<Map<String, Reference>> collect) {

@@ -6,7 +6,8 @@
  * formatName or modelRef exist so that error messages and completion can say what is expected there.
  *
  * Statement termination: newlines are plain white space. Every statement starts with a statement
- * keyword (load, use, set, quantize, keep, prune, show, evaluate, sensitivity, sweep, search, plot, export),
+ * keyword (load, use, set, quantize, keep, prune, show, evaluate, sensitivity, sweep, search, plot, export,
+ * fit, predict),
  * so a statement simply ends where the next token cannot continue it; a statement may span lines and
  * ';' may separate statements on one line. Keywords are case-insensitive.
  *
@@ -42,7 +43,16 @@ statementBody
     | SEARCH TOLERANCE number (OVER formatList)?                         # searchTolerance
     | PLOT plotSubject                                                   # plot
     | EXPORT subject (AS flavour)? TO filePath                           # export
+    | FIT PRECISION LAW ON lawTable lawFilter*                           # fitLaw
+    | PREDICT variable FOR lawPoint (COMMA lawPoint)* AT lawPrecision    # predict
     ;
+
+// the scaling-law lab's PTQ table: a CSV file, or a Java variable holding its rows
+lawTable     : filePath | variable ;
+lawFilter    : TRAINED word | QUANTIZED word ;
+// N 500k, D 2e8: non-embedding parameters, training tokens
+lawPoint     : IDENT number ;
+lawPrecision : number BITS | formatName ;
 
 source
     : filePath
@@ -141,6 +151,7 @@ nonReserved
     : MODEL | DATASET | MAVEN | ENGINE | OPTIONS | PER | TENSOR | CHANNEL | GROUP
     | SYMMETRIC | ASYMMETRIC | STOCHASTIC | SEED | ABSMAX | MSE | PERCENTILE | RTN | GPTQ | AWQ
     | LAYERS | MATCHING | BUDGET | BITS | TOLERANCE | USING
+    | PRECISION | LAW | FOR | AT | TRAINED | QUANTIZED
     ;
 
 // ---------------------------------------------------------------- lexer
@@ -191,6 +202,14 @@ BITS        : 'bits' ;
 TOLERANCE   : 'tolerance' ;
 PLOT        : 'plot' ;
 EXPORT      : 'export' ;
+FIT         : 'fit' ;
+PRECISION   : 'precision' ;
+LAW         : 'law' ;
+PREDICT     : 'predict' ;
+FOR         : 'for' ;
+AT          : 'at' ;
+TRAINED     : 'trained' ;
+QUANTIZED   : 'quantized' ;
 AND         : 'and' ;
 OR          : 'or' ;
 NOT         : 'not' ;

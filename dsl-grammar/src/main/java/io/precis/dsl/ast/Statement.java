@@ -262,4 +262,44 @@ public sealed interface Statement extends Node {
     record Export(Subject subject, @Keyword("as") Optional<Name> flavour, @Keyword("to") StringLiteral file,
                   Optional<Name> binding, Span span) implements Statement {
     }
+
+    /** {@code fit precision law on "ptq.csv" | rows [trained P] [quantized F]}: the precision scaling law, fitted. */
+    @Help(name = "fit precision law",
+            synopsis = "fit precision law on \"<ptq.csv>\" | <variable> [trained <precision>] [quantized <family>]",
+            summary = "Fit the post-training-quantization scaling law of Kumar et al. (2024), δ = C_T · D^γD / N^γN ·"
+                    + " e^(−P/γpost), to a PTQ table of the scaling-law lab (a CSV file, or its rows in a Java"
+                    + " variable), for one training precision and one PTQ family (each defaults to the only one in"
+                    + " the table). Shows the constants with 95% bootstrap intervals and R²; 'as law' binds them.",
+            example = "fit precision law on \"ptq.csv\" trained fp32 quantized int-channel as law")
+    record FitLaw(@Keyword("on") Optional<StringLiteral> file, @Keyword("on") Optional<Variable> rows,
+                  @Keyword("trained") Optional<Name> trained, @Keyword("quantized") Optional<Name> quantized,
+                  Optional<Name> binding, Span span) implements Statement {
+    }
+
+    /** {@code predict law for N 500k, D 2e8 at int4 | 4 bits}: the damage a fitted law predicts. */
+    @Help(name = "predict",
+            synopsis = "predict <law> for <N parameters>, <D tokens> at <format> | <bits> bits",
+            summary = "The post-training-quantization damage (δ loss, nats per token) a fitted precision law predicts"
+                    + " for a model of N non-embedding parameters trained on D tokens (written N 135m, D 2000b), quantized to a"
+                    + " format (at its bits per weight) or to a number of bits.",
+            example = "predict law for N 135m, D 2000b at int4")
+    record Predict(Variable law, @Keyword("for") Point point, @Keyword("at") Precision precision,
+                   Optional<Name> binding, Span span) implements Statement {
+
+        /** N and D. */
+        public record Point(NumberLiteral params, NumberLiteral tokens, Span span) implements Part {
+            @Override
+            public String source() {
+                return "N " + params.text() + ", D " + tokens.text();
+            }
+        }
+
+        /** A format's bits per weight, or bits written as a number. */
+        public record Precision(Optional<FormatName> format, Optional<NumberLiteral> bits, Span span) implements Part {
+            @Override
+            public String source() {
+                return format.map(FormatName::name).orElseGet(() -> bits.orElseThrow().text() + " bits");
+            }
+        }
+    }
 }

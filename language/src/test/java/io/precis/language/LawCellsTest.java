@@ -1,0 +1,102 @@
+package io.precis.language;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.precis.engine.lab.PrecisionLaw;
+import io.precis.engine.lab.PtqRow;
+import io.precis.engine.lab.PtqTable;
+import io.precis.language.testkit.CellTester;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code fit precision law} and {@code predict} on a table made from known constants: the fit must find them,
+ * and a prediction must equal the law's formula evaluated here, independently of the engine.
+ */
+class LawCellsTest {
+
+    private static final double C = 0.8, GD = 0.25, GN = 0.4, GPOST = 1.3;
+
+    private static double delta(double n, double d, double bits) {
+        return C * Math.pow(d, GD) / Math.pow(n, GN) * Math.exp(-bits / GPOST);
+    }
+
+    /** A noiseless grid (3 sizes x 3 budgets x 3 bit widths) trained fp32, plus rows of another training precision. */
+    private static List<PtqRow> rows() {
+        List<PtqRow> rows = new ArrayList<>();
+        for (long n : new long[] {50_000, 200_000, 800_000}) {
+            for (long d : new long[] {1_000_000, 5_000_000, 30_000_000}) {
+                for (int bits : new int[] {3, 4, 6}) {
+                    rows.add(new PtqRow(n, d, "fp32", "int-channel", bits, "rtn", 1, 2.0, 2.0 + delta(n, d, bits)));
+                    rows.add(new PtqRow(n, d, "qat-int4", "int-channel", bits, "rtn", 1, 2.1, 2.1 + delta(n, d, bits) / 2));
+                }
+            }
+        }
+        return rows;
+    }
+
+    @Test
+    void fitFindsTheConstantsAndPredictEvaluatesTheLaw(@TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("ptq.csv");
+        PtqTable.write(csv, rows());
+        byte[] before = Files.readAllBytes(csv);
+        try (CellTester cells = new CellTester()) {
+            String path = csv.toString().replace("\\", "/");
+            cells.run("fit precision law on \"" + path + "\" trained fp32 as law").assertOk();
+            PrecisionLaw law = cells.variable("law", PrecisionLaw.class);
+            // the table stores losses to a few significant digits, so the constants come back to about 1e-4
+            assertEquals(C, law.cT(), 1e-3 * C);
+            assertEquals(GD, law.gammaD(), 1e-4);
+            assertEquals(GN, law.gammaN(), 1e-4);
+            assertEquals(GPOST, law.gammaPost(), 1e-3);
+            assertEquals(27, law.rows());
+            assertTrue(law.r2() > 0.9999, "R² " + law.r2());
+
+            String out = cells.run("predict law for N 135m, D 2000b at 4 bits as d4").assertOk().textOutput();
+            double d4 = cells.variable("d4", Double.class);
+            assertEquals(law.cT() * Math.pow(2000e9, law.gammaD()) / Math.pow(135e6, law.gammaN()) * Math.exp(-4 / law.gammaPost()), d4, 1e-12 * d4);
+            assertEquals(delta(135e6, 2000e9, 4), d4, 2e-2 * d4);
+            assertTrue(out.contains("Predicted PTQ damage") && out.contains("4 bits"), out);
+
+            // int4 per channel keeps 4 bits per weight (its scales depend on the shape, and are not counted here)
+            cells.run("predict law for D 2000b, N 135m at int4 as f4").assertOk();
+            assertEquals(d4, cells.variable("f4", Double.class), 1e-12);
+            // int8 group 32 with fp16 scales: 8.5 bits per weight
+            cells.run("predict law for N 1m, D 1b at int8 as g8").assertOk();
+            assertTrue(cells.variable("g8", Double.class) < d4);
+
+            // the rows from Java, the other training precision
+            cells.java("rows", rows(), "java.util.List<io.precis.engine.lab.PtqRow>");
+            cells.run("fit precision law on rows trained qat-int4 quantized int-channel as qat").assertOk();
+            assertEquals(C / 2, cells.variable("qat", PrecisionLaw.class).cT(), 1e-3 * C);
+        }
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(csv)), "the table is read, never written");
+    }
+
+    @Test
+    void mistakesNameWhatIsWrongAtTheirPlace(@TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("ptq.csv");
+        PtqTable.write(csv, rows());
+        String path = csv.toString().replace("\\", "/");
+        try (CellTester cells = new CellTester()) {
+            String several = cells.run("fit precision law on \"" + path + "\"").assertFailed("PrecisError");
+            assertTrue(several.contains("say which with 'trained") && several.contains("qat-int4"), several);
+            String typo = cells.run("fit precision law on \"" + path + "\" trained fp23").assertFailed("PrecisError");
+            assertTrue(typo.contains("no rows trained fp23") && typo.contains("fp32"), typo);
+            String missing = cells.run("fit precision law on \"" + dir.resolve("none.csv").toString().replace("\\", "/") + "\"")
+                    .assertFailed("PrecisError");
+            assertTrue(missing.contains("no such file"), missing);
+            cells.java("x", 3.0, "double");
+            String notLaw = cells.run("predict x for N 1m, D 1b at int4").assertFailed("PrecisError");
+            assertTrue(notLaw.contains("not a fitted law") && notLaw.contains("1:9"), notLaw);
+            cells.run("fit precision law on \"" + path + "\" trained fp32 as law").assertOk();
+            String format = cells.run("predict law for N 1m, D 1b at int44").assertFailed("PrecisError");
+            assertTrue(format.contains("int44"), format);
+        }
+    }
+}
