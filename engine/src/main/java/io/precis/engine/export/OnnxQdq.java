@@ -39,7 +39,7 @@ public final class OnnxQdq {
     /** What was written. */
     public record Report(Path file, int layers, int tensors, long bytes, long opsetFrom, List<String> notes) {
         public String describe() {
-            return String.format(Locale.ROOT, "wrote %s: ONNX QDQ, %d quantized layers (%d weight tensors as DequantizeLinear), %.1f MB, opset %d%s%s",
+            return String.format(Locale.ROOT, "Wrote %s: ONNX QDQ, %d quantized layers (%d weight tensors as DequantizeLinear), %.1f MB, opset %d%s%s",
                     file, layers, tensors, bytes / 1e6, OnnxOpset.TARGET, opsetFrom < OnnxOpset.TARGET ? " (raised from " + opsetFrom + ")" : "",
                     notes.isEmpty() ? "" : "; " + String.join("; ", notes));
         }
