@@ -96,7 +96,9 @@ public final class Language {
                     "plot sensitivity"),
             new StatementHelp("export",
                     "export plan | <variable> [as <flavour>] to \"<file>\"",
-                    "Write a plan (the current one, or one bound with as) to a JSON file that Java can read back.",
+                    "Write a plan (the current one, or one bound with as): JSON that Java reads back (the default); as onnx (or a .onnx"
+                            + " file): a QDQ ONNX model ONNX Runtime runs; as compressed-tensors: a pack-quantized checkpoint directory with"
+                            + " llm-compressor's recipe.yaml; as modelopt: ModelOpt's quant_cfg JSON.",
                     "export best to \"plan.json\""));
 
     private static final List<TopicHelp> TOPICS = List.of(
