@@ -201,12 +201,10 @@ final class Measurements {
         Model model = c.model().apply(e);
         Plan plan = c.plans().apply(e.subject());
         c.fits().accept(plan, e);
-        String flavour = e.flavour().map(n -> n.text().toLowerCase(Locale.ROOT)).orElse("json");
-        if (!flavour.equals("json")) {
-            throw c.compiler().error(e.flavour().get(), "export as " + flavour + " is not available: "
-                    + (flavour.startsWith("llm") ? "llm-compressor's integer grid (absmax/7.5 over -8..7 for int4) differs from Precis' "
-                    + "(absmax/7 over ±7), so a recipe would not reproduce the measured plan. " : "")
-                    + "Flavours: json");
+        String flavour = PlanExports.flavour(e.flavour().map(n -> n.text()), e.file().value());
+        if (flavour == null) {
+            throw c.compiler().error(e.flavour().get(), "export as " + e.flavour().get().text() + " is not available. Flavours: "
+                    + String.join(", ", PlanExports.FLAVOURS) + " (compressed-tensors also writes llm-compressor's recipe.yaml)");
         }
         Path file;
         try {
@@ -217,15 +215,15 @@ final class Measurements {
         if (e.file().value().isBlank()) {
             throw c.compiler().error(e.file(), "the file name is empty: export plan to \"plan.json\"");
         }
+        String wrote;
         try {
-            PlanJson.write(plan, model, file);
+            wrote = PlanExports.write(flavour, plan, model, file);
         } catch (io.precis.engine.io.WriteFailed ex) {
             throw c.compiler().error(e.file(), "cannot write " + file.toAbsolutePath() + ": " + ex.reason());
         } catch (RuntimeException ex) {
             throw c.compiler().error(e.file(), "cannot write " + file.toAbsolutePath() + ": " + ex.getMessage());
         }
-        c.out().text(String.format(Locale.ROOT, "Wrote %s: %d of %d layers quantized, %.3f effective bits/weight.",
-                file.toAbsolutePath(), plan.quantized().size(), plan.layers().size(), plan.effectiveBits()));
+        c.out().text(wrote);
         return file.toAbsolutePath();
     }
 }

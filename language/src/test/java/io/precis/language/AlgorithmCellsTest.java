@@ -47,4 +47,23 @@ class AlgorithmCellsTest {
             assertTrue(cells.run("calibrate on nothing").assertFailed("PrecisError").contains("nothing"));
         }
     }
+
+    @Test
+    void plansAreExportedAsOnnxCompressedTensorsAndModelOpt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        try (CellTester cells = new CellTester()) {
+            cells.run(MINILM + "use minilm on s").assertOk();
+            cells.run("quantize encoder.* to int4 group 32 asymmetric").assertOk();
+            String d = dir.toString().replace('\\', '/');
+            cells.run("export plan to \"" + d + "/m.onnx\"").assertOk();
+            assertTrue(java.nio.file.Files.size(dir.resolve("m.onnx")) > 1_000_000);
+            cells.run("export plan as compressed-tensors to \"" + d + "/ct\"").assertOk();
+            assertTrue(java.nio.file.Files.isRegularFile(dir.resolve("ct/recipe.yaml")));
+            String err = cells.run("export plan as modelopt to \"" + d + "/q.json\"").assertFailed("PrecisError");
+            assertTrue(err.contains("symmetric") && err.contains("encoder.layer.0.attention.self.query"), err);
+            cells.run("quantize encoder.* to int4 group 32\nexport plan as modelopt to \"" + d + "/q.json\"").assertOk();
+            assertTrue(java.nio.file.Files.readString(dir.resolve("q.json")).contains("weight_quantizer"));
+            err = cells.run("export plan as gguf2 to \"" + d + "/x\"").assertFailed("PrecisError");
+            assertTrue(err.contains("not available") && err.contains("compressed-tensors"), err);
+        }
+    }
 }

@@ -257,7 +257,9 @@ public sealed interface Statement extends Node {
     /** {@code export plan|variable [as flavour] to "file"}. */
     @Help(name = "export",
             synopsis = "export plan | <variable> [as <flavour>] to \"<file>\"",
-            summary = "Write a plan (the current one, or one bound with as) to a JSON file that Java can read back.",
+            summary = "Write a plan (the current one, or one bound with as): JSON that Java reads back (the default); as onnx"
+                    + " (or a .onnx file): a QDQ ONNX model ONNX Runtime runs; as compressed-tensors: a pack-quantized checkpoint"
+                    + " directory with llm-compressor's recipe.yaml; as modelopt: ModelOpt's quant_cfg JSON.",
             example = "export best to \"plan.json\"")
     record Export(Subject subject, @Keyword("as") Optional<Name> flavour, @Keyword("to") StringLiteral file,
                   Optional<Name> binding, Span span) implements Statement {

@@ -58,6 +58,11 @@ public final class Model implements AutoCloseable {
     /** The engine that runs it, with version. */
     public String engine() { return backend.engine(); }
 
+    /** The back-end if it is a {@code type} (exports read what the model was loaded from, e.g. its ONNX graph). */
+    public <T extends ModelBackend> java.util.Optional<T> backend(Class<T> type) {
+        return type.isInstance(backend) ? java.util.Optional.of(type.cast(backend)) : java.util.Optional.empty();
+    }
+
     /** The device it runs on. */
     public String device() { return backend.device(); }
 

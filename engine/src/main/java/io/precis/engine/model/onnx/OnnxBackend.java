@@ -191,6 +191,9 @@ public final class OnnxBackend implements ModelBackend {
     @Override
     public ModelTask task() { return task; }
 
+    /** The graph as loaded (its initializers hold the original weights; swaps never change it). */
+    public OnnxMl.ModelProto graphProto() { return proto; }
+
     @Override
     public List<LayerRef> layers() { return layers; }
 

@@ -1,0 +1,311 @@
+package io.precis.engine.export;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.precis.engine.format.Format;
+import io.precis.engine.format.Granularity;
+import io.precis.engine.io.AtomicFiles;
+import io.precis.engine.io.WriteFailed;
+import io.precis.engine.model.LayerKind;
+import io.precis.engine.model.LayerRef;
+import io.precis.engine.model.Model;
+import io.precis.engine.model.TensorRef;
+import io.precis.engine.plan.LayerPlan;
+import io.precis.engine.plan.Plan;
+import io.precis.engine.quant.Encoded;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A plan as a compressed-tensors checkpoint (the {@code pack-quantized} format llm-compressor writes and vLLM
+ * loads) plus the llm-compressor recipe that reproduces it:
+ * <ul>
+ * <li>{@code model.safetensors}: for each quantized linear layer {@code L}, {@code L.weight_packed} (int32, the
+ *     [out, in] codes offset by 2^(bits−1) and packed 32/bits per word along {@code in}, lowest bits first, as
+ *     compressed-tensors' {@code pack_to_int32}), {@code L.weight_scale} ([out, in/group], [out, 1] per channel or
+ *     [1] per tensor, in the plan's scale type), {@code L.weight_zero_point} when asymmetric (packed along
+ *     {@code out} for channel and group scales), {@code L.weight_shape}; every other tensor as float32 under its
+ *     module name ({@code L.weight} as [out, in], {@code L.bias});</li>
+ * <li>{@code config.json}: {@code quantization_config} with one config group per distinct weight scheme, whose
+ *     targets are regexes naming its layers (mixed precision), and the unquantized linear layers in {@code ignore};</li>
+ * <li>{@code recipe.yaml}: a QuantizationModifier with the same groups and ignore list.</li>
+ * </ul>
+ * Only what compressed-tensors' integer grid states exactly is written: symmetric layers must use its grid
+ * ({@code grid compressed-tensors}: int4 codes −8..7, scale absmax/7.5), since Precis's default (±7, absmax/7)
+ * would make llm-compressor quantize differently from what was measured; asymmetric layers match as they are.
+ */
+public final class CompressedTensors {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The compressed-tensors version whose format this follows (the reference scripts' version). */
+    static final String VERSION = "0.19.0";
+
+    public record Report(Path dir, int layers, int groups, long bytes) {
+        public String describe() {
+            return String.format(Locale.ROOT, "Wrote %s: compressed-tensors pack-quantized checkpoint (model.safetensors, config.json) "
+                    + "and llm-compressor recipe.yaml; %d quantized layers in %d config group%s, %.1f MB", dir, layers, groups, groups == 1 ? "" : "s", bytes / 1e6);
+        }
+    }
+
+    /** The weight scheme of a config group. */
+    record Scheme(int bits, boolean symmetric, String strategy, int groupSize) {
+        ObjectNode json() {
+            ObjectNode w = JSON.createObjectNode();
+            w.put("num_bits", bits);
+            w.put("type", "int");
+            w.put("symmetric", symmetric);
+            w.put("strategy", strategy);
+            if (groupSize > 0) w.put("group_size", groupSize);
+            else w.putNull("group_size");
+            w.put("dynamic", false);
+            w.put("observer", "minmax");
+            return w;
+        }
+    }
+
+    private CompressedTensors() {}
+
+    /** Writes the three files into {@code dir} (created when its parent exists), each atomically, after every check passed. */
+    public static Report write(Plan plan, Model model, Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (abs.getParent() == null || !Files.isDirectory(abs.getParent())) throw new WriteFailed(dir, "its parent directory does not exist", null);
+        if (Files.exists(abs) && !Files.isDirectory(abs)) throw new WriteFailed(dir, "it is a file; compressed-tensors is a directory", null);
+        Map<String, byte[]> files = build(plan, model);
+        long bytes = 0;
+        try {
+            Files.createDirectories(abs);
+            for (Map.Entry<String, byte[]> f : files.entrySet()) {
+                Path target = abs.resolve(f.getKey()), tmp = Files.createTempFile(abs, "." + f.getKey(), ".tmp");
+                try {
+                    Files.write(tmp, f.getValue());
+                    AtomicFiles.moveInto(tmp, target);
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
+                bytes += f.getValue().length;
+            }
+        } catch (IOException e) {
+            throw new WriteFailed(dir, e.getMessage(), e);
+        }
+        int layers = (int) plan.layers().stream().filter(LayerPlan::isQuantized).count();
+        return new Report(dir, layers, groups(plan).size(), bytes);
+    }
+
+    static String problem(LayerPlan l, TensorRef t) {
+        Format f = l.format();
+        LayerKind k = l.layer().kind();
+        if (k != LayerKind.LINEAR && k != LayerKind.HEAD) return "it is a " + k.label() + " layer; compressed-tensors quantizes Linear modules";
+        if (t.shape().length != 2) return "its weight is not a matrix";
+        if (l.layer().weights().size() != 1) return "it has " + l.layer().weights().size() + " weight tensors";
+        if (f.granularity() instanceof Granularity.Blocks) return "its fixed blocks with shared exponents have no compressed-tensors integer scheme";
+        if (f.isSymmetric() && !f.fullRange())
+            return "it uses Precis's symmetric grid (int" + f.element().bits() + ": ±" + ((1 << (f.element().bits() - 1)) - 1) + ", absmax/"
+                    + ((1 << (f.element().bits() - 1)) - 1) + "); compressed-tensors' is −" + (1 << (f.element().bits() - 1)) + ".."
+                    + ((1 << (f.element().bits() - 1)) - 1) + " with absmax/" + ((1 << f.element().bits()) - 1) / 2.0
+                    + ": add 'grid compressed-tensors' to its format (then the measured plan is what llm-compressor computes)";
+        return null;
+    }
+
+    static Scheme scheme(Format f) {
+        return switch (f.granularity()) {
+            case Granularity.PerTensor p -> new Scheme(f.element().bits(), f.isSymmetric(), "tensor", 0);
+            case Granularity.PerChannel c -> new Scheme(f.element().bits(), f.isSymmetric(), "channel", 0);
+            case Granularity.Groups g -> new Scheme(f.element().bits(), f.isSymmetric(), "group", g.size());
+            default -> throw new IllegalArgumentException(f + " has no compressed-tensors scheme");
+        };
+    }
+
+    /** Layers by scheme, in plan order. */
+    static Map<Scheme, List<String>> groups(Plan plan) {
+        Map<Scheme, List<String>> out = new LinkedHashMap<>();
+        for (LayerPlan l : plan.layers())
+            if (l.isQuantized()) out.computeIfAbsent(scheme(l.format()), s -> new ArrayList<>()).add(l.name());
+        return out;
+    }
+
+    /** File name to bytes; throws (naming every layer) before anything is written when the plan does not fit. */
+    static Map<String, byte[]> build(Plan plan, Model model) {
+        List<QuantizedWeights.Tensor> tensors = QuantizedWeights.encode(plan, model, "compressed-tensors", CompressedTensors::problem);
+        Map<String, QuantizedWeights.Tensor> byTensor = new LinkedHashMap<>();
+        tensors.forEach(t -> byTensor.put(t.ref().name(), t));
+        Map<String, Safetensors.Tensor> st = new LinkedHashMap<>();
+        List<String> ignore = new ArrayList<>();
+        for (LayerRef layer : model.layers()) {
+            boolean linear = layer.kind() == LayerKind.LINEAR || layer.kind() == LayerKind.HEAD;
+            if (linear && layer.weights().stream().noneMatch(t -> byTensor.containsKey(t.name()))) ignore.add(layer.name());
+            for (TensorRef t : layer.tensors()) {
+                QuantizedWeights.Tensor q = byTensor.get(t.name());
+                if (q != null) {
+                    packed(layer.name(), q, st);
+                } else if (t.dtype().equals("float32")) {
+                    boolean single = layer.tensors().stream().filter(o -> o.role() == t.role()).count() == 1;
+                    String name = single && t.role() == TensorRef.Role.WEIGHT ? layer.name() + ".weight"
+                            : single && t.role() == TensorRef.Role.BIAS ? layer.name() + ".bias" : t.name();
+                    float[] w = model.fullPrecisionWeights(t);
+                    long[] shape = t.shape();
+                    if (shape.length == 2 && t.channelAxis() == 1 && linear) {
+                        w = transpose(w, (int) shape[0], (int) shape[1]);
+                        shape = new long[] {shape[1], shape[0]};
+                    }
+                    st.put(name, new Safetensors.Tensor("F32", shape, floats(w)));
+                }
+            }
+        }
+        Map<Scheme, List<String>> groups = groups(plan);
+        ObjectNode qc = JSON.createObjectNode();
+        qc.put("quant_method", "compressed-tensors");
+        qc.put("format", "pack-quantized");
+        qc.put("quantization_status", "compressed");
+        ObjectNode cg = qc.putObject("config_groups");
+        int i = 0;
+        for (Map.Entry<Scheme, List<String>> g : groups.entrySet()) {
+            ObjectNode group = cg.putObject("group_" + i++);
+            group.putArray("targets").add(target(g.getValue()));
+            group.set("weights", g.getKey().json());
+            group.putNull("input_activations");
+            group.putNull("output_activations");
+            group.put("format", "pack-quantized");
+        }
+        ArrayNode ig = qc.putArray("ignore");
+        ignore.forEach(ig::add);
+        qc.putNull("kv_cache_scheme");
+        qc.put("version", VERSION);
+        ObjectNode config = JSON.createObjectNode();
+        config.set("quantization_config", qc);
+        ObjectNode prov = config.putObject("precis");
+        prov.put("model", model.name());
+        prov.put("source", model.source());
+        prov.put("sha256", model.modelHash());
+        prov.put("note", "only quantization_config is meant for loaders; merge it into the model's own config.json");
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("model.safetensors", Safetensors.write(st, Map.of("format", "pt", "precis_model", model.name())));
+        try {
+            files.put("config.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        files.put("recipe.yaml", recipe(groups, ignore).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return files;
+    }
+
+    /** One regex naming exactly these modules (llm-compressor's "re:" targets match the module's full name). */
+    static String target(List<String> names) {
+        List<String> escaped = names.stream().map(n -> n.replaceAll("([.\\[\\]()*+?^$|{}\\\\])", "\\\\$1")).toList();
+        return "re:^(" + String.join("|", escaped) + ")$";
+    }
+
+    /** The llm-compressor recipe (YAML; strings in JSON quoting, which YAML reads alike). */
+    static String recipe(Map<Scheme, List<String>> groups, List<String> ignore) {
+        StringBuilder y = new StringBuilder("# llm-compressor recipe written by Precis: round-to-nearest (QuantizationModifier) with the plan's weight schemes\n");
+        y.append("default_stage:\n  default_modifiers:\n    QuantizationModifier:\n      ignore: [");
+        y.append(String.join(", ", ignore.stream().map(CompressedTensors::quote).toList())).append("]\n      config_groups:\n");
+        int i = 0;
+        for (Map.Entry<Scheme, List<String>> g : groups.entrySet()) {
+            Scheme s = g.getKey();
+            y.append("        group_").append(i++).append(":\n          targets: [").append(quote(target(g.getValue()))).append("]\n");
+            y.append("          weights: {num_bits: ").append(s.bits()).append(", type: int, symmetric: ").append(s.symmetric())
+                    .append(", strategy: ").append(s.strategy());
+            if (s.groupSize() > 0) y.append(", group_size: ").append(s.groupSize());
+            y.append(", dynamic: false, observer: minmax}\n");
+        }
+        return y.toString();
+    }
+
+    private static String quote(String s) {
+        try {
+            return JSON.writeValueAsString(s);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** weight_packed, weight_scale, weight_zero_point, weight_shape of one layer, oriented [out, in]. */
+    private static void packed(String layer, QuantizedWeights.Tensor q, Map<String, Safetensors.Tensor> st) {
+        Encoded e = q.encoded();
+        int bits = q.bits(), offset = 1 << (bits - 1), pf = 32 / bits;
+        boolean transposed = q.ref().channelAxis() == 1;
+        int rows = transposed ? q.dims()[1] : q.dims()[0], cols = transposed ? q.dims()[0] : q.dims()[1];
+        int words = (cols + pf - 1) / pf;
+        ByteBuffer packed = ByteBuffer.allocate(rows * words * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int r = 0; r < rows; r++)
+            for (int w = 0; w < words; w++) {
+                int word = 0;
+                for (int j = 0; j < pf && w * pf + j < cols; j++) {
+                    int c = w * pf + j;
+                    int code = e.code(transposed ? c * rows + r : r * cols + c);
+                    int ct = q.signed() ? code : code - offset;      // compressed-tensors' ints are signed, asymmetric too
+                    word |= ((ct + offset) & ((1 << bits) - 1)) << (bits * j);
+                }
+                packed.putInt(word);
+            }
+        Scheme s = scheme(q.layer().format());
+        int gpr = s.strategy().equals("group") ? (cols + s.groupSize() - 1) / s.groupSize() : 1;
+        long[] scaleShape = s.strategy().equals("tensor") ? new long[] {1} : new long[] {rows, gpr};
+        int n = s.strategy().equals("tensor") ? 1 : rows * gpr;
+        float[] scale = new float[n];
+        int[] zero = new int[n];
+        for (int r = 0; r < (s.strategy().equals("tensor") ? 1 : rows); r++)
+            for (int b = 0; b < gpr; b++) {
+                int k = s.strategy().equals("tensor") ? 0 : !s.strategy().equals("group") ? r : transposed ? b * rows + r : r * gpr + b;
+                scale[r * gpr + b] = e.scale(k);
+                zero[r * gpr + b] = e.zeroPoint(k) - offset;
+            }
+        st.put(layer + ".weight_packed", new Safetensors.Tensor("I32", new long[] {rows, words}, packed.array()));
+        st.put(layer + ".weight_scale", scales(scale, scaleShape, q.fitted().scaleType()));
+        if (!q.signed()) {
+            if (s.strategy().equals("tensor")) {
+                st.put(layer + ".weight_zero_point", new Safetensors.Tensor("I8", new long[] {1}, new byte[] {(byte) zero[0]}));
+            } else {
+                int zw = (rows + pf - 1) / pf;
+                ByteBuffer zp = ByteBuffer.allocate(zw * gpr * 4).order(ByteOrder.LITTLE_ENDIAN);
+                for (int w = 0; w < zw; w++)
+                    for (int b = 0; b < gpr; b++) {
+                        int word = 0;
+                        for (int j = 0; j < pf && w * pf + j < rows; j++)
+                            word |= ((zero[(w * pf + j) * gpr + b] + offset) & ((1 << bits) - 1)) << (bits * j);
+                        zp.putInt(word);
+                    }
+                st.put(layer + ".weight_zero_point", new Safetensors.Tensor("I32", new long[] {zw, gpr}, zp.array()));
+            }
+        }
+        ByteBuffer shape = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(rows).putLong(cols);
+        st.put(layer + ".weight_shape", new Safetensors.Tensor("I64", new long[] {2}, shape.array()));
+    }
+
+    private static Safetensors.Tensor scales(float[] s, long[] shape, io.precis.engine.format.ScaleType type) {
+        return switch (type) {
+            case FP16 -> {
+                ByteBuffer b = ByteBuffer.allocate(s.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+                for (float v : s) b.putShort(Float.floatToFloat16(v));    // exact: the scales are fp16-rounded already
+                yield new Safetensors.Tensor("F16", shape, b.array());
+            }
+            case BF16 -> {
+                ByteBuffer b = ByteBuffer.allocate(s.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+                for (float v : s) b.putShort((short) (Float.floatToRawIntBits(v) >>> 16));   // exact: bf16-rounded already
+                yield new Safetensors.Tensor("BF16", shape, b.array());
+            }
+            default -> new Safetensors.Tensor("F32", shape, floats(s));
+        };
+    }
+
+    private static byte[] floats(float[] v) {
+        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float f : v) b.putFloat(f);
+        return b.array();
+    }
+
+    private static float[] transpose(float[] m, int rows, int cols) {
+        float[] t = new float[m.length];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c];
+        return t;
+    }
+}

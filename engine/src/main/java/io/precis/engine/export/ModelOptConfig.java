@@ -1,0 +1,114 @@
+package io.precis.engine.export;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.precis.engine.format.Element;
+import io.precis.engine.format.Format;
+import io.precis.engine.format.Granularity;
+import io.precis.engine.format.MiniFloat;
+import io.precis.engine.format.ggml.GgmlFormats;
+import io.precis.engine.io.AtomicFiles;
+import io.precis.engine.io.WriteFailed;
+import io.precis.engine.model.Model;
+import io.precis.engine.plan.LayerPlan;
+import io.precis.engine.plan.Plan;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A plan as NVIDIA ModelOpt's {@code quant_cfg} (the dict {@code mtq.quantize(model, config)} takes), as JSON:
+ * one {@code *<layer>.weight_quantizer} entry per quantized layer ({@code num_bits}; {@code axis} 0 per channel,
+ * null per tensor; {@code block_sizes} {"-1": N} for groups), {@code *<layer>.input_quantizer} disabled (weights
+ * only), {@code default} disabled, and {@code algorithm} "max" (round to nearest from the weights' absmax).
+ * ModelOpt's integer quantizer is symmetric with scale amax/(2^(N−1)−1), Precis's default grid; fp8_e4m3 is
+ * {@code num_bits [4, 3]}, nvfp4 {@code [2, 1]} with blocks of 16 and E4M3 scales. Other formats are refused by layer.
+ * JSON cannot have integer keys: {@code block_sizes} keys are the strings "-1" (turn them into ints when loading).
+ */
+public final class ModelOptConfig {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public record Report(Path file, int layers) {
+        public String describe() {
+            return String.format(Locale.ROOT, "Wrote %s: ModelOpt quant_cfg for %d quantized layers (weights only, algorithm max)", file, layers);
+        }
+    }
+
+    private ModelOptConfig() {}
+
+    static String problem(LayerPlan l) {
+        Format f = l.format();
+        if (l.algorithm().needsCalibration()) return "it uses " + l.algorithm().name() + "; this export writes round-to-nearest (algorithm max)";
+        if (GgmlFormats.is(f)) return "llama.cpp block formats have no ModelOpt quantizer";
+        if (f.isNvfp4()) return null;
+        if (f.granularity() instanceof Granularity.Blocks) return "OCP MX block formats are not written here";
+        return switch (f.element()) {
+            case Element.Int i -> !f.isSymmetric() ? "ModelOpt's integer quantizers are symmetric; this format has zero points"
+                    : f.fullRange() ? "ModelOpt scales by amax/" + ((1 << (i.bits() - 1)) - 1) + " (Precis's grid), not compressed-tensors' grid" : null;
+            case Element.Float fl -> fl.type() == MiniFloat.E4M3 && !(f.granularity() instanceof Granularity.Groups)
+                    && !(f.granularity() instanceof Granularity.Unscaled) ? null : f.name() + " " + f.granularity() + " has no ModelOpt quantizer here";
+            case Element.Table t -> "lookup-table formats (" + f.name() + ") have no ModelOpt quantizer";
+        };
+    }
+
+    static ObjectNode quantizer(Format f) {
+        ObjectNode q = JSON.createObjectNode();
+        if (f.isNvfp4()) {
+            q.putArray("num_bits").add(2).add(1);
+            ObjectNode b = q.putObject("block_sizes");
+            b.put("-1", 16);
+            b.put("type", "dynamic");
+            b.putArray("scale_bits").add(4).add(3);
+        } else {
+            if (f.element() instanceof Element.Float) q.putArray("num_bits").add(4).add(3);
+            else q.put("num_bits", f.element().bits());
+            switch (f.granularity()) {
+                case Granularity.PerChannel c -> q.put("axis", 0);
+                case Granularity.Groups g -> q.putObject("block_sizes").put("-1", g.size());
+                default -> q.putNull("axis");
+            }
+        }
+        q.put("enable", true);
+        return q;
+    }
+
+    /** The config as JSON text; refuses (naming every layer) when a layer's format has no ModelOpt quantizer. */
+    static String toJson(Plan plan) {
+        Map<String, String> problems = new LinkedHashMap<>();
+        for (LayerPlan l : plan.layers()) {
+            if (!l.isQuantized()) continue;
+            String why = problem(l);
+            if (why != null) problems.put(l.name() + " (" + l.formatText() + ")", why);
+        }
+        if (!problems.isEmpty()) throw QuantizedWeights.refusal("ModelOpt quant_cfg", problems);
+        ObjectNode root = JSON.createObjectNode();
+        ObjectNode cfg = root.putObject("quant_cfg");
+        for (LayerPlan l : plan.layers()) {
+            if (!l.isQuantized()) continue;
+            cfg.set("*" + l.name() + ".weight_quantizer", quantizer(l.format()));
+            cfg.putObject("*" + l.name() + ".input_quantizer").put("enable", false);
+        }
+        cfg.putObject("default").put("enable", false);
+        root.put("algorithm", "max");
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Report write(Plan plan, Model model, Path file) {
+        String text = toJson(plan);
+        Path abs = file.toAbsolutePath();
+        if (abs.getParent() == null || !Files.isDirectory(abs.getParent())) throw new WriteFailed(file, "its directory does not exist", null);
+        try {
+            AtomicFiles.writeString(abs, text);
+        } catch (IOException e) {
+            throw new WriteFailed(file, e.getMessage(), e);
+        }
+        return new Report(file, (int) plan.layers().stream().filter(LayerPlan::isQuantized).count());
+    }
+}
