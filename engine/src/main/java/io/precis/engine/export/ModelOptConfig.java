@@ -79,6 +79,10 @@ public final class ModelOptConfig {
     static String toJson(Plan plan) {
         Map<String, String> problems = new LinkedHashMap<>();
         for (LayerPlan l : plan.layers()) {
+            if (l.isPruned()) {
+                problems.put(l.name() + " (" + l.formatText() + ")", QuantizedWeights.PRUNED);
+                continue;
+            }
             if (!l.isQuantized()) continue;
             String why = problem(l);
             if (why != null) problems.put(l.name() + " (" + l.formatText() + ")", why);

@@ -69,6 +69,10 @@ final class QuantizedWeights {
         Map<String, String> problems = new LinkedHashMap<>();
         List<LayerPlan> layers = new ArrayList<>();
         for (LayerPlan l : plan.layers()) {
+            if (l.isPruned()) {
+                problems.put(l.name() + " (" + l.formatText() + ")", PRUNED);
+                continue;
+            }
             if (!l.isQuantized()) continue;
             String why = integerGridProblem(l.format());
             if (why == null && l.algorithm().needsCalibration())
@@ -112,6 +116,10 @@ final class QuantizedWeights {
         }
         return out;
     }
+
+    /** Why a pruned layer is refused: these formats store dense weights, so its zeros would be written unpruned or lost. */
+    static final String PRUNED = "it is pruned, and this export writes dense weights with no sparsity; export the plan without"
+            + " its prune rules, or as JSON";
 
     static IllegalArgumentException refusal(String exportName, Map<String, String> problems) {
         StringBuilder s = new StringBuilder(exportName).append(" cannot hold ")

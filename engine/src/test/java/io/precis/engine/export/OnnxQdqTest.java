@@ -145,6 +145,28 @@ class OnnxQdqTest {
         }
     }
 
+    @Test
+    void prunedLayersAreRefusedByEveryDenseExport(@TempDir Path dir) throws Exception {
+        Plan plan = Planner.resolve(model.name(), model.layers(), List.of(
+                rule("encoder.*", "int8"),
+                Rule.prune("prune", List.of(LayerPattern.glob("encoder.layer.3.output.dense")),
+                        io.precis.engine.algo.Sparsity.semiStructured(2, 4))), SensitivityLookup.NONE);
+        for (String kind : List.of("onnx", "modelopt")) {
+            Path file = dir.resolve("x." + kind);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+                if (kind.equals("onnx")) {
+                    OnnxQdq.write(plan, model, file);
+                } else {
+                    ModelOptConfig.write(plan, model, file);
+                }
+            });
+            assertTrue(e.getMessage().contains("encoder.layer.3.output.dense") && e.getMessage().contains("pruned"), e.getMessage());
+        }
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(), files.toList());
+        }
+    }
+
     static float[] runOrt(Path file, ModelInput input) throws Exception {
         return runOrt(file, input, null);
     }
