@@ -47,6 +47,25 @@ def test_a_table_on_local_spark_equals_the_local_one(kernel, spark_lib):
     java(kernel, "var sc = ((io.precis.spark.SparkCluster) io.precis.language.PrecisSession.current().cluster().get()).context();")
     assert java(kernel, "sc.statusTracker().getStageInfo(0).numCompletedTasks() > 0") == "true"
 
+    # an interrupt (the notebook's stop button) ends the cell within the kernel's target and cancels the job group
+    import threading
+    import time
+    sent = []
+
+    def later():
+        time.sleep(4)
+        sent.append(time.time())
+        kernel.interrupt()
+    threading.Thread(target=later, daemon=True).start()
+    r = kernel.execute("sensitivity * over int2, int3, int5, int6, int7", timeout=600)
+    latency = time.time() - sent[0]
+    print(f"interrupt to reply on local[2]: {latency:.3f} s")
+    assert r.status == "error" and r.error()["ename"] == "Interrupted", r.error()
+    assert latency < 2.0  # the target is 1 s; the slack is for a loaded 2-core machine
+    assert java(kernel, "sc.statusTracker().getStageInfo(1) != null") == "true"  # the long table had started on Spark
+    assert java(kernel, "int w = 0; while (sc.statusTracker().getActiveJobIds().length > 0 && w++ < 100) Thread.sleep(100); "
+                        "sc.statusTracker().getActiveJobIds().length") == "0"
+
     r = kernel.execute("set cluster none")
     assert r.status == "ok", r.error()
     # the same analysis (model, data, samples, seed) measured in this JVM, with a cache of its own
