@@ -33,13 +33,27 @@ public final class Submit {
     private Submit() {}
 
     public static void main(String[] args) throws Exception {
+        try {
+            run(args);
+        } catch (IllegalArgumentException | io.precis.engine.model.ModelException e) {
+            // bad arguments, an unreadable model or data file: one line that names it, no stack trace
+            System.err.println("precis Submit: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         List<String> pos = new ArrayList<>();
         boolean text = false;
         int samples = 256;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--text" -> text = true;
-                case "--samples" -> samples = Integer.parseInt(args[++i]);
+                case "--samples" -> {
+                    if (i + 1 == args.length || !args[i + 1].matches("[1-9][0-9]{0,8}"))
+                        throw new IllegalArgumentException("--samples takes a whole number from 1 to 999999999");
+                    samples = Integer.parseInt(args[++i]);
+                }
                 default -> pos.add(args[i]);
             }
         }
