@@ -88,6 +88,7 @@ public final class KernelMain {
         o.add("-Dstderr.encoding=UTF-8");
         o.add("-XX:+UseParallelGC");
         o.add("-Xshare:auto");
+        o.addAll(io.precis.kernel.exec.SparkOptions.options()); // set cluster, once the Spark jars are added
         String env = System.getenv("PRECIS_EXEC_JVM_OPTS");
         if (env != null && !env.isBlank()) {
             o.addAll(List.of(env.strip().split("\\s+")));

@@ -10,7 +10,7 @@ final class Clusters {
     private Clusters() {}
 
     static final String NEEDS = "set cluster needs the precis-spark module and Spark on the class path: "
-            + "%maven io.precis:precis-spark:0.1.0-SNAPSHOT (after 'make install'), or %classpath with spark/target/lib/*";
+            + "%classpath add <precis checkout>/spark/target/lib/* (made by 'make build'), then set cluster again";
 
     /** The cluster at this master URL, or null for {@code none}; a clear message when no provider is there. */
     static Cluster connect(String master) {

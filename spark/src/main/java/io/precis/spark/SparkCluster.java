@@ -78,8 +78,8 @@ public final class SparkCluster implements Cluster {
     /**
      * The configuration Precis uses: the application name, executors started with Spark's own
      * {@code --add-opens} list (JavaModuleOptions) and the Vector API, the driver's Maven repository (so
-     * executors resolve {@code maven:} models where the driver does), and the driver's class path for executors
-     * on this machine ({@code precis.spark.shareClassPath=true}).
+     * executors resolve {@code maven:} models where the driver does). Other settings (the executors' class path,
+     * memory, ...) come from the JVM's {@code spark.*} system properties, as {@link SparkConf} reads them.
      */
     public static SparkConf conf(String master) {
         SparkConf c = new SparkConf().setMaster(master).setAppName("precis")
@@ -88,6 +88,9 @@ public final class SparkCluster implements Cluster {
         StringBuilder opts = new StringBuilder(JavaModuleOptions.defaultModuleOptions()).append(" --add-modules=jdk.incubator.vector");
         String repo = System.getProperty("maven.repo.local");
         if (repo != null) opts.append(" -Dmaven.repo.local=").append(repo);
+        // a -Dspark.executor.extraJavaOptions=... of the driver's JVM (SparkConf reads spark.* properties) comes last and wins
+        String user = c.get("spark.executor.extraJavaOptions", "");
+        if (!user.isBlank()) opts.append(' ').append(user);
         c.set("spark.executor.extraJavaOptions", opts.toString());
         return c;
     }
