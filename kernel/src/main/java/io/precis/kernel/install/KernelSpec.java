@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.precis.kernel.Main;
 import io.precis.kernel.Version;
+import io.precis.kernel.exec.CrashLogs;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -121,6 +122,8 @@ public final class KernelSpec {
         ArrayNode argv = k.putArray("argv");
         argv.add(java.toString());
         KERNEL_JVM_OPTIONS.forEach(argv::add);
+        // The kernel JVM's own crash files too: Jupyter starts it in the notebook's folder.
+        CrashLogs.jvmOptions(CrashLogs.dir()).forEach(argv::add);
         jvmOptions.forEach(argv::add);
         cacheOptions.forEach(argv::add);
         argv.add("-cp");
@@ -199,6 +202,7 @@ public final class KernelSpec {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(KERNEL_JVM_OPTIONS);
+        cmd.addAll(CrashLogs.jvmOptions(CrashLogs.dir()));
         cmd.addAll(jvmOptions);
         cmd.add("-XX:AOTCacheOutput=" + aot);
         cmd.add("-cp");

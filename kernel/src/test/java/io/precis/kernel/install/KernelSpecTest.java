@@ -26,6 +26,11 @@ class KernelSpecTest {
         assertTrue(argv.contains("jdk.incubator.vector"));
         assertTrue(argv.contains("-Xmx1g"));
         assertTrue(argv.contains("--exec-jvm-opt=-Xmx8g"));
+        // The kernel JVM's own crash files go to the log folder, not the notebook's folder it is started in.
+        int cp = argv.indexOf("-cp");
+        String errorFile = "-XX:ErrorFile=" + io.precis.kernel.exec.CrashLogs.dir().resolve("hs_err_pid%p.log");
+        assertTrue(argv.indexOf(errorFile) > 0 && argv.indexOf(errorFile) < cp, argv.toString());
+        assertTrue(argv.subList(0, cp).contains("-XX:HeapDumpPath=" + io.precis.kernel.exec.CrashLogs.dir()));
         assertEquals("message", k.get("interrupt_mode").asText());
         assertEquals("java", k.get("language").asText());
         assertEquals("text/x-java", k.at("/metadata/language_info/mimetype").asText());
