@@ -51,7 +51,7 @@ def test_a_10_mb_language_cell_is_refused_at_once_naming_the_limit(kernel, histo
     assert len(err["evalue"]) + sum(len(t) for t in err["traceback"]) < 2_000, err
     # execute_input carries the code as sent: the protocol has other clients show what runs from it, and it is
     # one message that nothing keeps (the client already holds the cell).
-    [echo] = r.of_type("execute_input")
+    [echo] = [m for m in r.iopub if m["msg_type"] == "execute_input"]
     assert echo["content"]["code"] == cell
     # History keeps the head of the cell and says how long it was: the refused cell is not stored whole.
     [entry] = kernel.request(lambda kc: kc.history(hist_access_type="tail", n=1, raw=True, output=False),
