@@ -7,6 +7,9 @@ completion and an is_complete request beside every fourth, as a user's long sess
 trip of an execute request (send to reply and idle); the reference is the median of the first `--window`
 cells, the same cycle measured again at the end. Memory is the kernel JVM's heap after a full GC
 (live objects in a class histogram, which runs a full GC first) after the first window and at the end, plus its RSS.
+That is the heap the ratio checks: the kernel JVM holds JShell, javac and the session's state. The execution JVM's
+heap (the cells' own objects and classes) is written beside it (exec_heap_after_gc, exec_heap_ratio).
+--histograms keeps each sample's class histograms and --heap-dump the kernel JVM's heap at the end, to find what grows.
 """
 import argparse
 import json

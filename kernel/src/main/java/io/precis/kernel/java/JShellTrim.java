@@ -21,7 +21,8 @@ import jdk.jshell.Snippet;
  *
  * <p>After each cell this removes, through reflection into {@code jdk.jshell} (opened to us by the kernel's
  * {@code --add-opens}), the snippets that are no longer active (overwritten, dropped, rejected) from
- * JShell's list, the dropped expression temporaries from its key index, and the class files, class tracking
+ * JShell's list, the dropped expression temporaries from its key index, the keys of names no active snippet has
+ * (one per temporary and per rejected declaration, kept for ever), and the class files, class tracking
  * and wrapper of every class no active snippet is compiled into. What stays is exactly what javac needs to
  * compile the next cell: active snippets import only classes of active snippets. Every
  * {@value #COMPILER_REUSE} cells it also gives JShell a new pool of javac contexts: a reused context keeps
