@@ -28,6 +28,7 @@ public final class KernelMain {
 
     public static int run(Path connectionFile, List<String> extraExecOptions) throws IOException {
         CrashLogs.ensureOwnFolder();
+        io.precis.kernel.install.KernelSpec.warnIfStartupCacheStale();
         ObjectMapper json = new ObjectMapper();
         ConnectionInfo info = ConnectionInfo.read(connectionFile, json);
         String session = UUID.randomUUID().toString();

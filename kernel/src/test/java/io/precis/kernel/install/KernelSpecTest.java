@@ -41,6 +41,22 @@ class KernelSpecTest {
     }
 
     @Test
+    void aStartUpCacheOlderThanAJarIsCalledStale(@TempDir Path tmp) throws Exception {
+        Path lib = Files.createDirectories(tmp.resolve("lib"));
+        Path jar = Files.writeString(lib.resolve("precis-kernel.jar"), "x");
+        Path cache = Files.writeString(tmp.resolve("kernel.aot"), "x");
+        java.nio.file.attribute.FileTime t = java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L);
+        Files.setLastModifiedTime(jar, t);
+        Files.setLastModifiedTime(cache, java.nio.file.attribute.FileTime.fromMillis(t.toMillis() + 1000));
+        List<String> args = List.of("-Xss8m", "-XX:AOTCache=" + cache);
+        assertTrue(KernelSpec.staleStartupCache(args, lib).isEmpty());
+        assertTrue(KernelSpec.staleStartupCache(List.of("-Xss8m"), lib).isEmpty());
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(t.toMillis() + 2000)); // rebuilt
+        String m = KernelSpec.staleStartupCache(args, lib).orElseThrow();
+        assertTrue(m.contains("precis-kernel.jar") && m.contains("precis install"), m);
+    }
+
+    @Test
     void reinstallingReplacesTheSpecWholeAndLeavesNoTemporaries(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("kernels/precis");
         new KernelSpec("precis", "Old", List.of(), List.of()).install(dir);
