@@ -7,6 +7,9 @@ completion and an is_complete request beside every fourth, as a user's long sess
 trip of an execute request (send to reply and idle); the reference is the median of the first `--window`
 cells, the same cycle measured again at the end. Memory is the kernel JVM's heap after a full GC
 (live objects in a class histogram, which runs a full GC first) after the first window and at the end, plus its RSS.
+That is the heap the ratio checks: the kernel JVM holds JShell, javac and the session's state. The execution JVM's
+heap (the cells' own objects and classes) is written beside it (exec_heap_after_gc, exec_heap_ratio).
+--histograms keeps each sample's class histograms and --heap-dump the kernel JVM's heap at the end, to find what grows.
 """
 import argparse
 import json
@@ -112,7 +115,7 @@ def children(pid):
     return out
 
 
-def run(cells, window, out_path=None, progress=True, histograms=None):
+def run(cells, window, out_path=None, progress=True, histograms=None, heap_dump=None):
     jdk = subprocess.run([str(ROOT / "bin" / "find-jdk")], capture_output=True, text=True, check=True).stdout.strip()
     jcmd = str(Path(jdk) / "bin" / "jcmd")
     history = tempfile.mkdtemp(prefix="precis-soak-history-")
@@ -137,18 +140,32 @@ def run(cells, window, out_path=None, progress=True, histograms=None):
                 unexpected.append({"cell": i, "kind": kind, "status": r.status, "error": r.error()})
             if i + 1 == window or (i + 1) % 1000 == 0 or i + 1 == cells:
                 heap, used, meta, hist = heap_after_gc(pid, jcmd)
+                # The execution JVM (the user's objects, the classes of their cells) is measured too: the
+                # ratio that counts is the kernel JVM's, which holds JShell, javac and the session's state.
+                execs = children(pid)
+                exec_heap, exec_hist = None, None
+                if execs:
+                    try:
+                        exec_heap, _, _, exec_hist = heap_after_gc(execs[0], jcmd)
+                    except (subprocess.SubprocessError, OSError):
+                        pass
                 if histograms:
                     # What the heap holds, class by class: to find what grows (diff two of them).
                     Path(histograms).mkdir(parents=True, exist_ok=True)
                     (Path(histograms) / f"histogram-{i + 1}.txt").write_text(hist)
-                exec_rss = sum(filter(None, (rss(c) for c in children(pid))))
+                    if exec_hist:
+                        (Path(histograms) / f"exec-histogram-{i + 1}.txt").write_text(exec_hist)
+                exec_rss = sum(filter(None, (rss(c) for c in execs)))
                 samples.append({"cells": i + 1, "heap_after_gc": heap, "heap_used_after_gc": used, "metaspace": meta,
-                                "kernel_rss": rss(pid),
+                                "kernel_rss": rss(pid), "exec_heap_after_gc": exec_heap,
                                 "exec_rss": exec_rss, "median_ms_last_window": 1000 * statistics.median(latencies[-window:])})
                 if progress:
                     print(f"soak: {i + 1} cells, heap after GC {heap / 2**20:.1f} MiB, kernel RSS {(rss(pid) or 0) / 2**20:.0f} MiB, "
                           f"median of last {window} {samples[-1]['median_ms_last_window']:.1f} ms, {time.time() - t_start:.0f} s",
                           flush=True)
+        if heap_dump:
+            # Live objects only, for a heap analyser: who holds what the histograms show growing.
+            subprocess.run([jcmd, str(pid), "GC.heap_dump", str(Path(heap_dump).resolve())], capture_output=True, timeout=600, check=True)
         first = statistics.median(latencies[:window])
         last = statistics.median(latencies[-window:])
         result = {
@@ -160,6 +177,8 @@ def run(cells, window, out_path=None, progress=True, histograms=None):
             "heap_after_gc_first_window": samples[0]["heap_after_gc"],
             "heap_after_gc_end": samples[-1]["heap_after_gc"],
             "heap_ratio": samples[-1]["heap_after_gc"] / samples[0]["heap_after_gc"],
+            "exec_heap_ratio": (samples[-1]["exec_heap_after_gc"] / samples[0]["exec_heap_after_gc"]
+                                if samples[0]["exec_heap_after_gc"] and samples[-1]["exec_heap_after_gc"] else None),
             "samples": samples,
             "unexpected": unexpected[:20],
             "unexpected_count": len(unexpected),
@@ -185,8 +204,9 @@ def main():
     ap.add_argument("--max-latency-ratio", type=float, default=1.15)
     ap.add_argument("--max-heap-ratio", type=float, default=1.20)
     ap.add_argument("--histograms", help="a folder for the kernel JVM's class histogram at each sample")
+    ap.add_argument("--heap-dump", help="a file for the kernel JVM's heap (live objects, HPROF) at the end")
     a = ap.parse_args()
-    r = run(a.cells, a.window, a.out, histograms=a.histograms)
+    r = run(a.cells, a.window, a.out, histograms=a.histograms, heap_dump=a.heap_dump)
     print(f"soak: {r['cells']} cells in {r['seconds']:.0f} s; median {r['median_ms_first_window']:.1f} ms (first {a.window}) -> "
           f"{r['median_ms_last_window']:.1f} ms (last {a.window}), ratio {r['latency_ratio']:.3f}; heap after GC "
           f"{r['heap_after_gc_first_window'] / 2**20:.1f} -> {r['heap_after_gc_end'] / 2**20:.1f} MiB, ratio {r['heap_ratio']:.3f}; "

@@ -36,7 +36,7 @@ def test_a_500_kb_language_cell_runs_and_java_still_works(kernel):
     print(f"50,000 statements ({len(cell):,} characters) ran in {took:.1f} s")
 
 
-def test_a_10_mb_language_cell_is_refused_at_once_naming_the_limit(kernel):
+def test_a_10_mb_language_cell_is_refused_at_once_naming_the_limit(kernel, history_dir):
     kernel.execute("int kept = 7;")
     cell = language_cell(1_000_000)
     assert len(cell) > 10_000_000
@@ -47,6 +47,19 @@ def test_a_10_mb_language_cell_is_refused_at_once_naming_the_limit(kernel):
     assert err["ename"] == "PrecisError"
     assert "too long" in err["evalue"] and "at most 1,000,000 characters" in err["evalue"], err
     assert time.time() - started < 60
+    # The refusal names the size, not the cell: neither the error nor its traceback carries the 10 MB back.
+    assert len(err["evalue"]) + sum(len(t) for t in err["traceback"]) < 2_000, err
+    # execute_input carries the code as sent: the protocol has other clients show what runs from it, and it is
+    # one message that nothing keeps (the client already holds the cell).
+    [echo] = [m for m in r.iopub if m["msg_type"] == "execute_input"]
+    assert echo["content"]["code"] == cell
+    # History keeps the head of the cell and says how long it was: the refused cell is not stored whole.
+    [entry] = kernel.request(lambda kc: kc.history(hist_access_type="tail", n=1, raw=True, output=False),
+                             "history_reply")["content"]["history"]
+    stored = entry[2]
+    assert stored.startswith(cell[:1000]) and len(stored) < 20_000, len(stored)
+    assert f"of {len(cell)} characters of this cell" in stored
+    assert (history_dir / "history.jsonl").stat().st_size < 4 << 20
     assert kernel.execute("kept * 6").result() == "42"
 
 

@@ -51,11 +51,25 @@ def java_args(argv):
     return args
 
 
+def crash_options():
+    """A crash of the JVM leaves its files in Precis's log folder (as the kernel's: CrashLogs), not in the
+    folder it was run from; none when that folder cannot be made."""
+    logs = os.environ.get("PRECIS_LOG_DIR", "").strip()
+    if not logs:
+        logs = os.path.join(os.environ.get("XDG_STATE_HOME", "").strip() or os.path.expanduser("~/.local/state"), "precis", "log")
+    logs = os.path.abspath(logs)
+    try:
+        os.makedirs(logs, exist_ok=True)
+    except OSError:
+        return []
+    return [f"-XX:ErrorFile={logs}/hs_err_pid%p.log", f"-XX:ReplayDataFile={logs}/replay_pid%p.log", f"-XX:HeapDumpPath={logs}"]
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     lib = lib_dir()
     java = find_jdk() / "bin" / "java"
-    cmd = [str(java), *JVM_OPTIONS, "-cp", str(lib / "*"), MAIN, *java_args(argv)]
+    cmd = [str(java), *JVM_OPTIONS, *crash_options(), "-cp", str(lib / "*"), MAIN, *java_args(argv)]
     # `precis-kernel run notebook.ipynb` executes notebooks with this Python (where Jupyter, and so nbclient, is).
     os.environ.setdefault("PRECIS_PYTHON", sys.executable)
     if os.name == "posix":

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.precis.kernel.cells.CellRouter;
 import io.precis.kernel.cells.DisplaySink;
 import io.precis.kernel.cells.StreamSink;
+import io.precis.kernel.exec.CrashLogs;
 import io.precis.kernel.exec.ExecutionJvm;
 import io.precis.kernel.java.JavaCells;
 import io.precis.kernel.protocol.HistoryStore;
@@ -26,6 +27,8 @@ public final class KernelMain {
     private KernelMain() {}
 
     public static int run(Path connectionFile, List<String> extraExecOptions) throws IOException {
+        CrashLogs.ensureOwnFolder();
+        io.precis.kernel.install.KernelSpec.warnIfStartupCacheStale();
         ObjectMapper json = new ObjectMapper();
         ConnectionInfo info = ConnectionInfo.read(connectionFile, json);
         String session = UUID.randomUUID().toString();

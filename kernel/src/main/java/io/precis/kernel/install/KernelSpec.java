@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.precis.kernel.Main;
 import io.precis.kernel.Version;
+import io.precis.kernel.exec.CrashLogs;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -100,6 +101,41 @@ public final class KernelSpec {
         }
     }
 
+    /**
+     * Warns when this JVM was started with a start-up cache older than a jar of the kernel: a rebuild after
+     * {@code precis install}. On JDK 25.0.3 the JVM takes such a cache and runs the old build's classes from it
+     * ({@code -Xlog:class+load} says "source: shared objects file" after the jar changed in time and size). Only a
+     * cache recorded with this check warns: the check runs from the cache too.
+     */
+    public static void warnIfStartupCacheStale() {
+        try {
+            staleStartupCache(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments(), libDir())
+                    .ifPresent(m -> io.precis.kernel.Log.warn("%s", m));
+        } catch (IOException | RuntimeException e) {
+            io.precis.kernel.Log.debug("start-up cache not checked: %s", e);
+        }
+    }
+
+    /** What is wrong with the AOT cache named in {@code jvmArgs}, if it is older than a jar in {@code lib}. */
+    static java.util.Optional<String> staleStartupCache(List<String> jvmArgs, Path lib) throws IOException {
+        String prefix = "-XX:AOTCache=";
+        Path cache = jvmArgs.stream().filter(a -> a.startsWith(prefix)).map(a -> Path.of(a.substring(prefix.length())))
+                .reduce((a, b) -> b).orElse(null);
+        if (cache == null || !Files.isRegularFile(cache)) {
+            return java.util.Optional.empty();
+        }
+        java.nio.file.attribute.FileTime cached = Files.getLastModifiedTime(cache);
+        try (var jars = Files.list(lib)) {
+            for (Path jar : (Iterable<Path>) jars.filter(j -> j.toString().endsWith(".jar")).sorted()::iterator) {
+                if (Files.getLastModifiedTime(jar).compareTo(cached) > 0) {
+                    return java.util.Optional.of("the kernel's start-up cache " + cache + " is older than " + jar.getFileName()
+                            + " (a rebuild): the JVM may run classes of the old build; run 'precis install' again");
+                }
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** The folder holding this kernel's jars (kernel/target/lib in a build). */
     static Path libDir() {
         try {
@@ -121,6 +157,8 @@ public final class KernelSpec {
         ArrayNode argv = k.putArray("argv");
         argv.add(java.toString());
         KERNEL_JVM_OPTIONS.forEach(argv::add);
+        // The kernel JVM's own crash files too: Jupyter starts it in the notebook's folder.
+        CrashLogs.jvmOptions(CrashLogs.dir()).forEach(argv::add);
         jvmOptions.forEach(argv::add);
         cacheOptions.forEach(argv::add);
         argv.add("-cp");
@@ -199,6 +237,7 @@ public final class KernelSpec {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(KERNEL_JVM_OPTIONS);
+        cmd.addAll(CrashLogs.jvmOptions(CrashLogs.dir()));
         cmd.addAll(jvmOptions);
         cmd.add("-XX:AOTCacheOutput=" + aot);
         cmd.add("-cp");

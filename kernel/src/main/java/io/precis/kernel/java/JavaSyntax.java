@@ -52,7 +52,10 @@ final class JavaSyntax {
                 return unit;
             }
         };
-        JavacTask task = (JavacTask) JAVAC.getTask(null, null, diagnostics, List.of("-proc:none", "-Xlint:none"), null, List.of(file));
+        // An empty processor path: else javac, even with -proc:none, makes a class loader over the whole class
+        // path to look for plugins, opening every jar, up to four times per is_complete, and leaves them open.
+        JavacTask task = (JavacTask) JAVAC.getTask(null, null, diagnostics, List.of("-proc:none", "-Xlint:none", "-processorpath", ""),
+                null, List.of(file));
         try {
             task.parse();
         } catch (IOException | RuntimeException e) {

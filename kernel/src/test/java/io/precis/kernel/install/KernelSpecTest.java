@@ -26,6 +26,11 @@ class KernelSpecTest {
         assertTrue(argv.contains("jdk.incubator.vector"));
         assertTrue(argv.contains("-Xmx1g"));
         assertTrue(argv.contains("--exec-jvm-opt=-Xmx8g"));
+        // The kernel JVM's own crash files go to the log folder, not the notebook's folder it is started in.
+        int cp = argv.indexOf("-cp");
+        String errorFile = "-XX:ErrorFile=" + io.precis.kernel.exec.CrashLogs.dir().resolve("hs_err_pid%p.log");
+        assertTrue(argv.indexOf(errorFile) > 0 && argv.indexOf(errorFile) < cp, argv.toString());
+        assertTrue(argv.subList(0, cp).contains("-XX:HeapDumpPath=" + io.precis.kernel.exec.CrashLogs.dir()));
         assertEquals("message", k.get("interrupt_mode").asText());
         assertEquals("java", k.get("language").asText());
         assertEquals("text/x-java", k.at("/metadata/language_info/mimetype").asText());
@@ -33,6 +38,22 @@ class KernelSpecTest {
         assertEquals((byte) 0x89, png[0]);
         assertTrue(Files.size(dir.resolve("logo-32x32.png")) > 100);
         assertTrue(Files.readString(dir.resolve("logo-svg.svg")).startsWith("<svg"));
+    }
+
+    @Test
+    void aStartUpCacheOlderThanAJarIsCalledStale(@TempDir Path tmp) throws Exception {
+        Path lib = Files.createDirectories(tmp.resolve("lib"));
+        Path jar = Files.writeString(lib.resolve("precis-kernel.jar"), "x");
+        Path cache = Files.writeString(tmp.resolve("kernel.aot"), "x");
+        java.nio.file.attribute.FileTime t = java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L);
+        Files.setLastModifiedTime(jar, t);
+        Files.setLastModifiedTime(cache, java.nio.file.attribute.FileTime.fromMillis(t.toMillis() + 1000));
+        List<String> args = List.of("-Xss8m", "-XX:AOTCache=" + cache);
+        assertTrue(KernelSpec.staleStartupCache(args, lib).isEmpty());
+        assertTrue(KernelSpec.staleStartupCache(List.of("-Xss8m"), lib).isEmpty());
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(t.toMillis() + 2000)); // rebuilt
+        String m = KernelSpec.staleStartupCache(args, lib).orElseThrow();
+        assertTrue(m.contains("precis-kernel.jar") && m.contains("precis install"), m);
     }
 
     @Test

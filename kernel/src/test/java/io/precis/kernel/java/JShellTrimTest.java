@@ -56,6 +56,35 @@ class JShellTrimTest {
     }
 
     @Test
+    void jshellForgetsTheNamesOfWhatIsGoneAndStillNamesTypes() {
+        try (JShell shell = JShell.builder().executionEngine("local").build()) {
+            JShellTrim trim = JShellTrim.of(shell);
+            assertNotNull(trim);
+            eval(shell, "class Bad { int v = \"text\"; }"); // rejected: its name is no class
+            eval(shell, "int kept = 1;");
+            trim.trim();
+            int keys = trim.keyCount();
+            for (int i = 0; i < 200; i++) {
+                eval(shell, "double unique" + i + " = " + i + ";");
+                eval(shell, "unique" + i + " * 2");         // a temporary $n, dropped
+                eval(shell, "int bad" + i + " = \"text\";"); // rejected
+                if (i % 2 == 0) {
+                    String old = "unique" + (i / 2);
+                    shell.drop(shell.variables().filter(v -> v.name().equals(old)).findFirst().orElseThrow());
+                }
+                trim.trim();
+            }
+            // Types are still named (JShell maps its class keys to their snippets when it shortens a type's name).
+            SnippetEvent list = eval(shell, "new java.util.ArrayList<String>(java.util.List.of(\"a\"))");
+            assertEquals("[a]", list.value());
+            trim.trim();
+            // Keys of live declarations only: kept (Bad's went at the first trim) and 100 of the 200 uniques.
+            assertEquals(keys + 100, trim.keyCount());
+            assertEquals("201.0", eval(shell, "unique199 + kept + 1").value());
+        }
+    }
+
+    @Test
     void wrapperNames() {
         assertEquals("$JShell$12B", JShellTrim.wrapper("REPL.$JShell$12B$R0"));
         assertEquals("$JShell$12B", JShellTrim.wrapper("$JShell$12B"));

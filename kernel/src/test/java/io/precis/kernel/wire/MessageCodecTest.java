@@ -129,6 +129,35 @@ class MessageCodecTest {
     }
 
     @Test
+    void theSignatureHistoryAnswersAsABoundedSetWould() {
+        // Against the obvious model (a set and a queue of the last n), with a small pool of signatures so that
+        // repeats, evictions and colliding slots of the index are all frequent.
+        java.util.Random random = new java.util.Random(11);
+        for (int capacity : new int[] {1, 2, 3, 7, 8, 64}) {
+            SignatureHistory h = new SignatureHistory(capacity);
+            java.util.Set<String> set = new java.util.HashSet<>();
+            java.util.ArrayDeque<String> order = new java.util.ArrayDeque<>();
+            byte[][] pool = new byte[3 * capacity + 2][32];
+            for (byte[] mac : pool) {
+                random.nextBytes(mac);
+            }
+            for (int i = 0; i < 20_000; i++) {
+                byte[] mac = pool[random.nextInt(pool.length)];
+                String key = java.util.HexFormat.of().formatHex(mac, 0, 16);
+                boolean fresh = set.add(key);
+                if (fresh) {
+                    order.add(key);
+                    if (order.size() > capacity) {
+                        set.remove(order.remove());
+                    }
+                }
+                assertEquals(fresh, h.add(mac), "capacity " + capacity + ", step " + i);
+                assertEquals(set.size(), h.size());
+            }
+        }
+    }
+
+    @Test
     void unreadableContentUnderAReadableHeaderIsAProblemNotADrop() throws Exception {
         String[][] cases = {
             {"[1,2]", "content: expected a JSON object, got an array"},
