@@ -107,6 +107,33 @@ def test_archive_installs_for_the_user_and_runs_a_cell_through_jupyter(unpacked,
     assert str(ROOT) not in results(outputs[1])[0], "cells must not see the source tree's classes"
 
 
+SCRIPT = """%java parameters
+int levels = 4;
+%end
+%java
+System.out.println("levels " + (1 << levels));
+%end
+load model "{mlp}" as mlp
+"""
+
+
+def run_script(launcher, tmp_path, env):
+    """`run` with a .precis script, a parameter and a failing gate: the headless runner of the installed kernel."""
+    script = tmp_path / "a.precis"
+    script.write_text(SCRIPT.format(mlp=ROOT / "models" / "trained" / "fashion-mlp-0000.params"))
+    r = run([launcher, "run", script, "-p", "levels=5", "--out", tmp_path / "a.out", "--fail-if", "mlp.params > 1000"], env, check=False)
+    assert r.returncode == 3, f"exit {r.returncode}\nstdout: {r.stdout[-2000:]}\nstderr: {r.stderr[-2000:]}"
+    assert "levels 32" in r.stdout and "gate failed" in r.stderr
+    results = json.loads((tmp_path / "a.out" / "results.json").read_text())["results"]
+    assert list(results) == ["mlp"]
+
+
+def test_archive_runs_a_script_headless(unpacked, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    run_script(unpacked / "bin" / "precis", tmp_path, clean_env(home, "/usr/bin:/bin"))
+
+
 def test_archive_installs_into_a_prefix(unpacked, tmp_path):
     env = clean_env(tmp_path, "/usr/bin:/bin")
     prefix = tmp_path / "prefix"
@@ -156,3 +183,5 @@ def test_wheel_in_a_fresh_venv_installs_the_kernelspec_and_runs_a_notebook(tmp_p
     outputs = json.loads(run([venv / "bin" / "python", "-c", RUN_CELLS, "precis", "1+1",
                               "int levels = 1 << 4;\nlevels * 2"], env).stdout)
     assert results(outputs[0]) == ["2"] and results(outputs[1]) == ["32"]
+    # The wheel's launcher runs a script without Jupyter too.
+    run_script(venv / "bin" / "precis-kernel", tmp_path, env)
