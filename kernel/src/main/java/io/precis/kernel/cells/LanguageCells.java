@@ -3,6 +3,7 @@ package io.precis.kernel.cells;
 import io.precis.engine.figure.Html;
 import io.precis.kernel.exec.LanguageBridge;
 import io.precis.kernel.java.JavaCells;
+import io.precis.kernel.java.JavaLiteral;
 import io.precis.kernel.protocol.ExecuteOutcome;
 import io.precis.kernel.protocol.Interpreter;
 import io.precis.language.CellLanguage;
@@ -107,37 +108,11 @@ final class LanguageCells {
         return new ExecuteOutcome.Failed(ename, lines[0], tb);
     }
 
-    /** A Java string literal of any text (null stays null). */
-    static String literal(String s) {
-        if (s == null) {
-            return "null";
-        }
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029 || (c >= 0x7f && c < 0xa0)) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
-    }
-
     private static String names(List<String> names) {
         StringBuilder sb = new StringBuilder("new String[] {");
         boolean first = true;
         for (String n : names) {
-            sb.append(first ? "" : ", ").append(literal(n));
+            sb.append(first ? "" : ", ").append(JavaLiteral.of(n));
             first = false;
         }
         return sb.append("}").toString();

@@ -73,7 +73,7 @@ public final class ScriptSession implements AutoCloseable {
 
     /** Writes what {@code as name} bound to {@code file} (JSON, atomically), from the execution JVM's session. */
     public ExecuteOutcome writeResults(Path file) {
-        return java.run("{ " + LanguageBridge.class.getName() + ".writeResults(" + LanguageCells.literal(file.toAbsolutePath().toString())
+        return java.run("{ " + LanguageBridge.class.getName() + ".writeResults(" + io.precis.kernel.java.JavaLiteral.of(file.toAbsolutePath().toString())
                 + "); }", 1);
     }
 

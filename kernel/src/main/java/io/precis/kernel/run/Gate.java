@@ -154,8 +154,7 @@ public final class Gate {
             List<String> names = new ArrayList<>();
             n.fieldNames().forEachRemaining(names::add);
             String where = at.isEmpty() ? "no result named '" + key + "'" : "'" + at + "' has no field '" + key + "'";
-            Optional<String> close = names.stream().filter(s -> distance(s, key) <= Math.max(1, key.length() / 3))
-                    .min((x, y) -> distance(x, key) - distance(y, key));
+            Optional<String> close = io.precis.dsl.diagnostic.Suggest.closest(key, names, Math.max(1, key.length() / 3));
             String shown = names.size() > 12 ? String.join(", ", names.subList(0, 12)) + ", ... (" + names.size() + ")" : String.join(", ", names);
             return where + close.map(c -> "; did you mean '" + c + "'?").orElse("") + " (" + (at.isEmpty() ? "results" : "fields")
                     + ": " + (names.isEmpty() ? "none" : shown) + ")";
@@ -199,23 +198,6 @@ public final class Gate {
             return Long.toString((long) d);
         }
         return new java.math.BigDecimal(d).round(new java.math.MathContext(6)).stripTrailingZeros().toString();
-    }
-
-    /** Edits between two names, a swap of neighbours counting one (optimal string alignment): 'mpl' is 1 from 'mlp'. */
-    static int distance(String a, String b) {
-        int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++) d[i][0] = i;
-        for (int j = 0; j <= b.length(); j++) d[0][j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-                }
-            }
-        }
-        return d[a.length()][b.length()];
     }
 
     // ---- the parser (recursive descent; positions are 0-based, columns 1-based) ----
