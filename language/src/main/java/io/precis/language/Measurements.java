@@ -201,12 +201,17 @@ final class Measurements {
         Model model = c.model().apply(e);
         Plan plan = c.plans().apply(e.subject());
         c.fits().accept(plan, e);
-        String flavour = e.flavour().map(n -> n.text().toLowerCase(Locale.ROOT)).orElse("json");
-        if (!flavour.equals("json")) {
+        boolean ggufName = e.file().value().toLowerCase(Locale.ROOT).endsWith(".gguf");
+        String flavour = e.flavour().map(n -> n.text().toLowerCase(Locale.ROOT)).orElse(ggufName ? "gguf" : "json");
+        if (flavour.equals("gguf") != ggufName && e.flavour().isPresent()) {
+            throw c.compiler().error(e.file(), flavour.equals("gguf") ? "a GGUF export goes to a file ending .gguf"
+                    : "a file ending .gguf holds a GGUF model: export plan to \"" + e.file().value() + "\" without 'as " + flavour + "'");
+        }
+        if (!flavour.equals("json") && !flavour.equals("gguf")) {
             throw c.compiler().error(e.flavour().get(), "export as " + flavour + " is not available: "
                     + (flavour.startsWith("llm") ? "llm-compressor's integer grid (absmax/7.5 over -8..7 for int4) differs from Precis' "
                     + "(absmax/7 over ±7), so a recipe would not reproduce the measured plan. " : "")
-                    + "Flavours: json");
+                    + "Flavours: json, gguf");
         }
         Path file;
         try {
@@ -217,6 +222,9 @@ final class Measurements {
         if (e.file().value().isBlank()) {
             throw c.compiler().error(e.file(), "the file name is empty: export plan to \"plan.json\"");
         }
+        if (flavour.equals("gguf")) {
+            return exportGguf(c, e, model, plan, file);
+        }
         try {
             PlanJson.write(plan, model, file);
         } catch (io.precis.engine.io.WriteFailed ex) {
@@ -226,6 +234,25 @@ final class Measurements {
         }
         c.out().text(String.format(Locale.ROOT, "Wrote %s: %d of %d layers quantized, %.3f effective bits/weight.",
                 file.toAbsolutePath(), plan.quantized().size(), plan.layers().size(), plan.effectiveBits()));
+        return file.toAbsolutePath();
+    }
+
+    /** The model itself as a GGUF, each planned tensor re-quantized by llama.cpp's reference quantizer (GgufWriter). */
+    private static Path exportGguf(Context c, Statement.Export e, Model model, Plan plan, Path file) {
+        try {
+            io.precis.engine.model.gguf.GgufWriter.write(model, plan, file);
+        } catch (io.precis.engine.model.ModelException | IllegalArgumentException ex) {
+            throw c.compiler().error(e.file(), "cannot export the GGUF: " + ex.getMessage());
+        }
+        long bytes;
+        try {
+            bytes = java.nio.file.Files.size(file);
+        } catch (java.io.IOException ex) {
+            bytes = -1;
+        }
+        c.out().text(String.format(Locale.ROOT, "Wrote %s (%.1f MB): %d of %d layers re-quantized as planned, %.3f effective bits/weight;"
+                        + " every other tensor as the source file stores it.",
+                file.toAbsolutePath(), bytes / 1e6, plan.quantized().size(), plan.layers().size(), plan.effectiveBits()));
         return file.toAbsolutePath();
     }
 }

@@ -152,7 +152,11 @@ public final class Analysis {
     /** What scores measure and on what, e.g. {@code Δloss on calib (256 samples, seed 0)}. */
     public String describe() {
         if (!metric.usesData()) return metric.labelWithUnit() + " of the weights (no data)";
-        return metric.labelWithUnit() + " on " + data.name() + " (" + runner.evaluator().samples() + " samples, seed " + seed + ")";
+        Evaluator ev = runner.evaluator();
+        if (ev.streamWindow() > 0)   // a causal LM's windows: say how many tokens the scores rest on
+            return metric.labelWithUnit() + " on " + data.name() + " (" + ev.samples() + " windows of " + ev.streamWindow() + " tokens, "
+                    + ev.scoredTokens() + " tokens scored, seed " + seed + ")";
+        return metric.labelWithUnit() + " on " + data.name() + " (" + ev.samples() + " samples, seed " + seed + ")";
     }
 
     /** Layers a search or table covers by default: weight matrices and kernels that are not kept by default. */
