@@ -247,8 +247,13 @@ public final class Analysis {
             any = key(layer, format, metric);
             cache.put(any, weightSqnr(layer, format));
         } else {
-            float[][] out = runner.outputs(Map.of(layer, format), t);
-            Map<SensitivityMetric, Double> values = OutputMetrics.of(out, runner.reference(), runner.targets(), runner.referenceLoss());
+            Map<SensitivityMetric, Double> values;
+            if (runner.streams(Map.of(layer, format))) {
+                values = runner.measureStreaming(Map.of(layer, WeightTransform.fakeQuantize(format)), t).metrics(runner.referenceSums(t).loss());
+            } else {
+                float[][] out = runner.outputs(Map.of(layer, format), t);
+                values = OutputMetrics.of(out, runner.reference(), runner.targets(), runner.referenceLoss());
+            }
             values.forEach((m, v) -> cache.put(key(layer, format, m), v));
             any = key(layer, format, metric);
         }
@@ -278,6 +283,17 @@ public final class Analysis {
 
     /** Runs one configuration and scores it with every metric and the evaluator's scores. */
     Measured measure(Map<LayerRef, Format> config, Tracker t) {
+        if (runner.streams(config)) {
+            Map<Format, WeightTransform> byFormat = new LinkedHashMap<>();
+            Map<LayerRef, WeightTransform> transforms = new LinkedHashMap<>();
+            config.forEach((l, f) -> transforms.put(l, byFormat.computeIfAbsent(f, WeightTransform::fakeQuantize)));
+            OutputSums ref = runner.referenceSums(t);
+            long t0 = System.nanoTime();
+            OutputSums sums = runner.measureStreaming(transforms, t);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            Evaluation e = runner.evaluator().score(sums.loss(), sums.accuracy(), sums.kl(), seconds, describeConfig(config));
+            return new Measured(sums.metrics(ref.loss()), e);
+        }
         long t0 = System.nanoTime();
         float[][] out = runner.outputs(config, t);
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -403,7 +419,13 @@ public final class Analysis {
         Tracker t = new Tracker("evaluate plan (" + describeConfig(config) + ")", 1, progress);
         Measured m = atFullPrecision(() -> measure(config, t));
         t.step();
-        Evaluation baseline = runner.evaluator().score(runner.reference(), 0, "full precision");
+        Evaluation baseline;
+        if (runner.streams(config)) {
+            OutputSums ref = runner.referenceSums(t);
+            baseline = runner.evaluator().score(ref.loss(), ref.accuracy(), 0, 0, "full precision");
+        } else {
+            baseline = runner.evaluator().score(runner.reference(), 0, "full precision");
+        }
         return new PlanEvaluation(plan, metric, m.value(metric), m.values(), m.evaluation(), baseline, describe());
     }
 
