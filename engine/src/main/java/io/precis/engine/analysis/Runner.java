@@ -113,6 +113,14 @@ final class Runner {
 
     // ---- causal-LM windows, scored batch by batch ----
 
+    /**
+     * Causal-LM runs whose full-precision logits would take more than this are scored batch by batch (system
+     * property {@code precis.streamAboveBytes}; tests set 0).
+     */
+    static long streamAboveBytes() {
+        return Long.getLong("precis.streamAboveBytes", 256L << 20);
+    }
+
     private List<Activation> headInputs;  // per batch: the full-precision input of the last stage (norm + head)
     private OutputSums referenceSums;
 
@@ -120,10 +128,13 @@ final class Runner {
      * Whether a configuration is measured batch by batch without keeping any run's outputs: causal-LM windows
      * (a logit vector per token), and no changed layer in the first or last stage, so that the full-precision
      * logits of each batch are recomputed from the kept input of the last stage (its weights are not swapped).
-     * Memory: that input (context × width floats per window) instead of the logits (context × vocabulary).
+     * Memory: that input (context × width floats per window) instead of the logits (context × vocabulary); time:
+     * the last stage twice per batch, so only runs whose logits exceed {@link #streamAboveBytes()} stream.
      */
     boolean streams(Map<LayerRef, ?> config) {
         if (evaluator.streamWindow() == 0 || model.stages() < 3) return false;
+        // small runs keep the logits (the last stage is not run twice); large ones stream
+        if ((long) evaluator.scoredTokens() * model.tokenizer().vocabularySize() * Float.BYTES <= streamAboveBytes()) return false;
         int last = model.stages() - 1;
         return config.keySet().stream().mapToInt(model::stageOf).allMatch(s -> s > 0 && s < last);
     }

@@ -17,7 +17,9 @@ import io.precis.engine.model.gguf.CachedModels;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code make bench-llm}: SmolLM2-135M (its GGUF from the cache) — load time against reading the same bytes; the
@@ -64,6 +66,24 @@ public final class LlmBench {
         list.plain("smollm2: tokens per second in that pass", tokens / pass, "tokens/s");
         list.plain("smollm2: perplexity at full precision (Q4_1 weights) over those windows", fp.get(Metric.PERPLEXITY), "");
         list.plain("smollm2: peak resident memory of the process so far (VmHWM)", peakRssMb(), "MB");
+
+        // a mixed GGUF for tests/reference/llama_cpp_perplexity.py: Precis's perplexity of it over the same windows,
+        // measured on the re-loaded file (equal to what the swapped model predicts: GgufWriterTest, test_llm.py)
+        Map<String, Format> mixed = new LinkedHashMap<>();
+        for (LayerRef l : Analysis.of(model, corpus).quantizableLayers())
+            mixed.put(l.name(), Formats.parse(l.name().contains(".ffn_") ? "q4_0" : "q8_0"));
+        Path exported = out.resolveSibling("smollm2-mixed.gguf");
+        io.precis.engine.model.gguf.GgufWriter.write(model, mixed, exported);
+        double mixedPpl;
+        try (Model back = Models.load(exported)) {
+            mixedPpl = new Evaluator(back, corpus, 32, 0, Integer.MAX_VALUE).evaluate().get(Metric.PERPLEXITY);
+        }
+        var node = new ObjectMapper().createObjectNode();
+        node.put("gguf", exported.toAbsolutePath().toString()).put("plan", "blk.*.ffn_* q4_0, blk.*.attn_* q8_0, the rest as stored")
+                .put("context", CONTEXT).put("windows", windows).put("precis_perplexity_exported", mixedPpl)
+                .put("source_gguf", gguf.toString()).put("precis_perplexity_source", fp.get(Metric.PERPLEXITY));
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.resolveSibling("llm-export.json").toFile(), node);
+        list.plain("smollm2: perplexity of the exported mixed GGUF (ffn q4_0, attention q8_0), re-loaded", mixedPpl, "");
 
         // sensitivity of every linear layer at one format: resumed at the changed block vs full forward passes
         Format q40 = Formats.parse("q4_0");
