@@ -28,7 +28,7 @@ REPORT := target/report
 M2     := $(or $(patsubst -Dmaven.repo.local=%,%,$(filter -Dmaven.repo.local=%,$(MVN))),$(HOME)/.m2/repository)
 
 .PHONY: help run test build dist image test-docker install lab fuzz soak bench bench-kernel bench-quant bench-dsl bench-models \
-        bench-sweep bench-algorithms bench-spark gpu-kit bench-gpu venv system-deps browser-deps clean models-data models-train lab-data scaling-lab
+        bench-sweep bench-algorithms bench-spark bench-llm gpu-kit bench-gpu venv system-deps browser-deps clean models-data models-train lab-data scaling-lab
 
 help: ## list the targets
 	@echo "Precis — make targets"
@@ -77,7 +77,7 @@ soak: build venv ## 10,000 mixed cells on one kernel: latency and heap after GC,
 	@mkdir -p target/bench
 	$(PY) tests/soak.py --cells 10000 --window 200 --out target/bench/soak.json
 
-bench: bench-kernel bench-quant bench-dsl bench-models bench-sweep bench-algorithms bench-spark ## every benchmark group, JSON under target/bench/
+bench: bench-kernel bench-quant bench-dsl bench-models bench-sweep bench-algorithms bench-spark bench-llm ## every benchmark group, JSON under target/bench/
 
 bench-kernel: build venv ## kernel start-up and 1+1 round trip, against ipykernel in the same run
 	$(PRECIS) install --prefix $(VENV) --quiet
@@ -108,6 +108,10 @@ bench-algorithms: ## GPTQ on a 4096x4096 layer, 2048 rows, 2 threads, vs llm-com
 bench-spark: ## MiniLM sensitivity table (108 configurations) in one JVM vs Spark local[2] vs a standalone master + 2 workers on 127.0.0.1 -> target/bench/spark.json
 	@mkdir -p target/bench
 	$(MVN) -pl spark -am -Pbench-spark -DskipTests test
+
+bench-llm: models-data ## SmolLM2 (GGUF): load vs reading its bytes, full-precision perplexity over 31 windows of 256 tokens (vs llama.cpp's recorded time), 210-layer sensitivity with prefix reuse vs full passes -> target/bench/llm.json
+	@mkdir -p target/bench
+	$(MVN) -pl engine -am -Pbench-llm -DskipTests test
 
 gpu-kit: models-data ## the GPU check's kit (jlink'd Java, engine jars without ONNX Runtime, DJL JNI sources, data) -> target/gpukit
 	MVN="$(MVN)" gpu/make-kit.sh target/gpukit

@@ -9,10 +9,10 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(name):
+def run(name, timeout=300):
     path = ROOT / "notebooks" / name
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, kernel_name="precis", timeout=300, resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(nb, kernel_name="precis", timeout=timeout, resources={"metadata": {"path": str(path.parent)}}).execute()
     return nb
 
 
@@ -122,3 +122,42 @@ def test_exercises_have_a_hidden_answer_that_runs(basics, quickstart):
     assert basics.cells[-1].outputs[-1]["data"]["text/plain"] == str(sum(i * i for i in range(1, 11)) / 10)
     printed = "".join(o.get("text", "") for o in quickstart.cells[-1].outputs if o.output_type == "stream").split()
     assert quickstart.cells[-1].outputs[-1]["data"]["text/plain"] == str(len(printed)) and all("." in n for n in printed)
+
+
+@pytest.fixture(scope="module")
+def llm():
+    # SmolLM2 from the cache `make models-data` fills; its sensitivity cell measures 420 configurations
+    return run("02-llm.ipynb", timeout=1500)
+
+
+def test_llm_notebook_says_the_baseline_is_q4_1(llm):
+    prose = "".join(c.source for c in llm.cells if c.cell_type == "markdown")
+    assert "Q4_1" in prose and "full precision" in prose
+
+
+def test_llm_notebook_baseline_sweep_and_bars(llm):
+    baseline = [c for c in llm.cells if c.cell_type == "code" and c.source.strip() == "evaluate"][0].outputs
+    evaluation = [o for o in baseline if o.output_type == "display_data"][-1].data["text/plain"]
+    assert "2 windows of 32 tokens, 62 tokens scored" in evaluation
+    ppl = float(re.search(r"perplexity\s+([\d.]+)", evaluation).group(1))
+    assert 2 < ppl < 2000
+    sweep = [o for o in outputs_of(llm, "sweep *") if o.output_type == "display_data"][1].data["text/plain"]
+    rows = {m.group(1): (float(m.group(2)), float(m.group(3)))
+            for m in re.finditer(r"(q8_0|q4_0|int4)\s+([\d.]+)\s+(-?[\d.e-]+)", sweep)}
+    assert rows["q8_0"][0] == 8.5 and rows["q4_0"][0] == 4.5
+    assert abs(rows["q8_0"][1]) < rows["q4_0"][1] and abs(rows["q8_0"][1]) < rows["int4"][1]
+    bars = figures(outputs_of(llm, "byBlock.merge"))
+    assert len(bars) == 2 and "per block" in bars[0].data["text/plain"] and "per projection kind" in bars[1].data["text/plain"]
+    kinds = [o for o in outputs_of(llm, "byBlock.merge") if o.output_type == "execute_result"][0].data["text/plain"]
+    assert all(k in kinds for k in ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"))
+
+
+def test_llm_notebook_search_export_reload(llm):
+    front = figures(outputs_of(llm, "search budget"))[0].data["text/plain"]
+    chosen = re.search(r"Chosen \(budget 4.800 bits/weight\): ([\d.]+) bits", front)
+    assert chosen and 4.5 <= float(chosen.group(1)) <= 4.8
+    assert "Wrote" in text(outputs_of(llm, "export mixed")) and "smollm2-mixed.gguf" in text(outputs_of(llm, "export mixed"))
+    printed = text(outputs_of(llm, "predicted.evaluation()"))
+    predicted, measured = map(float, re.search(r"predicted by the plan ([\d.]+), measured on the exported file ([\d.]+)", printed).groups())
+    assert predicted == measured and predicted > 1
+    assert not (ROOT / "notebooks" / "smollm2-mixed.gguf").exists()

@@ -109,12 +109,14 @@ public final class Language {
             new Setting("metric", String.join(" | ", METRICS), "default"),
             new Setting("seed", "a whole number", "0"),
             new Setting("samples", "a positive whole number", "256"),
+            new Setting("context", "a whole number of tokens from 2 (language models: the text is cut into windows of"
+                    + " this many tokens; unset, a model with a position table reads windows of its table)", "256"),
             new Setting("device", "cpu | gpu", "cpu"),
             new Setting("cluster", "none | \"local[N]\" | \"spark://host:7077\" (needs the precis-spark jar)", "none"),
             new Setting("calibration", "a positive whole number of samples (GPTQ, AWQ)", "128"),
             new Setting("sequential", "yes | no (GPTQ, AWQ: each layer calibrated on the outputs of the already quantized layers before it)", "no"));
 
-    /** The settings' names: metric, seed, samples, device, cluster. */
+    /** The settings' names: metric, seed, samples, context, device, cluster, ... */
     public static List<String> settingNames() {
         return SETTINGS.stream().map(Setting::name).toList();
     }

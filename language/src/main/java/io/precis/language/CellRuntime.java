@@ -333,6 +333,11 @@ public final class CellRuntime {
                     throw compiler.error(o, e.getMessage());
                 }
             }
+            // a causal language model reads a text as one token stream: its data is a text unless the options say otherwise
+            if (l.options().stream().noneMatch(o -> o.key().text().equalsIgnoreCase("kind"))
+                    && session.model().map(m -> m.task() == io.precis.engine.model.ModelTask.LANGUAGE_MODEL).orElse(false)) {
+                opts = opts.kind(io.precis.engine.data.DataOptions.TEXT);
+            }
             String path = fp.path();
             Dataset data;
             String name;
@@ -418,6 +423,9 @@ public final class CellRuntime {
                         "a seed is a whole number, e.g. set seed 42"));
                 case "samples" -> value = Long.toString(wholeNumber(s.value(), "samples", 1, MAX_SAMPLES,
                         "samples is how many samples an analysis reads, a whole number from 1 to " + MAX_SAMPLES + ", e.g. set samples 256"));
+                case "context" -> value = Long.toString(wholeNumber(s.value(), "context", 2, MAX_CONTEXT,
+                        "context is how many tokens a language model reads per window, a whole number from 2 to " + MAX_CONTEXT
+                                + ", e.g. set context 256"));
                 case "device" -> {
                     value = text(s.value()).toLowerCase(Locale.ROOT);
                     if (!value.equals("cpu") && !value.equals("gpu")) {
@@ -435,6 +443,10 @@ public final class CellRuntime {
                 case "metric" -> {
                     value = text(s.value()).toLowerCase(Locale.ROOT);
                     List<String> metrics = io.precis.dsl.Language.METRICS;
+                    if (value.equals("perplexity")) {
+                        throw compiler.error(s.value(), "perplexity is exp(loss), so it ranks layers as loss does; 'set metric loss'"
+                                + " measures the change of loss (nats/token), and evaluate shows perplexity beside it");
+                    }
                     if (!metrics.contains(value)) {
                         throw compiler.error(s.value().span(), "unknown metric '" + value + "'", Suggest.closest(value, metrics),
                                 "Metrics: " + String.join(", ", metrics));
@@ -748,6 +760,8 @@ public final class CellRuntime {
 
         /** The most samples an analysis may read: more would not fit any dataset in memory. */
         static final long MAX_SAMPLES = 1_000_000;
+        /** Longest window {@code set context} takes (tokens): far beyond the models here, short of memory trouble in the parser. */
+        static final long MAX_CONTEXT = 1 << 20;
 
         private static String text(Value v) {
             return switch (v) {

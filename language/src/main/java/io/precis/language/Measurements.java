@@ -206,6 +206,11 @@ final class Measurements {
             throw c.compiler().error(e.flavour().get(), "export as " + e.flavour().get().text() + " is not available. Flavours: "
                     + String.join(", ", PlanExports.FLAVOURS) + " (compressed-tensors also writes llm-compressor's recipe.yaml)");
         }
+        boolean ggufName = e.file().value().toLowerCase(Locale.ROOT).endsWith(".gguf");
+        if (flavour.equals("gguf") != ggufName) {
+            throw c.compiler().error(e.file(), flavour.equals("gguf") ? "a GGUF export goes to a file ending .gguf"
+                    : "a file ending .gguf holds a GGUF model: export plan to \"" + e.file().value() + "\" without 'as " + flavour + "'");
+        }
         Path file;
         try {
             file = Path.of(e.file().value());
@@ -214,6 +219,9 @@ final class Measurements {
         }
         if (e.file().value().isBlank()) {
             throw c.compiler().error(e.file(), "the file name is empty: export plan to \"plan.json\"");
+        }
+        if (flavour.equals("gguf")) {
+            return exportGguf(c, e, model, plan, file);
         }
         String wrote;
         try {
@@ -224,6 +232,30 @@ final class Measurements {
             throw c.compiler().error(e.file(), "cannot write " + file.toAbsolutePath() + ": " + ex.getMessage());
         }
         c.out().text(wrote);
+        return file.toAbsolutePath();
+    }
+
+    /** The model itself as a GGUF, each planned tensor re-quantized by llama.cpp's reference quantizer (GgufWriter). */
+    private static Path exportGguf(Context c, Statement.Export e, Model model, Plan plan, Path file) {
+        if (!plan.pruned().isEmpty()) {
+            throw c.compiler().error(e.file(), "cannot export the GGUF: " + plan.pruned().size() + " layers are pruned ("
+                    + plan.pruned().get(0).name() + (plan.pruned().size() > 1 ? ", ..." : "") + "), and a GGUF is written from the"
+                    + " stored weights, dense; export the plan without its prune rules, or as JSON");
+        }
+        try {
+            io.precis.engine.model.gguf.GgufWriter.write(model, plan, file);
+        } catch (io.precis.engine.model.ModelException | IllegalArgumentException ex) {
+            throw c.compiler().error(e.file(), "cannot export the GGUF: " + ex.getMessage());
+        }
+        long bytes;
+        try {
+            bytes = java.nio.file.Files.size(file);
+        } catch (java.io.IOException ex) {
+            bytes = -1;
+        }
+        c.out().text(String.format(Locale.ROOT, "Wrote %s (%.1f MB): %d of %d layers re-quantized as planned, %.3f effective bits/weight;"
+                        + " every other tensor as the source file stores it.",
+                file.toAbsolutePath(), bytes / 1e6, plan.quantized().size(), plan.layers().size(), plan.effectiveBits()));
         return file.toAbsolutePath();
     }
 }

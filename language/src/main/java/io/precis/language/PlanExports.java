@@ -11,11 +11,12 @@ import java.util.Optional;
 
 /**
  * What {@code export plan [as <flavour>] to "<file>"} writes: the flavour named after {@code as}, else the one the
- * file's extension says ({@code .onnx}: a quantized ONNX model; anything else: the plan as JSON). The work is the
+ * file's extension says ({@code .onnx}: a quantized ONNX model; {@code .gguf}: the model as GGUF, written by {@code Measurements}; anything
+ * else: the plan as JSON). The work is the
  * engine's ({@code io.precis.engine.export}); this only chooses and words the result.
  */
 final class PlanExports {
-    static final List<String> FLAVOURS = List.of("json", "onnx", "compressed-tensors", "modelopt");
+    static final List<String> FLAVOURS = List.of("json", "onnx", "compressed-tensors", "modelopt", "gguf");
 
     private PlanExports() {}
 
@@ -25,7 +26,8 @@ final class PlanExports {
             String f = named.get().toLowerCase(Locale.ROOT);
             return FLAVOURS.contains(f) ? f : null;
         }
-        return file.toLowerCase(Locale.ROOT).endsWith(".onnx") ? "onnx" : "json";
+        String name = file.toLowerCase(Locale.ROOT);
+        return name.endsWith(".onnx") ? "onnx" : name.endsWith(".gguf") ? "gguf" : "json";
     }
 
     /** Writes the plan; returns the line the cell shows. Engine refusals propagate as IllegalArgumentException. */

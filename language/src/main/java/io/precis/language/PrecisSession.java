@@ -168,6 +168,9 @@ public final class PrecisSession {
             if (heldOut) {
                 d = split().evaluation();
             }
+            if (d instanceof io.precis.engine.data.TextCorpus t && setExplicitly.contains("context")) {
+                d = t.withContext(Integer.parseInt(settings.get("context")));
+            }
             analysisHeldOut = heldOut;
             Analysis a = Analysis.of(m, d).samples(samples()).seed(seed()).progress(new ProgressBars(this::output));
             String metric = settings.get("metric");
@@ -274,8 +277,15 @@ public final class PrecisSession {
         return Map.copyOf(settings);
     }
 
+    /**
+     * The settings a {@code set} changed. An unset context leaves models with a position table their table's
+     * length (GGUF models read the default 256 either way).
+     */
+    private final Set<String> setExplicitly = new HashSet<>();
+
     synchronized void set(String name, String value) {
         settings.put(name, value);
+        setExplicitly.add(name);
         if (!name.equals("device")) {
             forgetAnalysis();
         }

@@ -259,7 +259,9 @@ public sealed interface Statement extends Node {
             synopsis = "export plan | <variable> [as <flavour>] to \"<file>\"",
             summary = "Write a plan (the current one, or one bound with as): JSON that Java reads back (the default); as onnx"
                     + " (or a .onnx file): a QDQ ONNX model ONNX Runtime runs; as compressed-tensors: a pack-quantized checkpoint"
-                    + " directory with llm-compressor's recipe.yaml; as modelopt: ModelOpt's quant_cfg JSON.",
+                    + " directory with llm-compressor's recipe.yaml; as modelopt: ModelOpt's quant_cfg JSON; a file ending .gguf (models"
+                    + " loaded from GGUF) gets the model itself, each tensor in its planned llama.cpp format (q8_0 ... q6_k,"
+                    + " fp16, bf16).",
             example = "export best to \"plan.json\"")
     record Export(Subject subject, @Keyword("as") Optional<Name> flavour, @Keyword("to") StringLiteral file,
                   Optional<Name> binding, Span span) implements Statement {

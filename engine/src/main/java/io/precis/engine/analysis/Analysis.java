@@ -152,7 +152,11 @@ public final class Analysis {
     /** What scores measure and on what, e.g. {@code Δloss on calib (256 samples, seed 0)}. */
     public String describe() {
         if (!metric.usesData()) return metric.labelWithUnit() + " of the weights (no data)";
-        return metric.labelWithUnit() + " on " + data.name() + " (" + runner.evaluator().samples() + " samples, seed " + seed + ")";
+        Evaluator ev = runner.evaluator();
+        if (ev.streamWindow() > 0)   // a causal LM's windows: say how many tokens the scores rest on
+            return metric.labelWithUnit() + " on " + data.name() + " (" + ev.samples() + " windows of " + ev.streamWindow() + " tokens, "
+                    + ev.scoredTokens() + " tokens scored, seed " + seed + ")";
+        return metric.labelWithUnit() + " on " + data.name() + " (" + ev.samples() + " samples, seed " + seed + ")";
     }
 
     /** Layers a search or table covers by default: weight matrices and kernels that are not kept by default. */
@@ -243,8 +247,13 @@ public final class Analysis {
             any = key(layer, format, metric);
             cache.put(any, weightSqnr(layer, format));
         } else {
-            float[][] out = runner.outputs(Map.of(layer, format), t);
-            Map<SensitivityMetric, Double> values = OutputMetrics.of(out, runner.reference(), runner.targets(), runner.referenceLoss());
+            Map<SensitivityMetric, Double> values;
+            if (runner.streams(Map.of(layer, format))) {
+                values = runner.measureStreaming(Map.of(layer, WeightTransform.fakeQuantize(format)), t).metrics(runner.referenceSums(t).loss());
+            } else {
+                float[][] out = runner.outputs(Map.of(layer, format), t);
+                values = OutputMetrics.of(out, runner.reference(), runner.targets(), runner.referenceLoss());
+            }
             values.forEach((m, v) -> cache.put(key(layer, format, m), v));
             any = key(layer, format, metric);
         }
@@ -274,6 +283,17 @@ public final class Analysis {
 
     /** Runs one configuration and scores it with every metric and the evaluator's scores. */
     Measured measure(Map<LayerRef, Format> config, Tracker t) {
+        if (runner.streams(config)) {
+            Map<Format, WeightTransform> byFormat = new LinkedHashMap<>();
+            Map<LayerRef, WeightTransform> transforms = new LinkedHashMap<>();
+            config.forEach((l, f) -> transforms.put(l, byFormat.computeIfAbsent(f, WeightTransform::fakeQuantize)));
+            OutputSums ref = runner.referenceSums(t);
+            long t0 = System.nanoTime();
+            OutputSums sums = runner.measureStreaming(transforms, t);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            Evaluation e = runner.evaluator().score(sums.loss(), sums.accuracy(), sums.kl(), seconds, describeConfig(config));
+            return new Measured(sums.metrics(ref.loss()), e);
+        }
         long t0 = System.nanoTime();
         float[][] out = runner.outputs(config, t);
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -424,7 +444,13 @@ public final class Analysis {
             });
         }
         t.step();
-        Evaluation baseline = runner.evaluator().score(runner.reference(), 0, "full precision");
+        Evaluation baseline;
+        if (runner.streams(config)) {
+            OutputSums ref = runner.referenceSums(t);
+            baseline = runner.evaluator().score(ref.loss(), ref.accuracy(), 0, 0, "full precision");
+        } else {
+            baseline = runner.evaluator().score(runner.reference(), 0, "full precision");
+        }
         return new PlanEvaluation(plan, metric, m.value(metric), m.values(), m.evaluation(), baseline, describe());
     }
 

@@ -111,6 +111,102 @@ final class Runner {
         }
     }
 
+    // ---- causal-LM windows, scored batch by batch ----
+
+    /**
+     * Causal-LM runs whose full-precision logits would take more than this are scored batch by batch (system
+     * property {@code precis.streamAboveBytes}; tests set 0).
+     */
+    static long streamAboveBytes() {
+        return Long.getLong("precis.streamAboveBytes", 256L << 20);
+    }
+
+    private List<Activation> headInputs;  // per batch: the full-precision input of the last stage (norm + head)
+    private OutputSums referenceSums;
+
+    /**
+     * Whether a configuration is measured batch by batch without keeping any run's outputs: causal-LM windows
+     * (a logit vector per token), and no changed layer in the first or last stage, so that the full-precision
+     * logits of each batch are recomputed from the kept input of the last stage (its weights are not swapped).
+     * Memory: that input (context × width floats per window) instead of the logits (context × vocabulary); time:
+     * the last stage twice per batch, so only runs whose logits exceed {@link #streamAboveBytes()} stream.
+     */
+    boolean streams(Map<LayerRef, ?> config) {
+        if (evaluator.streamWindow() == 0 || model.stages() < 3) return false;
+        // small runs keep the logits (the last stage is not run twice); large ones stream
+        if ((long) evaluator.scoredTokens() * model.tokenizer().vocabularySize() * Float.BYTES <= streamAboveBytes()) return false;
+        int last = model.stages() - 1;
+        return config.keySet().stream().mapToInt(model::stageOf).allMatch(s -> s > 0 && s < last);
+    }
+
+    /** Full-precision loss and accuracy, from the one pass that also keeps each batch's last-stage input. */
+    synchronized OutputSums referenceSums(Tracker tracker) {
+        if (referenceSums == null) {
+            if (!model.isFullPrecision())
+                throw new IllegalStateException("analysis needs " + model.name() + " at full precision; swapped: " + model.swapped().keySet());
+            List<Activation> heads = new ArrayList<>();
+            OutputSums sums = new OutputSums();
+            List<ModelInput> inputs = evaluator.inputs();
+            int[] all = evaluator.targets();
+            int from = 0;
+            for (ModelInput in : inputs) {
+                tracker.checkInterrupt();
+                List<Activation> acts = new ArrayList<>();
+                ModelOutput out = model.forwardCollecting(in, acts);
+                heads.add(acts.get(acts.size() - 1));
+                List<float[]> rows = new ArrayList<>();
+                evaluator.addRows(out, in.size(), rows);
+                int n = all.length / evaluator.samples() * in.size();
+                sums.add(rows, rows, Arrays.copyOfRange(all, from, from + n));
+                from += n;
+            }
+            headInputs = heads;
+            referenceSums = sums;
+        }
+        return referenceSums;
+    }
+
+    /**
+     * As {@link #outputsWith}, for a configuration that {@link #streams}: each batch's outputs are scored against
+     * that batch's full-precision logits (recomputed by the last stage alone) and dropped.
+     */
+    synchronized OutputSums measureStreaming(Map<LayerRef, WeightTransform> config, Tracker tracker) {
+        if (!streams(config)) throw new IllegalArgumentException("not a streaming configuration: " + config.keySet());
+        referenceSums(tracker);
+        int last = model.stages() - 1;
+        int from = startStage(config);
+        if (from > 0) ensureStageInputs(tracker);
+        if (from > 0 && stageInputs == null) from = 0;
+        Map<WeightTransform, List<LayerRef>> byTransform = new java.util.IdentityHashMap<>();
+        List<WeightTransform> order = new ArrayList<>();
+        config.forEach((l, t) -> byTransform.computeIfAbsent(t, k -> { order.add(k); return new ArrayList<>(); }).add(l));
+        try {
+            for (WeightTransform t : order) {
+                tracker.checkInterrupt();
+                model.swap(byTransform.get(t), t);
+            }
+            List<ModelInput> inputs = evaluator.inputs();
+            int[] all = evaluator.targets();
+            int at = 0;
+            OutputSums sums = new OutputSums();
+            for (int b = 0; b < inputs.size(); b++) {
+                tracker.checkInterrupt();
+                ModelInput in = inputs.get(b);
+                ModelOutput out = from > 0 ? model.forwardFrom(in, from, stageInputs.get(b).get(from - 1)) : model.forward(in);
+                List<float[]> rows = new ArrayList<>(), ref = new ArrayList<>();
+                evaluator.addRows(out, in.size(), rows);
+                evaluator.addRows(model.forwardFrom(in, last, headInputs.get(b)), in.size(), ref);
+                int n = all.length / evaluator.samples() * in.size();
+                sums.add(rows, ref, Arrays.copyOfRange(all, at, at + n));
+                at += n;
+            }
+            evaluations++;
+            return sums;
+        } finally {
+            model.restoreAll();
+        }
+    }
+
     /** The first stage any of the configuration's layers is read in (0 when resuming is off or impossible). */
     int startStage(Map<LayerRef, ?> config) {
         if (!prefixReuse || model.stages() <= 1 || config.isEmpty()) return 0;

@@ -31,6 +31,9 @@ public final class Evaluator {
         }
     };
 
+    /** Tokens per batch of causal-LM windows: 1,024 logit vectors of SmolLM2's vocabulary are 200 MB. */
+    static final int STREAM_BATCH_TOKENS = 1024;
+
     private final Model model;
     private final Dataset data;
     private final int batchSize;
@@ -94,6 +97,22 @@ public final class Evaluator {
     public Evaluation evaluate() {
         long t0 = System.nanoTime();
         prepare();
+        if (stream > 0 && model.isFullPrecision()) {
+            // a causal LM at full precision is its own reference: each batch's logits are scored and dropped
+            double nll = 0;
+            long correct = 0;
+            int at = 0;
+            for (ModelInput in : batches) {
+                List<float[]> rows = new ArrayList<>();
+                addRows(model.forward(in), in.size(), rows);
+                int n = labels.length / samples * in.size();
+                double[] lossAcc = Scoring.crossEntropyAndAccuracy(rows.toArray(float[][]::new), Arrays.copyOfRange(labels, at, at + n));
+                nll += lossAcc[0] * n;
+                correct += Math.round(lossAcc[1] * n);
+                at += n;
+            }
+            return score(nll / labels.length, correct / (double) labels.length, 0, (System.nanoTime() - t0) / 1e9, model.weightsDescription());
+        }
         float[][] current = run();
         return score(current, (System.nanoTime() - t0) / 1e9, true);
     }
@@ -108,6 +127,23 @@ public final class Evaluator {
         Provenance p = e.provenance();
         Provenance q = new Provenance(p.model(), p.modelHash(), weights, p.data(), p.dataHash(), p.samples(), p.seed(), p.engine(), p.device());
         return new Evaluation(e.scores().stream().map(s -> new Score(s.metric(), s.value(), q)).toList(), q, seconds);
+    }
+
+    /**
+     * Scores a classifier's or language model's run from its loss, accuracy and KL to full precision, computed
+     * elsewhere batch by batch (causal-LM windows, whose outputs are not kept whole).
+     */
+    public Evaluation score(double loss, double accuracy, double kl, double seconds, String weights) {
+        prepare();
+        if (labels == null) throw new IllegalStateException("an embedding model has no loss");
+        Provenance p = provenance();
+        Provenance q = new Provenance(p.model(), p.modelHash(), weights, p.data(), p.dataHash(), p.samples(), p.seed(), p.engine(), p.device());
+        List<Score> scores = new ArrayList<>();
+        scores.add(new Score(Metric.LOSS, loss, q));
+        if (model.task() == ModelTask.LANGUAGE_MODEL) scores.add(new Score(Metric.PERPLEXITY, Math.exp(loss), q));
+        scores.add(new Score(Metric.ACCURACY, accuracy, q));
+        scores.add(new Score(Metric.KL, kl, q));
+        return new Evaluation(scores, q, seconds);
     }
 
     /** {@code fromModelNow}: the outputs are the model's as it is now, so at full precision they are the reference. */
@@ -293,8 +329,10 @@ public final class Evaluator {
                 }
                 if (w.length == 0) throw mismatch("it is shorter than one context of " + context + " tokens");
                 labels = new int[w.length * targets];
-                for (int i = 0; i < w.length; i += batchSize) {
-                    int m = Math.min(batchSize, w.length - i);
+                // a causal LM's batch holds a logit vector per token (SmolLM2: 49,152 floats): at most STREAM_BATCH_TOKENS of them
+                int perBatch = stream > 0 ? Math.min(batchSize, Math.max(1, STREAM_BATCH_TOKENS / context)) : batchSize;
+                for (int i = 0; i < w.length; i += perBatch) {
+                    int m = Math.min(perBatch, w.length - i);
                     long[][] ids = new long[m][context], mask = new long[m][context];
                     for (int j = 0; j < m; j++) {
                         System.arraycopy(w[i + j], 0, ids[j], 0, context);

@@ -82,4 +82,41 @@ class GgufEvaluationTest {
             assertEquals(Analysis.of(m, text).samples(4).prefixReuse(false).sensitivity().sensitivity(down, q2k), t.value(down, q2k), 1e-12);
         }
     }
+
+    @Test
+    void windowsScoredBatchByBatchGiveWhatTheWholeKeptRunGives(@TempDir Path tmp) {
+        System.setProperty("precis.streamAboveBytes", "0"); // the tiny model's logits are small: stream them anyway
+        try (Model m = Models.load(TinyGguf.write(tmp.resolve("tiny.gguf"), 8, true))) {
+            TextCorpus text = Datasets.text(SENTENCES).withContext(40);
+            // 1,024 tokens a batch: windows of 40 go 25 to a batch, so 60 windows are three batches
+            Analysis a = Analysis.of(m, text).samples(60).cache(SensitivityCache.inMemory());
+            Format q3k = Formats.parse("q3_k");
+            LayerRef up = m.layer("blk.0.ffn_up");
+            double dLoss = a.sensitivity(List.of(up), List.of(q3k)).value(up, q3k);
+            double kl = a.metric(SensitivityMetric.KL).sensitivity(List.of(up), List.of(q3k)).value(up, q3k);
+            io.precis.engine.plan.Plan plan = io.precis.engine.plan.Planner.resolve("tiny", m.layers(), List.of(io.precis.engine.plan.Rule.quantize(
+                    "r", List.of(io.precis.engine.plan.LayerPattern.glob("blk.*.ffn_*")), q3k)), io.precis.engine.plan.SensitivityLookup.NONE);
+            io.precis.engine.analysis.PlanEvaluation pe = a.evaluate(plan);
+            // the whole run kept: the evaluator on the swapped model against its full-precision logits of every window
+            Evaluator ev = a.evaluator();
+            assertEquals(3, ev.inputs().size());
+            Evaluation fp = ev.evaluate();
+            m.swap(up, WeightTransform.fakeQuantize(q3k));
+            Evaluation one = ev.evaluate();
+            m.restoreAll();
+            m.swap(plan.quantized().stream().map(l -> m.layer(l.name())).toList(), WeightTransform.fakeQuantize(q3k));
+            assertEquals(6, plan.quantized().size(), "gate, up, down of two blocks (norms stay unless named)");
+            Evaluation all = ev.evaluate();
+            m.restoreAll();
+            assertTrue(one.get(Metric.KL) > 0, one.toString());
+            assertEquals(one.get(Metric.LOSS) - fp.get(Metric.LOSS), dLoss, 1e-12);
+            assertEquals(one.get(Metric.KL), kl, 1e-12);
+            assertEquals(all.get(Metric.PERPLEXITY), pe.evaluation().get(Metric.PERPLEXITY), 1e-12 * all.get(Metric.PERPLEXITY));
+            assertEquals(all.get(Metric.KL), pe.evaluation().get(Metric.KL), 1e-12);
+            assertEquals(fp.get(Metric.LOSS), pe.baseline().get(Metric.LOSS), 1e-12);
+            assertEquals(all.get(Metric.ACCURACY), pe.evaluation().get(Metric.ACCURACY), 0);
+        } finally {
+            System.clearProperty("precis.streamAboveBytes");
+        }
+    }
 }
