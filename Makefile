@@ -35,7 +35,7 @@ help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
 	@echo "JDK: $(JAVA_HOME)"
 
-run: build venv ## the main job: build, set up Jupyter, install the kernel, execute every notebook headless -> target/report/ (HTML + index.html)
+run: build venv models-data ## the main job: build, set up Jupyter and the models' data, install the kernel, execute every notebook headless -> target/report/ (HTML + index.html)
 	$(PRECIS) install --prefix $(VENV) --quiet
 	@mkdir -p $(REPORT)
 	$(PY) tests/run_notebook.py --kernel precis --html $(REPORT) $(NB)

@@ -130,6 +130,18 @@ def llm():
     return run("02-llm.ipynb", timeout=1500)
 
 
+def test_llm_exercise_answer_names_the_worst_projection_kind(llm):
+    at = next(i for i, c in enumerate(llm.cells) if "exercise" in c.metadata.get("tags", []))
+    answer = llm.cells[at + 1]
+    assert "answer" in answer.metadata["tags"] and answer.metadata["jupyter"]["source_hidden"] is True
+    assert not any(o.output_type == "error" for o in answer.outputs), answer.outputs
+    kind = answer.outputs[-1]["data"]["text/plain"].strip('"')
+    printed = "".join(o.get("text", "") for o in answer.outputs if o.output_type == "stream")
+    assert kind in ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down") and printed.startswith(kind)
+    share = float(re.search(r"carries ([\d.]+)% of", printed).group(1))
+    assert 100 / 7 <= share <= 100, "the largest of seven kinds carries at least a seventh"
+
+
 def test_llm_notebook_says_the_baseline_is_q4_1(llm):
     prose = "".join(c.source for c in llm.cells if c.cell_type == "markdown")
     assert "Q4_1" in prose and "full precision" in prose
