@@ -340,6 +340,9 @@ public final class Analysis {
         plan.pruned().forEach(l -> bySparsity.merge(l.sparsity() + " sparse", 1, Integer::sum));
         StringBuilder sb = new StringBuilder(config.isEmpty() && !bySparsity.isEmpty() ? "" : describeConfig(config));
         bySparsity.forEach((s, n) -> sb.append(sb.isEmpty() ? "" : ", ").append(n).append(n == 1 ? " layer " : " layers ").append(s));
+        Map<String, Integer> byActivation = new LinkedHashMap<>();
+        plan.activations().values().forEach(a -> byActivation.merge("A " + a, 1, Integer::sum));
+        byActivation.forEach((a, n) -> sb.append(sb.isEmpty() ? "" : ", ").append(a).append(" on ").append(n).append(n == 1 ? " layer" : " layers"));
         return sb.toString();
     }
 
@@ -382,14 +385,15 @@ public final class Analysis {
                 io.precis.engine.calib.PlanQuantizer.quantize(model, plan, calInputs, calibration.sequential(), t::checkInterrupt));
         t.step();
         Map<LayerRef, io.precis.engine.model.WeightTransform> transforms = q.transforms(model);
+        Map<LayerRef, io.precis.engine.algo.ActivationQuant> acts = activationQuantizers(plan, calInputs, t);
         long t0 = System.nanoTime();
-        float[][] out = atFullPrecision(() -> runner.outputsWith(transforms, t));
+        float[][] out = withActivations(acts, () -> atFullPrecision(() -> runner.outputsWith(transforms, t)));
         double seconds = (System.nanoTime() - t0) / 1e9;
         t.step();
         Map<SensitivityMetric, Double> values = OutputMetrics.of(out, runner.reference(), runner.targets(), runner.referenceLoss());
         Map<LayerRef, Format> config = new LinkedHashMap<>();
         plan.formats().forEach((n, f) -> config.put(model.layer(n), f));
-        Evaluation e = runner.evaluator().score(out, seconds, describeConfig(config) + ", " + String.join("; ", plan.algorithms()));
+        Evaluation e = runner.evaluator().score(out, seconds, describePlan(plan, config) + ", " + String.join("; ", plan.algorithms()));
         Measured m = new Measured(values, e);
         Evaluation baseline = runner.evaluator().score(runner.reference(), 0, "full precision");
         io.precis.engine.calib.Calibration.Samples samples = io.precis.engine.calib.Calibration.Samples.of(calibration.data(), calInputs,
@@ -401,13 +405,50 @@ public final class Analysis {
     /** Runs the plan for real: its metric, the evaluator's scores, against full precision. */
     public PlanEvaluation evaluate(Plan plan) {
         if (plan.needsCalibration())
-            throw new IllegalArgumentException("the plan uses " + String.join("; ", plan.algorithms()) + ", which need calibration data: "
+            throw new IllegalArgumentException("the plan uses " + String.join("; ", plan.algorithms())
+                    + (plan.hasStaticActivations() ? " and static activation scales" : "") + ", which need calibration data: "
                     + "evaluate(plan, Calibration.on(data))");
+        Map<LayerRef, io.precis.engine.algo.ActivationQuant> acts = activationQuantizers(plan, List.of(), null);
+        return withActivations(acts, () -> evaluateWeights(plan));
+    }
+
+    /** The quantizer of every layer whose input the plan quantizes; static scales from max |x| over {@code calibration}. */
+    private Map<LayerRef, io.precis.engine.algo.ActivationQuant> activationQuantizers(Plan plan, List<io.precis.engine.model.ModelInput> calibration,
+                                                                                      Tracker t) {
+        Map<LayerRef, io.precis.engine.algo.ActivationQuant> out = new LinkedHashMap<>();
+        List<LayerRef> statics = new ArrayList<>();
+        plan.activations().forEach((n, a) -> {
+            if (!a.dynamic()) statics.add(model.layer(n));
+        });
+        Map<String, io.precis.engine.calib.LayerStats> stats = statics.isEmpty() ? Map.of()
+                : atFullPrecision(() -> io.precis.engine.calib.Calibration.capture(model, calibration, statics, false,
+                        t == null ? null : t::checkInterrupt));
+        plan.activations().forEach((n, a) -> {
+            float absmax = 0;
+            if (!a.dynamic()) for (float v : stats.get(n).maxAbs()) absmax = Math.max(absmax, v);
+            out.put(model.layer(n), a.quantizer(absmax));
+        });
+        return out;
+    }
+
+    /** Runs {@code work} with the layers' inputs quantized (the full-precision reference computed first, without). */
+    private <T> T withActivations(Map<LayerRef, io.precis.engine.algo.ActivationQuant> acts, Supplier<T> work) {
+        if (acts.isEmpty()) return work.get();
+        runner.reference();
+        model.quantizeActivations(acts, Map.of());
+        try {
+            return work.get();
+        } finally {
+            model.quantizeActivations(Map.of(), Map.of());
+        }
+    }
+
+    private PlanEvaluation evaluateWeights(Plan plan) {
         Map<LayerRef, Format> config = new LinkedHashMap<>();
         plan.formats().forEach((n, f) -> config.put(model.layer(n), f));
         Tracker t = new Tracker("evaluate plan (" + describePlan(plan, config) + ")", 1, progress);
         Measured m;
-        if (plan.pruned().isEmpty()) {
+        if (plan.pruned().isEmpty() && plan.activations().isEmpty()) {
             m = atFullPrecision(() -> measure(config, t));
         } else {
             // Pruned layers change by their own transform (prune, then quantize); layers alike share one, so they swap together.

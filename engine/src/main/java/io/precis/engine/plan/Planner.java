@@ -21,6 +21,8 @@ import java.util.Set;
  * <li>{@code prune} rules are a second layer over the first: the last one that applies to a layer (by the same
  *     patterns, defaults and conditions) prunes it before its format is applied; {@code keep} leaves it unpruned;
  *     pruning combines with round to nearest only;</li>
+ * <li>{@code quantize activations} rules are a third layer: the last one that covers a linear layer (by patterns,
+ *     exceptions and condition) quantizes its input, whatever its weights' format; {@code keep} does not stop it;</li>
  * <li>rules that decide no layer are listed.</li>
  * </ol>
  */
@@ -41,7 +43,7 @@ public final class Planner {
             boolean keptByDefault = DEFAULT_KEPT.contains(layer.kind());
             Rule decided = null;
             for (Rule r : rules) {
-                if (r.isKeep() || r.isPrune() || !r.covers(name)) {
+                if (r.isKeep() || r.isPrune() || r.isActivations() || !r.covers(name)) {
                     continue;
                 }
                 if (keptByDefault && !r.namesExplicitly(name, layer.kind())) {
@@ -77,8 +79,21 @@ public final class Planner {
                         OptionalDouble.empty()));
             }
         }
+        java.util.Map<String, ActivationSpec> activations = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < layers.size(); i++) {
+            LayerRef layer = layers.get(i);
+            if (layer.kind() != LayerKind.LINEAR || layer.weights().size() != 1 || layer.weight().shape().length != 2) continue;
+            Rule last = null;
+            for (Rule r : rules)
+                if (r.isActivations() && r.covers(layer.name())
+                        && (r.where() == null || r.where().test(new Candidate(layer, i, null, sensitivities)))) last = r;
+            if (last != null) {
+                deciding.add(last);
+                activations.put(layer.name(), last.activations());
+            }
+        }
         List<Rule> idle = rules.stream().filter(r -> !deciding.contains(r)).toList();
-        return new Plan(modelName, out, idle, anySensitivity ? sensitivities.describe() : "");
+        return new Plan(modelName, out, idle, anySensitivity ? sensitivities.describe() : "").withActivations(activations);
     }
 
     /** The last prune rule that applies to the layer, or null. */

@@ -26,6 +26,10 @@ class ActivationQuantModelTest {
             assertEquals(0, r.samples().overlap());
             // the test's own metric over its own forward passes agrees with the analysis for weights only
             assertEquals(r.w8a16ByAnalysis(), r.w8a16(), 1e-6 * r.w8a16ByAnalysis());
+            assertEquals(r.w8a8(), r.w8a8ByAnalysis(), 1e-6 * r.w8a8(), "a plan with activation rules, evaluated by the analysis");
+            assertEquals(r.w8a8Static(), r.w8a8StaticByAnalysis(), 1e-6 * r.w8a8Static(), "static scales calibrated by the analysis");
+            assertTrue(r.plan().contains("W int8 / A int8 per token dynamic"), r.plan());
+            assertTrue(r.plan().contains("activations: 36 layers' inputs quantized (int8 per token dynamic)"), r.plan());
             assertTrue(r.w8a8() > 1.2 * r.w8a16(), "int8 activations add damage: " + r.w8a8() + " vs " + r.w8a16());
             assertTrue(r.w8a8Static() > r.w8a8(), "one static scale per tensor is coarser than one per token");
             assertTrue(r.w8a8SmoothNorm() < r.w8a8(), "SmoothQuant flattens the channels the quantizer sees");

@@ -34,7 +34,7 @@ import java.util.Map;
 final class MiniLmActivations {
 
     record Result(double w8a16, double w8a8, double w8a8Static, double w8a8SmoothNorm, double w8a8SmoothAll, double w8a16ByAnalysis,
-                  Calibration.Samples samples) {}
+                  double w8a8ByAnalysis, double w8a8StaticByAnalysis, String plan, Calibration.Samples samples) {}
 
     private MiniLmActivations() {}
 
@@ -102,7 +102,18 @@ final class MiniLmActivations {
             smooth[k] = damage(m, ev, reference, int8Weights(m, weights), perToken, divisors);
         }
         Calibration.Samples samples = Calibration.Samples.of(cal.data(), calInputs, split.evaluation(), ev.inputs());
-        return new Result(w8a16, w8a8, w8a8Static, smooth[0], smooth[1], byAnalysis, samples);
+        // the same through rules, a plan and the analysis
+        List<io.precis.engine.plan.LayerPattern> star = List.of(io.precis.engine.plan.LayerPattern.glob("*"));
+        io.precis.engine.plan.Rule weights = io.precis.engine.plan.Rule.quantize("w", star, int8);
+        io.precis.engine.plan.Plan dynamicPlan = io.precis.engine.plan.Planner.resolve(m.name(), m.layers(), List.of(weights,
+                io.precis.engine.plan.Rule.activations("a", star, new io.precis.engine.plan.ActivationSpec(ActivationQuant.Granularity.PER_TOKEN, true))),
+                io.precis.engine.plan.SensitivityLookup.NONE);
+        io.precis.engine.plan.Plan staticPlan = io.precis.engine.plan.Planner.resolve(m.name(), m.layers(), List.of(weights,
+                io.precis.engine.plan.Rule.activations("a", star, new io.precis.engine.plan.ActivationSpec(ActivationQuant.Granularity.PER_TENSOR, false))),
+                io.precis.engine.plan.SensitivityLookup.NONE);
+        double dynamicByAnalysis = a.evaluate(dynamicPlan).value();
+        double staticByAnalysis = a.evaluate(staticPlan, cal).value();
+        return new Result(w8a16, w8a8, w8a8Static, smooth[0], smooth[1], byAnalysis, dynamicByAnalysis, staticByAnalysis, dynamicPlan.toText(), samples);
     }
 
     /** Each layer's weights rounded to int8 per output channel (ONNX layout [in][out]). */
