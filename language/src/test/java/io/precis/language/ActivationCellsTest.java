@@ -51,6 +51,11 @@ class ActivationCellsTest {
             assertTrue(err.startsWith("line 1:45") && err.contains("per-token scales are computed per call (dynamic), not static"), err);
             err = cells.run("quantize activations of * to int8 where sensitivity < 1").assertFailed("PrecisError");
             assertTrue(err.startsWith("line 1:41") && err.contains("not by sensitivity"), err);
+            cells.run("quantize encoder.* to int8\nquantize activations of encoder.* to int8").assertOk();
+            java.nio.file.Path file = java.nio.file.Path.of("target", "activation-export-" + System.nanoTime() + ".json");
+            err = cells.run("export plan to \"" + file + "\"").assertFailed("PrecisError");
+            assertTrue(err.contains("exports do not hold activation quantization yet"), err);
+            assertFalse(java.nio.file.Files.exists(file), "nothing written");
         }
     }
 }
