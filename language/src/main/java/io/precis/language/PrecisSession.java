@@ -230,7 +230,7 @@ public final class PrecisSession {
      */
     synchronized boolean splitsData() {
         return calibrationName == null && rules.stream().anyMatch(r -> r.rule().algorithm().needsCalibration()
-                || r.rule().isActivations() && !r.rule().activations().dynamic());
+                || r.rule().isActivations() && r.rule().activations().needsCalibration());
     }
 
     synchronized void addCalibrationDataset(String name, Dataset data) {

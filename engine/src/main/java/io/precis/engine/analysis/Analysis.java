@@ -384,10 +384,11 @@ public final class Analysis {
         io.precis.engine.calib.PlanQuantizer.Result q = atFullPrecision(() ->
                 io.precis.engine.calib.PlanQuantizer.quantize(model, plan, calInputs, calibration.sequential(), t::checkInterrupt));
         t.step();
-        Map<LayerRef, io.precis.engine.model.WeightTransform> transforms = q.transforms(model);
+        Map<LayerRef, io.precis.engine.model.WeightTransform> transforms = new LinkedHashMap<>(q.transforms(model));
         Map<LayerRef, io.precis.engine.algo.ActivationQuant> acts = activationQuantizers(plan, calInputs, t);
+        Map<LayerRef, float[]> divisors = smoothing(plan, calInputs, transforms, t);
         long t0 = System.nanoTime();
-        float[][] out = withActivations(acts, () -> atFullPrecision(() -> runner.outputsWith(transforms, t)));
+        float[][] out = withActivations(acts, divisors, () -> atFullPrecision(() -> runner.outputsWith(transforms, t)));
         double seconds = (System.nanoTime() - t0) / 1e9;
         t.step();
         Map<SensitivityMetric, Double> values = OutputMetrics.of(out, runner.reference(), runner.targets(), runner.referenceLoss());
@@ -406,10 +407,68 @@ public final class Analysis {
     public PlanEvaluation evaluate(Plan plan) {
         if (plan.needsCalibration())
             throw new IllegalArgumentException("the plan uses " + String.join("; ", plan.algorithms())
-                    + (plan.hasStaticActivations() ? " and static activation scales" : "") + ", which need calibration data: "
+                    + (plan.hasStaticActivations() ? " and calibrated activation scales (static, smoothquant)" : "") + ", which need calibration data: "
                     + "evaluate(plan, Calibration.on(data))");
         Map<LayerRef, io.precis.engine.algo.ActivationQuant> acts = activationQuantizers(plan, List.of(), null);
-        return withActivations(acts, () -> evaluateWeights(plan));
+        return withActivations(acts, Map.of(), () -> evaluateWeights(plan));
+    }
+
+    /**
+     * SmoothQuant for the plan's smoothed layers: per input channel s from the calibration rows' max |x| (range 2·max)
+     * and the largest |W| over the smoothed layers reading the same input, as llm-compressor computes it. Kept as an
+     * explicit scale: each such layer's transform becomes W·diag(s), then its format; the input is divided by s before
+     * its quantizer (returned, by layer). Round-to-nearest weights only.
+     */
+    private Map<LayerRef, float[]> smoothing(Plan plan, List<io.precis.engine.model.ModelInput> calibration,
+                                             Map<LayerRef, WeightTransform> transforms, Tracker t) {
+        List<LayerRef> layers = new ArrayList<>();
+        plan.activations().forEach((n, a) -> {
+            if (a.smooth()) layers.add(model.layer(n));
+        });
+        if (layers.isEmpty()) return Map.of();
+        for (LayerRef l : layers) {
+            io.precis.engine.plan.LayerPlan lp = plan.layer(l.name()).orElseThrow();
+            if (lp.isPruned() || lp.isQuantized() && lp.algorithm().needsCalibration())
+                throw new IllegalArgumentException(l.name() + ": smoothquant combines with round-to-nearest weights, not with "
+                        + (lp.isPruned() ? "pruning" : lp.algorithm().name()));
+        }
+        Map<String, io.precis.engine.calib.LayerStats> stats = atFullPrecision(() -> io.precis.engine.calib.Calibration.capture(model,
+                calibration, layers, false, t::checkInterrupt));
+        Map<io.precis.engine.calib.LayerStats, List<LayerRef>> groups = new java.util.IdentityHashMap<>();
+        for (LayerRef l : layers) groups.computeIfAbsent(stats.get(l.name()), k -> new ArrayList<>()).add(l);
+        Map<LayerRef, float[]> out = new LinkedHashMap<>();
+        for (Map.Entry<io.precis.engine.calib.LayerStats, List<LayerRef>> g : groups.entrySet()) {
+            int in = g.getKey().width();
+            float[] range = g.getKey().maxAbs();
+            for (int c = 0; c < in; c++) range[c] *= 2;
+            List<io.precis.engine.algo.Awq.Weight> ws = new ArrayList<>();
+            for (LayerRef l : g.getValue()) ws.add(rowsByInput(l, in));
+            for (LayerRef l : g.getValue()) {
+                float[] s = io.precis.engine.algo.SmoothQuant.scales(range, ws, in, plan.activations().get(l.name()).smoothAlpha());
+                out.put(l, s);
+                WeightTransform base = transforms.get(l);
+                int axis = l.weight().reductionAxis();
+                transforms.put(l, WeightTransform.of((base == null ? "full precision" : base.label()) + ", smoothed", v -> {
+                    float[] a = v.toArray();
+                    int cols = axis == 0 ? a.length / in : in;
+                    for (int i = 0; i < a.length; i++) a[i] *= s[axis == 0 ? i / cols : i % cols];
+                    v.write(a);
+                    if (base != null) base.apply(v);
+                }));
+            }
+        }
+        return out;
+    }
+
+    /** A linear layer's full-precision weight as [out][in]. */
+    private io.precis.engine.algo.Awq.Weight rowsByInput(LayerRef l, int in) {
+        float[] w = model.fullPrecisionWeights(l.weight());
+        int outs = w.length / in;
+        if (l.weight().reductionAxis() == 1) return new io.precis.engine.algo.Awq.Weight(w, outs);
+        float[] t = new float[w.length];
+        for (int c = 0; c < in; c++)
+            for (int o = 0; o < outs; o++) t[o * in + c] = w[c * outs + o];
+        return new io.precis.engine.algo.Awq.Weight(t, outs);
     }
 
     /** The quantizer of every layer whose input the plan quantizes; static scales from max |x| over {@code calibration}. */
@@ -432,10 +491,10 @@ public final class Analysis {
     }
 
     /** Runs {@code work} with the layers' inputs quantized (the full-precision reference computed first, without). */
-    private <T> T withActivations(Map<LayerRef, io.precis.engine.algo.ActivationQuant> acts, Supplier<T> work) {
+    private <T> T withActivations(Map<LayerRef, io.precis.engine.algo.ActivationQuant> acts, Map<LayerRef, float[]> divisors, Supplier<T> work) {
         if (acts.isEmpty()) return work.get();
         runner.reference();
-        model.quantizeActivations(acts, Map.of());
+        model.quantizeActivations(acts, divisors);
         try {
             return work.get();
         } finally {

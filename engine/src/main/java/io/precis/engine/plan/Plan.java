@@ -53,9 +53,9 @@ public final class Plan {
         return activations;
     }
 
-    /** Whether some layer's input is quantized with a scale calibrated once (static). */
+    /** Whether some layer's input quantization reads calibration data (a static scale, SmoothQuant). */
     public boolean hasStaticActivations() {
-        return activations.values().stream().anyMatch(a -> !a.dynamic());
+        return activations.values().stream().anyMatch(ActivationSpec::needsCalibration);
     }
 
     /** The format column: the weights' format, with the input's ("W int8 per channel / A int8 per token dynamic") where quantized. */

@@ -28,6 +28,7 @@ class ActivationQuantModelTest {
             assertEquals(r.w8a16ByAnalysis(), r.w8a16(), 1e-6 * r.w8a16ByAnalysis());
             assertEquals(r.w8a8(), r.w8a8ByAnalysis(), 1e-6 * r.w8a8(), "a plan with activation rules, evaluated by the analysis");
             assertEquals(r.w8a8Static(), r.w8a8StaticByAnalysis(), 1e-6 * r.w8a8Static(), "static scales calibrated by the analysis");
+            assertEquals(r.w8a8SmoothNorm(), r.w8a8SmoothNormByAnalysis(), 1e-6 * r.w8a8SmoothNorm(), "smoothquant by the analysis");
             assertTrue(r.plan().contains("W int8 / A int8 per token dynamic"), r.plan());
             assertTrue(r.plan().contains("activations: 36 layers' inputs quantized (int8 per token dynamic)"), r.plan());
             assertTrue(r.w8a8() > 1.2 * r.w8a16(), "int8 activations add damage: " + r.w8a8() + " vs " + r.w8a16());

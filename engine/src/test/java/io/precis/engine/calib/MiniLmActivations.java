@@ -34,7 +34,7 @@ import java.util.Map;
 final class MiniLmActivations {
 
     record Result(double w8a16, double w8a8, double w8a8Static, double w8a8SmoothNorm, double w8a8SmoothAll, double w8a16ByAnalysis,
-                  double w8a8ByAnalysis, double w8a8StaticByAnalysis, String plan, Calibration.Samples samples) {}
+                  double w8a8ByAnalysis, double w8a8StaticByAnalysis, double w8a8SmoothNormByAnalysis, String plan, Calibration.Samples samples) {}
 
     private MiniLmActivations() {}
 
@@ -111,9 +111,16 @@ final class MiniLmActivations {
         io.precis.engine.plan.Plan staticPlan = io.precis.engine.plan.Planner.resolve(m.name(), m.layers(), List.of(weights,
                 io.precis.engine.plan.Rule.activations("a", star, new io.precis.engine.plan.ActivationSpec(ActivationQuant.Granularity.PER_TENSOR, false))),
                 io.precis.engine.plan.SensitivityLookup.NONE);
+        List<io.precis.engine.plan.LayerPattern> normFed = java.util.stream.Stream.of("*.attention.self.query", "*.attention.self.key",
+                "*.attention.self.value", "*.intermediate.dense").map(io.precis.engine.plan.LayerPattern::glob).toList();
+        io.precis.engine.plan.Plan smoothPlan = io.precis.engine.plan.Planner.resolve(m.name(), m.layers(), List.of(weights,
+                io.precis.engine.plan.Rule.activations("a", star, new io.precis.engine.plan.ActivationSpec(ActivationQuant.Granularity.PER_TOKEN, true)),
+                io.precis.engine.plan.Rule.activations("s", normFed, new io.precis.engine.plan.ActivationSpec(ActivationQuant.Granularity.PER_TOKEN, true, 0.5))),
+                io.precis.engine.plan.SensitivityLookup.NONE);
+        double smoothByAnalysis = a.evaluate(smoothPlan, cal).value();
         double dynamicByAnalysis = a.evaluate(dynamicPlan).value();
         double staticByAnalysis = a.evaluate(staticPlan, cal).value();
-        return new Result(w8a16, w8a8, w8a8Static, smooth[0], smooth[1], byAnalysis, dynamicByAnalysis, staticByAnalysis, dynamicPlan.toText(), samples);
+        return new Result(w8a16, w8a8, w8a8Static, smooth[0], smooth[1], byAnalysis, dynamicByAnalysis, staticByAnalysis, smoothByAnalysis, dynamicPlan.toText(), samples);
     }
 
     /** Each layer's weights rounded to int8 per output channel (ONNX layout [in][out]). */
