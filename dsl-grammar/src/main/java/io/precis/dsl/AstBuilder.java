@@ -127,6 +127,7 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
         }
         Optional<Statement.QuantizeActivations.Granularity> granularity = Optional.empty();
         Optional<Statement.QuantizeActivations.Scale> scale = Optional.empty();
+        Optional<Statement.QuantizeActivations.Smooth> smooth = Optional.empty();
         List<SelectionClauseContext> selection = new ArrayList<>();
         for (ActivationClauseContext clause : ctx.activationClause()) {
             switch (clause) {
@@ -144,6 +145,17 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
                     }
                     scale = Optional.of(new Statement.QuantizeActivations.Scale(sc.DYNAMIC() != null, span(sc)));
                 }
+                case ActivationSmoothContext sm -> {
+                    if (smooth.isPresent()) {
+                        diagnostics.add(Diagnostic.error(span(sm), "smoothquant given twice in one rule"));
+                    }
+                    Optional<NumberLiteral> alpha = sm.number() == null ? Optional.empty() : Optional.of(number(sm.number()));
+                    if (alpha.isPresent() && (alpha.get().isPercent() || !(alpha.get().value() >= 0 && alpha.get().value() <= 1))) {
+                        diagnostics.add(Diagnostic.error(alpha.get().span(), "smoothquant's alpha is a number from 0 to 1, not "
+                                + alpha.get().text()).withHelp("0.5 balances the two; higher moves more of the outliers into the weights"));
+                    }
+                    smooth = Optional.of(new Statement.QuantizeActivations.Smooth(alpha, span(sm)));
+                }
                 case ActivationSelectionContext sel -> selection.add(sel.selectionClause());
                 default -> throw new IllegalStateException("unknown activation clause " + clause.getText());
             }
@@ -153,7 +165,7 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
                     .withHelp("A static scale is one per tensor: per tensor static"));
         }
         return new Statement.QuantizeActivations(selection(ctx.patternList(), selection, span(ctx.patternList())), format, granularity,
-                scale, binding, at);
+                scale, smooth, binding, at);
     }
 
     @Override

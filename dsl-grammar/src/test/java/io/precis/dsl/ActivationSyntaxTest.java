@@ -30,7 +30,7 @@ class ActivationSyntaxTest {
     void treesAndDefaults() {
         assertEquals(new Statement.QuantizeActivations(new LayerSelection(List.of(new Pattern.Glob("encoder.*", N)), Optional.empty(), List.of(), N),
                 new FormatName("int8", N), Optional.of(new Statement.QuantizeActivations.Granularity(true, N)),
-                Optional.of(new Statement.QuantizeActivations.Scale(true, N)), Optional.empty(), N),
+                Optional.of(new Statement.QuantizeActivations.Scale(true, N)), Optional.empty(), Optional.empty(), N),
                 one("quantize activations of encoder.* to int8 per token dynamic"));
         Statement.QuantizeActivations plain = one("QUANTIZE ACTIVATIONS OF a, b TO int8");
         assertTrue(plain.perToken() && plain.dynamic(), "per token dynamic by default");
@@ -41,16 +41,19 @@ class ActivationSyntaxTest {
         Statement.QuantizeActivations pt = one("quantize activations of * to int8 per tensor where params > 1M");
         assertFalse(pt.perToken());
         assertTrue(pt.dynamic());
+        Statement.QuantizeActivations sq = one("quantize activations of * to int8 using smoothquant 0.8");
+        assertEquals(0.8, sq.smooth().orElseThrow().alpha().orElseThrow().value());
+        assertTrue(one("quantize activations of * to int8 using smoothquant").smooth().orElseThrow().alpha().isEmpty());
         // the new words stay usable as layer patterns and names elsewhere
         assertFalse(DslParser.parse("quantize token, static, dynamic, of to int8").hasErrors());
     }
 
     @Test
     void printsCanonicallyAndReadsBack() {
-        String source = "quantize  activations of  x, y to int8 static per tensor where params > 1M except *.key as r";
+        String source = "quantize  activations of  x, y to int8 using smoothquant 0.6 static per tensor where params > 1M except *.key as r";
         ParseResult r = DslParser.parse(source);
         String printed = AstPrinter.print(r.program());
-        assertEquals("quantize activations of x, y to int8 per tensor static where params > 1M except *.key as r", printed);
+        assertEquals("quantize activations of x, y to int8 per tensor static using smoothquant 0.6 where params > 1M except *.key as r", printed);
         assertEquals(Nodes.withoutSpans(r.program()), Nodes.withoutSpans(DslParser.parse(printed).program()));
     }
 
@@ -63,6 +66,8 @@ class ActivationSyntaxTest {
                 errors("quantize activations of * to int8 static dynamic"));
         assertEquals(List.of("1:46 granularity given twice in one rule (first as 'per tensor')"),
                 errors("quantize activations of * to int8 per tensor per token"));
+        assertEquals(List.of("1:53 smoothquant's alpha is a number from 0 to 1, not 1.5"),
+                errors("quantize activations of * to int8 using smoothquant 1.5"));
         assertTrue(DslParser.parse("quantize activations of * to").hasErrors());
         assertTrue(DslParser.parse("quantize activations to int8").hasErrors());
     }

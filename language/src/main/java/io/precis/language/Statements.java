@@ -240,7 +240,8 @@ public final class Statements {
                     Optional.empty(), "A sensitivity belongs to a weight format: choose the layers by name or params");
         }
         io.precis.engine.plan.ActivationSpec spec = new io.precis.engine.plan.ActivationSpec(q.perToken()
-                ? io.precis.engine.algo.ActivationQuant.Granularity.PER_TOKEN : io.precis.engine.algo.ActivationQuant.Granularity.PER_TENSOR, q.dynamic());
+                ? io.precis.engine.algo.ActivationQuant.Granularity.PER_TOKEN : io.precis.engine.algo.ActivationQuant.Granularity.PER_TENSOR, q.dynamic(),
+                q.smooth().map(sm -> sm.alpha().map(io.precis.dsl.ast.NumberLiteral::value).orElse(0.5)).orElse(Double.NaN));
         Rule rule = Rule.activations(r.label(q), compiler.patterns(sel.patterns()), spec).except(compiler.patterns(sel.except()));
         if (sel.where().isPresent()) {
             Compiler.Condition c = compiler.condition(sel.where().get());

@@ -42,6 +42,24 @@ class ActivationCellsTest {
     }
 
     @Test
+    void smoothQuantTakesBackPartOfTheActivationDamage() {
+        try (CellTester cells = new CellTester()) {
+            cells.run(MINILM).assertOk();
+            cells.run("quantize encoder.* to int8\nquantize activations of encoder.* to int8\nshow plan as plain").assertOk();
+            cells.run("quantize activations of *.attention.self.*, *.intermediate.dense to int8 using smoothquant\nshow plan as sq\n"
+                    + "evaluate as esq\nevaluate plain as eplain").assertOk();
+            Plan sq = cells.variable("sq", Plan.class);
+            assertTrue(sq.toText().contains("W int8 / A int8 per token dynamic, smoothquant alpha 0.5"), sq.toText());
+            PlanEvaluation smoothed = cells.variable("esq", PlanEvaluation.class);
+            PlanEvaluation plain = cells.variable("eplain", PlanEvaluation.class);
+            assertEquals(0, smoothed.samples().overlap());
+            assertTrue(smoothed.value() < plain.value(), "smoothquant " + smoothed.value() + " vs plain W8A8 " + plain.value());
+            String err = cells.run("quantize activations of * to int8 using smoothquant 2").assertFailed("PrecisSyntaxError");
+            assertTrue(err.startsWith("line 1:53") && err.contains("from 0 to 1, not 2"), err);
+        }
+    }
+
+    @Test
     void mistakesAreErrorsWhereTheyAre() {
         try (CellTester cells = new CellTester()) {
             cells.run(MINILM).assertOk();

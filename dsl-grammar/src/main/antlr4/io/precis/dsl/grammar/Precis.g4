@@ -92,6 +92,7 @@ granularity
 activationClause
     : PER (TOKEN | TENSOR)   # activationGranularity
     | (STATIC | DYNAMIC)     # activationScale
+    | USING SMOOTHQUANT number? # activationSmooth
     | selectionClause        # activationSelection
     ;
 
@@ -159,7 +160,7 @@ nonReserved
     | SYMMETRIC | ASYMMETRIC | STOCHASTIC | SEED | ABSMAX | MSE | PERCENTILE | RTN | GPTQ | AWQ
     | LAYERS | MATCHING | BUDGET | BITS | TOLERANCE | USING
     | PRECISION | LAW | FOR | AT | TRAINED | QUANTIZED
-    | OF | TOKEN | STATIC | DYNAMIC
+    | OF | TOKEN | STATIC | DYNAMIC | SMOOTHQUANT
     ;
 
 // ---------------------------------------------------------------- lexer
@@ -182,6 +183,7 @@ OF          : 'of' ;
 TOKEN       : 'token' ;
 STATIC      : 'static' ;
 DYNAMIC     : 'dynamic' ;
+SMOOTHQUANT : 'smoothquant' ;
 TO          : 'to' ;
 PER         : 'per' ;
 TENSOR      : 'tensor' ;
