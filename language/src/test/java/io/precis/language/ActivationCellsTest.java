@@ -56,6 +56,9 @@ class ActivationCellsTest {
             assertTrue(smoothed.value() < plain.value(), "smoothquant " + smoothed.value() + " vs plain W8A8 " + plain.value());
             String err = cells.run("quantize activations of * to int8 using smoothquant 2").assertFailed("PrecisSyntaxError");
             assertTrue(err.startsWith("line 1:53") && err.contains("from 0 to 1, not 2"), err);
+            cells.run("quantize encoder.layer.5.attention.self.query to int4 using gptq").assertOk();
+            err = cells.run("evaluate").assertFailed("PrecisError");
+            assertTrue(err.contains("encoder.layer.5.attention.self.query: smoothquant combines with round-to-nearest weights, not with gptq"), err);
         }
     }
 
