@@ -42,6 +42,9 @@ class ActivationRulesTest {
         assertTrue(text.contains("W full precision / A int8 per token dynamic"), text);
         assertTrue(text.contains("activations: 11 layers' inputs quantized (int8 per token dynamic, int8 per tensor static)"), text);
         assertTrue(p.idleRules().isEmpty());
+        assertEquals("w; a2", p.layer("encoder.layer.1.output.dense").orElseThrow().decidedBy());
+        assertEquals("k; a1", p.layer("pooler.dense").orElseThrow().decidedBy());
+        assertEquals("default (head)", p.layer("classifier").orElseThrow().decidedBy());
     }
 
     @Test
