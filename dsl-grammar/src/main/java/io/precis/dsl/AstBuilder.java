@@ -119,6 +119,56 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
     }
 
     @Override
+    public Statement visitQuantizeActivations(QuantizeActivationsContext ctx) {
+        FormatName format = format(ctx.formatName());
+        if (!format.name().equalsIgnoreCase("int8")) {
+            diagnostics.add(Diagnostic.error(format.span(), "activations are quantized to int8 here, not " + format.name())
+                    .withHelp("Weights take the other formats: quantize <patterns> to " + format.name()));
+        }
+        Optional<Statement.QuantizeActivations.Granularity> granularity = Optional.empty();
+        Optional<Statement.QuantizeActivations.Scale> scale = Optional.empty();
+        Optional<Statement.QuantizeActivations.Smooth> smooth = Optional.empty();
+        List<SelectionClauseContext> selection = new ArrayList<>();
+        for (ActivationClauseContext clause : ctx.activationClause()) {
+            switch (clause) {
+                case ActivationGranularityContext g -> {
+                    if (granularity.isPresent()) {
+                        diagnostics.add(Diagnostic.error(span(g), "granularity given twice in one rule (first as '"
+                                + granularity.get().source() + "')"));
+                    }
+                    granularity = Optional.of(new Statement.QuantizeActivations.Granularity(g.TOKEN() != null, span(g)));
+                }
+                case ActivationScaleContext sc -> {
+                    if (scale.isPresent()) {
+                        diagnostics.add(Diagnostic.error(span(sc), "static or dynamic given twice in one rule (first as '"
+                                + scale.get().source() + "')"));
+                    }
+                    scale = Optional.of(new Statement.QuantizeActivations.Scale(sc.DYNAMIC() != null, span(sc)));
+                }
+                case ActivationSmoothContext sm -> {
+                    if (smooth.isPresent()) {
+                        diagnostics.add(Diagnostic.error(span(sm), "smoothquant given twice in one rule"));
+                    }
+                    Optional<NumberLiteral> alpha = sm.number() == null ? Optional.empty() : Optional.of(number(sm.number()));
+                    if (alpha.isPresent() && (alpha.get().isPercent() || !(alpha.get().value() >= 0 && alpha.get().value() <= 1))) {
+                        diagnostics.add(Diagnostic.error(alpha.get().span(), "smoothquant's alpha is a number from 0 to 1, not "
+                                + alpha.get().text()).withHelp("0.5 balances the two; higher moves more of the outliers into the weights"));
+                    }
+                    smooth = Optional.of(new Statement.QuantizeActivations.Smooth(alpha, span(sm)));
+                }
+                case ActivationSelectionContext sel -> selection.add(sel.selectionClause());
+                default -> throw new IllegalStateException("unknown activation clause " + clause.getText());
+            }
+        }
+        if (granularity.map(Statement.QuantizeActivations.Granularity::perToken).orElse(false) && scale.map(x -> !x.dynamic()).orElse(false)) {
+            diagnostics.add(Diagnostic.error(scale.get().span(), "per-token scales are computed per call (dynamic), not static")
+                    .withHelp("A static scale is one per tensor: per tensor static"));
+        }
+        return new Statement.QuantizeActivations(selection(ctx.patternList(), selection, span(ctx.patternList())), format, granularity,
+                scale, smooth, binding, at);
+    }
+
+    @Override
     public Statement visitPrune(PruneContext ctx) {
         SparsityContext s = ctx.sparsity();
         NumberLiteral amount = number(s.number(0));

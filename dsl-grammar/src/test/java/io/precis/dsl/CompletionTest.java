@@ -39,7 +39,8 @@ class CompletionTest {
 
     @Test
     void formatsPatternsModelsDatasetsAndVariables() {
-        assertEquals(Set.of(Expect.PATTERN), at("quantize |").expected());
+        assertEquals(Set.of(Expect.KEYWORD, Expect.PATTERN), at("quantize |").expected());   // or 'activations'
+        assertEquals(Set.of(Expect.PATTERN), at("quantize activations of |").expected());
         assertEquals(Set.of(Expect.PATTERN), at("quantize *.att|").expected());
         assertEquals("*.att", at("quantize *.att|").prefix());
         assertEquals(Set.of(Expect.FORMAT), at("quantize * to |").expected());

@@ -584,7 +584,7 @@ public final class CellRuntime {
             PlanEvaluation result;
             try {
                 result = Measurements.interruptible(out, () -> a.evaluate(plan));
-            } catch (IllegalArgumentException | IllegalStateException | ModelException ex) {
+            } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException | ModelException ex) {
                 throw compiler.error(e, "cannot evaluate this plan: " + ex.getMessage());
             }
             out.show(result);
@@ -603,7 +603,7 @@ public final class CellRuntime {
             }
             try {
                 return Measurements.interruptible(out, () -> a.evaluate(plan, cal));
-            } catch (ModelException | UnsupportedOperationException ex) {
+            } catch (ModelException | UnsupportedOperationException | IllegalArgumentException ex) {
                 throw compiler.error(e, "cannot calibrate: " + ex.getMessage());
             }
         }

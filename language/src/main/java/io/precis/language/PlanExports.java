@@ -32,6 +32,12 @@ final class PlanExports {
 
     /** Writes the plan; returns the line the cell shows. Engine refusals propagate as IllegalArgumentException. */
     static String write(String flavour, Plan plan, Model model, Path file) {
+        if (!plan.activations().isEmpty()) {
+            // no flavour writes input quantizers yet: refuse rather than write a weights-only file that looks complete
+            throw new IllegalArgumentException("the plan quantizes the inputs of " + plan.activations().size() + " layers (first "
+                    + plan.activations().keySet().iterator().next() + "), and exports do not hold activation quantization yet;"
+                    + " export a plan without 'quantize activations' rules");
+        }
         return switch (flavour) {
             case "onnx" -> OnnxQdq.write(plan, model, file).describe() + ".";
             case "compressed-tensors" -> io.precis.engine.export.CompressedTensors.write(plan, model, file).describe() + ".";

@@ -227,9 +227,13 @@ public final class PrecisSession {
     private String calibrationName;
     private boolean analysisHeldOut;
 
-    /** Whether analyses run on the held-out part of the data: some rule uses GPTQ or AWQ and no {@code calibrate on} names other data. */
+    /**
+     * Whether analyses run on the held-out part of the data: some rule uses GPTQ or AWQ or calibrates static activation
+     * scales, and no {@code calibrate on} names other data.
+     */
     synchronized boolean splitsData() {
-        return calibrationName == null && rules.stream().anyMatch(r -> r.rule().algorithm().needsCalibration());
+        return calibrationName == null && rules.stream().anyMatch(r -> r.rule().algorithm().needsCalibration()
+                || r.rule().isActivations() && r.rule().activations().needsCalibration());
     }
 
     synchronized void addCalibrationDataset(String name, Dataset data) {

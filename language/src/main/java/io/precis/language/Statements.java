@@ -75,6 +75,7 @@ public final class Statements {
             case Statement.Quantize q -> new Spec(Rule.class, refs(m -> selection(m, q.layers())), r -> r.quantize(q));
             case Statement.Keep k -> new Spec(Rule.class, refs(m -> selection(m, k.layers())), r -> r.keep(k));
             case Statement.Prune p -> new Spec(Rule.class, refs(m -> selection(m, p.layers())), r -> prune(r, p));
+            case Statement.QuantizeActivations qa -> new Spec(Rule.class, refs(m -> selection(m, qa.layers())), r -> activations(r, qa));
             case Statement.FitLaw f -> new Spec(PrecisionLaw.class, refs(m -> f.rows().ifPresent(v -> add(m, v, Role.SUBJECT))),
                     r -> fitLaw(r, f));
             case Statement.Predict p -> new Spec(Double.class, refs(m -> add(m, p.law(), Role.SUBJECT)), r -> predict(r, p));
@@ -225,6 +226,30 @@ public final class Statements {
                 "Predicted PTQ damage for N = %.3g, D = %.3g at %s: δ loss = %.4g nats per token (law fitted on %d rows, R² = %.3f)",
                 n, d, label, delta, law.rows(), law.r2()));
         return delta;
+    }
+
+    /**
+     * {@code quantize activations}: a rule the engine's {@code Planner} resolves over the linear layers (their inputs
+     * quantized, whatever their weights' format); 'evaluate' runs them in the forward pass.
+     */
+    private static Rule activations(CellRuntime.Run r, Statement.QuantizeActivations q) {
+        Compiler compiler = r.compiler();
+        io.precis.dsl.ast.LayerSelection sel = q.layers();
+        if (sel.where().map(Statements::readsSensitivity).orElse(false)) {
+            throw compiler.error(sel.where().get().span(), "quantize activations chooses layers by name, kind, params or index, not by sensitivity",
+                    Optional.empty(), "A sensitivity belongs to a weight format: choose the layers by name or params");
+        }
+        io.precis.engine.plan.ActivationSpec spec = new io.precis.engine.plan.ActivationSpec(q.perToken()
+                ? io.precis.engine.algo.ActivationQuant.Granularity.PER_TOKEN : io.precis.engine.algo.ActivationQuant.Granularity.PER_TENSOR, q.dynamic(),
+                q.smooth().map(sm -> sm.alpha().map(io.precis.dsl.ast.NumberLiteral::value).orElse(0.5)).orElse(Double.NaN));
+        Rule rule = Rule.activations(r.label(q), compiler.patterns(sel.patterns()), spec).except(compiler.patterns(sel.except()));
+        if (sel.where().isPresent()) {
+            Compiler.Condition c = compiler.condition(sel.where().get());
+            rule = rule.where(c.test(), c.namedKinds());
+        }
+        r.context().session().addRule(rule);
+        r.warnUnmatched(sel.patterns());
+        return rule;
     }
 
     private static List<Reference> refs(java.util.function.Consumer<Map<String, Reference>> collect) {

@@ -31,6 +31,7 @@ statementBody
     | USE modelRef (ON datasetRef)?                                      # use
     | SET settingName settingValue                                       # set
     | CALIBRATE ON datasetRef                                            # calibrate
+    | QUANTIZE ACTIVATIONS OF patternList TO formatName activationClause* # quantizeActivations
     | QUANTIZE patternList TO formatName quantizeClause*                 # quantize
     | KEEP patternList selectionClause*                                  # keep
     | PRUNE patternList TO sparsity selectionClause*                     # prune
@@ -86,6 +87,13 @@ granularity
     : PER TENSOR          # perTensor
     | PER CHANNEL         # perChannel
     | GROUP number        # group
+    ;
+
+activationClause
+    : PER (TOKEN | TENSOR)   # activationGranularity
+    | (STATIC | DYNAMIC)     # activationScale
+    | USING SMOOTHQUANT number? # activationSmooth
+    | selectionClause        # activationSelection
     ;
 
 // 50% (unstructured) or 2:4 (N:M semi-structured)
@@ -152,6 +160,7 @@ nonReserved
     | SYMMETRIC | ASYMMETRIC | STOCHASTIC | SEED | ABSMAX | MSE | PERCENTILE | RTN | GPTQ | AWQ
     | LAYERS | MATCHING | BUDGET | BITS | TOLERANCE | USING
     | PRECISION | LAW | FOR | AT | TRAINED | QUANTIZED
+    | OF | TOKEN | STATIC | DYNAMIC | SMOOTHQUANT
     ;
 
 // ---------------------------------------------------------------- lexer
@@ -169,6 +178,12 @@ SET         : 'set' ;
 CALIBRATE   : 'calibrate' ;
 USING       : 'using' ;
 QUANTIZE    : 'quantize' ;
+ACTIVATIONS : 'activations' ;
+OF          : 'of' ;
+TOKEN       : 'token' ;
+STATIC      : 'static' ;
+DYNAMIC     : 'dynamic' ;
+SMOOTHQUANT : 'smoothquant' ;
 TO          : 'to' ;
 PER         : 'per' ;
 TENSOR      : 'tensor' ;

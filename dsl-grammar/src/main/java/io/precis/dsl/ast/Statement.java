@@ -151,6 +151,58 @@ public sealed interface Statement extends Node {
         }
     }
 
+    /**
+     * {@code quantize activations of patterns to int8 [per token | per tensor] [static | dynamic] [where p] [except
+     * patterns]}: a rule that quantizes the matching linear layers' inputs.
+     */
+    @Help(name = "quantize activations",
+            synopsis = "quantize activations of <patterns> to <int8> [per token | per tensor] [static | dynamic]"
+                    + " [using smoothquant [<alpha>]] [where <condition>] [except <patterns>]",
+            summary = "Add a rule: fake-quantize the input of the matching linear layers to int8 before their weights"
+                    + " multiply it, in the real forward pass, whatever their weights' format (W8A8 with 'quantize ... to"
+                    + " int8'). Per token (the default) takes one scale per row, computed per call (dynamic); per tensor"
+                    + " one scale, per call (dynamic) or calibrated once as max |x| on the calibration data (static)."
+                    + " 'using smoothquant' (migration strength alpha, 0.5 unless given) divides each input channel by"
+                    + " SmoothQuant's scale and multiplies the weights by it, scales from the calibration data."
+                    + " 'show plan' shows W <format> / A <activations>; 'evaluate' measures both together.",
+            example = "quantize activations of encoder.* to int8 per token dynamic")
+    record QuantizeActivations(@Keyword("of") LayerSelection layers, @Keyword("to") FormatName format, Optional<Granularity> granularity,
+                               Optional<Scale> scale, Optional<Smooth> smooth, Optional<Name> binding, Span span) implements Statement {
+
+        /** {@code using smoothquant [alpha]}. */
+        public record Smooth(Optional<NumberLiteral> alpha, Span span) implements Part {
+            @Override
+            public String source() {
+                return "using smoothquant" + alpha.map(a -> " " + a.text()).orElse("");
+            }
+        }
+
+        /** {@code per token} or {@code per tensor}. */
+        public record Granularity(boolean perToken, Span span) implements Part {
+            @Override
+            public String source() {
+                return perToken ? "per token" : "per tensor";
+            }
+        }
+
+        /** {@code dynamic} (computed per call) or {@code static} (calibrated once). */
+        public record Scale(boolean dynamic, Span span) implements Part {
+            @Override
+            public String source() {
+                return dynamic ? "dynamic" : "static";
+            }
+        }
+
+        /** Per token unless {@code per tensor} or {@code static} says otherwise. */
+        public boolean perToken() {
+            return granularity.map(Granularity::perToken).orElse(scale.map(Scale::dynamic).orElse(true));
+        }
+
+        public boolean dynamic() {
+            return scale.map(Scale::dynamic).orElse(true);
+        }
+    }
+
     /** {@code keep patterns [where p] [except patterns]}: pins layers at full precision. */
     @Help(name = "keep",
             synopsis = "keep <patterns> [where <condition>] [except <patterns>]",

@@ -360,6 +360,9 @@ public final class Analysis {
         plan.pruned().forEach(l -> bySparsity.merge(l.sparsity() + " sparse", 1, Integer::sum));
         StringBuilder sb = new StringBuilder(config.isEmpty() && !bySparsity.isEmpty() ? "" : describeConfig(config));
         bySparsity.forEach((s, n) -> sb.append(sb.isEmpty() ? "" : ", ").append(n).append(n == 1 ? " layer " : " layers ").append(s));
+        Map<String, Integer> byActivation = new LinkedHashMap<>();
+        plan.activations().values().forEach(a -> byActivation.merge("A " + a, 1, Integer::sum));
+        byActivation.forEach((a, n) -> sb.append(sb.isEmpty() ? "" : ", ").append(a).append(" on ").append(n).append(n == 1 ? " layer" : " layers"));
         return sb.toString();
     }
 
@@ -401,15 +404,17 @@ public final class Analysis {
         io.precis.engine.calib.PlanQuantizer.Result q = atFullPrecision(() ->
                 io.precis.engine.calib.PlanQuantizer.quantize(model, plan, calInputs, calibration.sequential(), t::checkInterrupt));
         t.step();
-        Map<LayerRef, io.precis.engine.model.WeightTransform> transforms = q.transforms(model);
+        Map<LayerRef, io.precis.engine.model.WeightTransform> transforms = new LinkedHashMap<>(q.transforms(model));
+        Map<LayerRef, io.precis.engine.algo.ActivationQuant> acts = activationQuantizers(plan, calInputs, t);
+        Map<LayerRef, float[]> divisors = smoothing(plan, calInputs, transforms, t);
         long t0 = System.nanoTime();
-        float[][] out = atFullPrecision(() -> runner.outputsWith(transforms, t));
+        float[][] out = withActivations(acts, divisors, () -> atFullPrecision(() -> runner.outputsWith(transforms, t)));
         double seconds = (System.nanoTime() - t0) / 1e9;
         t.step();
         Map<SensitivityMetric, Double> values = OutputMetrics.of(out, runner.reference(), runner.targets(), runner.referenceLoss());
         Map<LayerRef, Format> config = new LinkedHashMap<>();
         plan.formats().forEach((n, f) -> config.put(model.layer(n), f));
-        Evaluation e = runner.evaluator().score(out, seconds, describeConfig(config) + ", " + String.join("; ", plan.algorithms()));
+        Evaluation e = runner.evaluator().score(out, seconds, describePlan(plan, config) + ", " + String.join("; ", plan.algorithms()));
         Measured m = new Measured(values, e);
         Evaluation baseline = runner.evaluator().score(runner.reference(), 0, "full precision");
         io.precis.engine.calib.Calibration.Samples samples = io.precis.engine.calib.Calibration.Samples.of(calibration.data(), calInputs,
@@ -421,13 +426,108 @@ public final class Analysis {
     /** Runs the plan for real: its metric, the evaluator's scores, against full precision. */
     public PlanEvaluation evaluate(Plan plan) {
         if (plan.needsCalibration())
-            throw new IllegalArgumentException("the plan uses " + String.join("; ", plan.algorithms()) + ", which need calibration data: "
+            throw new IllegalArgumentException("the plan uses " + String.join("; ", plan.algorithms())
+                    + (plan.hasStaticActivations() ? " and calibrated activation scales (static, smoothquant)" : "") + ", which need calibration data: "
                     + "evaluate(plan, Calibration.on(data))");
+        Map<LayerRef, io.precis.engine.algo.ActivationQuant> acts = activationQuantizers(plan, List.of(), null);
+        return withActivations(acts, Map.of(), () -> evaluateWeights(plan));
+    }
+
+    /**
+     * SmoothQuant for the plan's smoothed layers: per input channel s from the calibration rows' max |x| (range 2·max)
+     * and the largest |W| over the smoothed layers reading the same input, as llm-compressor computes it. Kept as an
+     * explicit scale: each such layer's transform becomes W·diag(s), then its format; the input is divided by s before
+     * its quantizer (returned, by layer). Round-to-nearest weights only.
+     */
+    private Map<LayerRef, float[]> smoothing(Plan plan, List<io.precis.engine.model.ModelInput> calibration,
+                                             Map<LayerRef, WeightTransform> transforms, Tracker t) {
+        List<LayerRef> layers = new ArrayList<>();
+        plan.activations().forEach((n, a) -> {
+            if (a.smooth()) layers.add(model.layer(n));
+        });
+        if (layers.isEmpty()) return Map.of();
+        for (LayerRef l : layers) {
+            io.precis.engine.plan.LayerPlan lp = plan.layer(l.name()).orElseThrow();
+            if (lp.isPruned() || lp.isQuantized() && lp.algorithm().needsCalibration())
+                throw new IllegalArgumentException(l.name() + ": smoothquant combines with round-to-nearest weights, not with "
+                        + (lp.isPruned() ? "pruning" : lp.algorithm().name()));
+        }
+        Map<String, io.precis.engine.calib.LayerStats> stats = atFullPrecision(() -> io.precis.engine.calib.Calibration.capture(model,
+                calibration, layers, false, t::checkInterrupt));
+        Map<io.precis.engine.calib.LayerStats, List<LayerRef>> groups = new java.util.IdentityHashMap<>();
+        for (LayerRef l : layers) groups.computeIfAbsent(stats.get(l.name()), k -> new ArrayList<>()).add(l);
+        Map<LayerRef, float[]> out = new LinkedHashMap<>();
+        for (Map.Entry<io.precis.engine.calib.LayerStats, List<LayerRef>> g : groups.entrySet()) {
+            int in = g.getKey().width();
+            float[] range = g.getKey().maxAbs();
+            for (int c = 0; c < in; c++) range[c] *= 2;
+            List<io.precis.engine.algo.Awq.Weight> ws = new ArrayList<>();
+            for (LayerRef l : g.getValue()) ws.add(rowsByInput(l, in));
+            for (LayerRef l : g.getValue()) {
+                float[] s = io.precis.engine.algo.SmoothQuant.scales(range, ws, in, plan.activations().get(l.name()).smoothAlpha());
+                out.put(l, s);
+                WeightTransform base = transforms.get(l);
+                int axis = l.weight().reductionAxis();
+                transforms.put(l, WeightTransform.of((base == null ? "full precision" : base.label()) + ", smoothed", v -> {
+                    float[] a = v.toArray();
+                    int cols = axis == 0 ? a.length / in : in;
+                    for (int i = 0; i < a.length; i++) a[i] *= s[axis == 0 ? i / cols : i % cols];
+                    v.write(a);
+                    if (base != null) base.apply(v);
+                }));
+            }
+        }
+        return out;
+    }
+
+    /** A linear layer's full-precision weight as [out][in]. */
+    private io.precis.engine.algo.Awq.Weight rowsByInput(LayerRef l, int in) {
+        float[] w = model.fullPrecisionWeights(l.weight());
+        int outs = w.length / in;
+        if (l.weight().reductionAxis() == 1) return new io.precis.engine.algo.Awq.Weight(w, outs);
+        float[] t = new float[w.length];
+        for (int c = 0; c < in; c++)
+            for (int o = 0; o < outs; o++) t[o * in + c] = w[c * outs + o];
+        return new io.precis.engine.algo.Awq.Weight(t, outs);
+    }
+
+    /** The quantizer of every layer whose input the plan quantizes; static scales from max |x| over {@code calibration}. */
+    private Map<LayerRef, io.precis.engine.algo.ActivationQuant> activationQuantizers(Plan plan, List<io.precis.engine.model.ModelInput> calibration,
+                                                                                      Tracker t) {
+        Map<LayerRef, io.precis.engine.algo.ActivationQuant> out = new LinkedHashMap<>();
+        List<LayerRef> statics = new ArrayList<>();
+        plan.activations().forEach((n, a) -> {
+            if (!a.dynamic()) statics.add(model.layer(n));
+        });
+        Map<String, io.precis.engine.calib.LayerStats> stats = statics.isEmpty() ? Map.of()
+                : atFullPrecision(() -> io.precis.engine.calib.Calibration.capture(model, calibration, statics, false,
+                        t == null ? null : t::checkInterrupt));
+        plan.activations().forEach((n, a) -> {
+            float absmax = 0;
+            if (!a.dynamic()) for (float v : stats.get(n).maxAbs()) absmax = Math.max(absmax, v);
+            out.put(model.layer(n), a.quantizer(absmax));
+        });
+        return out;
+    }
+
+    /** Runs {@code work} with the layers' inputs quantized (the full-precision reference computed first, without). */
+    private <T> T withActivations(Map<LayerRef, io.precis.engine.algo.ActivationQuant> acts, Map<LayerRef, float[]> divisors, Supplier<T> work) {
+        if (acts.isEmpty()) return work.get();
+        runner.reference();
+        model.quantizeActivations(acts, divisors);
+        try {
+            return work.get();
+        } finally {
+            model.quantizeActivations(Map.of(), Map.of());
+        }
+    }
+
+    private PlanEvaluation evaluateWeights(Plan plan) {
         Map<LayerRef, Format> config = new LinkedHashMap<>();
         plan.formats().forEach((n, f) -> config.put(model.layer(n), f));
         Tracker t = new Tracker("evaluate plan (" + describePlan(plan, config) + ")", 1, progress);
         Measured m;
-        if (plan.pruned().isEmpty()) {
+        if (plan.pruned().isEmpty() && plan.activations().isEmpty()) {
             m = atFullPrecision(() -> measure(config, t));
         } else {
             // Pruned layers change by their own transform (prune, then quantize); layers alike share one, so they swap together.

@@ -227,6 +227,23 @@ public final class Model implements AutoCloseable {
         return backend.forward(input);
     }
 
+    /** See {@link ModelBackend#quantizeActivations}; layers are this model's. An empty map turns it off. */
+    public synchronized void quantizeActivations(java.util.Map<LayerRef, io.precis.engine.algo.ActivationQuant> quant,
+                                                 java.util.Map<LayerRef, float[]> smooth) {
+        checkOpen();
+        java.util.Map<LayerRef, io.precis.engine.algo.ActivationQuant> q = new java.util.LinkedHashMap<>();
+        java.util.Map<LayerRef, float[]> s = new java.util.LinkedHashMap<>();
+        quant.forEach((l, a) -> q.put(layer(l.name()), a));
+        smooth.forEach((l, v) -> s.put(layer(l.name()), v));
+        backend.quantizeActivations(q, s);
+        activationsQuantized = !q.isEmpty();
+    }
+
+    private boolean activationsQuantized;
+
+    /** Whether {@link #forward} fake-quantizes some layer's inputs. */
+    public synchronized boolean activationsQuantized() { return activationsQuantized; }
+
     /**
      * How many stages the forward pass runs in sequence (1 when it cannot start in the middle). For the blocks
      * built in Java a stage is an embedding, one transformer block or one hidden layer; an ONNX graph (with live

@@ -61,6 +61,15 @@ public interface ModelBackend extends AutoCloseable {
         throw new UnsupportedOperationException(engine() + " cannot capture its layers' inputs (calibration needs an ONNX model here)");
     }
 
+    /**
+     * From now on, {@link #forward} fake-quantizes the input of each of {@code quant}'s linear layers before its
+     * weight multiplies it (divided first by the layer's {@code smooth} divisors, SmoothQuant kept as an explicit
+     * scale, when given); an empty map turns it off. The model then runs as one stage.
+     */
+    default void quantizeActivations(java.util.Map<LayerRef, io.precis.engine.algo.ActivationQuant> quant, java.util.Map<LayerRef, float[]> smooth) {
+        if (!quant.isEmpty()) throw new UnsupportedOperationException(engine() + " cannot quantize its layers' inputs (activation quantization needs an ONNX model here)");
+    }
+
     /** Size and kind of input the model takes, in words, e.g. {@code images 1x28x28} or {@code text}. */
     String inputDescription();
 

