@@ -237,6 +237,10 @@ final class Measurements {
 
     /** The model itself as a GGUF, each planned tensor re-quantized by llama.cpp's reference quantizer (GgufWriter). */
     private static Path exportGguf(Context c, Statement.Export e, Model model, Plan plan, Path file) {
+        if (!plan.activations().isEmpty()) {
+            throw c.compiler().error(e.file(), "cannot export the GGUF: the plan quantizes the inputs of " + plan.activations().size()
+                    + " layers, and a GGUF holds weights only; export a plan without 'quantize activations' rules");
+        }
         if (!plan.pruned().isEmpty()) {
             throw c.compiler().error(e.file(), "cannot export the GGUF: " + plan.pruned().size() + " layers are pruned ("
                     + plan.pruned().get(0).name() + (plan.pruned().size() > 1 ? ", ..." : "") + "), and a GGUF is written from the"
