@@ -31,13 +31,14 @@ try {
   const deadline = Date.now() + timeout;
   if (opt.run === "false") {
     await output.waitFor({ timeout });
-    // JupyterLab renders only the cells near the viewport: scroll down until each selector appears.
+    // JupyterLab renders only the cells near the viewport: scroll down until each selector appears, in steps short
+    // enough that a figure cell is never skipped between two looks (800 px steps passed over the quickstart's figures).
     for (const sel of opt.selector) {
       while ((await page.locator(sel).count()) === 0) {
         if (Date.now() > deadline) throw new Error("never appeared: " + sel);
         await page.mouse.move(700, 500);
-        await page.mouse.wheel(0, 800);
-        await page.waitForTimeout(300);
+        await page.mouse.wheel(0, 300);
+        await page.waitForTimeout(500);
       }
       await page.locator(sel).first().scrollIntoViewIfNeeded();
       await page.locator(sel).first().waitFor({ timeout });
