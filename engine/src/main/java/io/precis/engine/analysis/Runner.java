@@ -88,14 +88,8 @@ final class Runner {
         int from = startStage(config);
         if (from > 0) ensureStageInputs(tracker);
         if (from > 0 && stageInputs == null) from = 0;
-        Map<WeightTransform, List<LayerRef>> byTransform = new java.util.IdentityHashMap<>();
-        List<WeightTransform> order = new ArrayList<>();
-        config.forEach((l, t) -> byTransform.computeIfAbsent(t, k -> { order.add(k); return new ArrayList<>(); }).add(l));
         try {
-            for (WeightTransform t : order) {
-                tracker.checkInterrupt();
-                model.swap(byTransform.get(t), t);
-            }
+            swapIn(config, tracker);
             List<ModelInput> inputs = evaluator.inputs();
             List<float[]> rows = new ArrayList<>();
             for (int b = 0; b < inputs.size(); b++) {
@@ -166,6 +160,17 @@ final class Runner {
         return referenceSums;
     }
 
+    /** Swaps each layer's transform in; layers sharing one transform (by identity) are swapped together, in first-seen order. */
+    private void swapIn(Map<LayerRef, WeightTransform> config, Tracker tracker) {
+        Map<WeightTransform, List<LayerRef>> byTransform = new java.util.IdentityHashMap<>();
+        List<WeightTransform> order = new ArrayList<>();
+        config.forEach((l, t) -> byTransform.computeIfAbsent(t, k -> { order.add(k); return new ArrayList<>(); }).add(l));
+        for (WeightTransform t : order) {
+            tracker.checkInterrupt();
+            model.swap(byTransform.get(t), t);
+        }
+    }
+
     /**
      * As {@link #outputsWith}, for a configuration that {@link #streams}: each batch's outputs are scored against
      * that batch's full-precision logits (recomputed by the last stage alone) and dropped.
@@ -177,14 +182,8 @@ final class Runner {
         int from = startStage(config);
         if (from > 0) ensureStageInputs(tracker);
         if (from > 0 && stageInputs == null) from = 0;
-        Map<WeightTransform, List<LayerRef>> byTransform = new java.util.IdentityHashMap<>();
-        List<WeightTransform> order = new ArrayList<>();
-        config.forEach((l, t) -> byTransform.computeIfAbsent(t, k -> { order.add(k); return new ArrayList<>(); }).add(l));
         try {
-            for (WeightTransform t : order) {
-                tracker.checkInterrupt();
-                model.swap(byTransform.get(t), t);
-            }
+            swapIn(config, tracker);
             List<ModelInput> inputs = evaluator.inputs();
             int[] all = evaluator.targets();
             int at = 0;
