@@ -31,7 +31,7 @@ public final class PrecisMagic implements Magic {
                 %precis help         every statement, one line each, and the topics
                 %precis help TOPIC   one statement (quantize, show plan, ...) or topic (patterns, conditions, numbers, syntax)
                 %precis formats      every number format with its bits per weight
-                %precis clear        forget every quantize/keep rule of the session (models, data and results stay)""";
+                %precis clear        forget every rule of the session: quantize, keep, prune, quantize activations (models, data and results stay)""";
     }
 
     @Override public boolean isCell() { return true; }
