@@ -211,7 +211,7 @@ public record TrainingPrecisionLaw(double cT, double gammaD, double gammaN, doub
             return new Pair<>(new ArrayRealVector(v, false), new Array2DRowRealMatrix(j, false));
         };
         LeastSquaresOptimizer.Optimum o = new LevenbergMarquardtOptimizer().optimize(new LeastSquaresBuilder()
-                .start(start).model(model).target(target).maxEvaluations(5_000).maxIterations(5_000).build());
+                .start(start).model(model).target(target).maxEvaluations(2_000).maxIterations(2_000).build());
         return o.getPoint().toArray();
     }
 
