@@ -35,12 +35,12 @@ help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-14s %s\n", $$1, $$2}'
 	@echo "JDK: $(JAVA_HOME)"
 
-run: build venv models-data ## the main job: build, set up Jupyter and the models' data, install the kernel, execute every notebook headless -> target/report/ (HTML + index.html)
+run: build venv models-data lab-data ## the main job: build, set up Jupyter and the models' data, install the kernel, execute every notebook headless -> target/report/ (HTML + index.html)
 	$(PRECIS) install --prefix $(VENV) --quiet
 	@mkdir -p $(REPORT)
 	$(PY) tests/run_notebook.py --kernel precis --html $(REPORT) $(NB)
 
-test: venv system-deps browser-deps models-data ## every test: unit, 30 s each of parser and wire fuzzing, protocol and abuse over ZeroMQ, a 1,000-cell soak, jupyter console in tmux, jupyter_kernel_test, notebooks, papermill, the archive and wheel installed afresh, real browser
+test: venv system-deps browser-deps models-data lab-data ## every test: unit, 30 s each of parser and wire fuzzing, protocol and abuse over ZeroMQ, a 1,000-cell soak, jupyter console in tmux, jupyter_kernel_test, notebooks, papermill, the archive and wheel installed afresh, real browser
 	$(MVN) install
 	$(MAKE) --no-print-directory fuzz
 	$(PY) dist/make_dist.py --out target/dist

@@ -173,3 +173,60 @@ def test_llm_notebook_search_export_reload(llm):
     predicted, measured = map(float, re.search(r"predicted by the plan ([\d.]+), measured on the exported file ([\d.]+)", printed).groups())
     assert predicted == measured and predicted > 1
     assert not (ROOT / "notebooks" / "smollm2-mixed.gguf").exists()
+
+
+@pytest.fixture(scope="module")
+def scaling_law():
+    # trains the lab's small grid live (the corpus from `make lab-data`), then loads SmolLM2 (`make models-data`)
+    return run("04-scaling-law.ipynb", timeout=1200)
+
+
+def test_scaling_law_trains_the_small_grid_live_and_says_which_table(scaling_law):
+    printed = text(outputs_of(scaling_law, "ScalingLab.run"))
+    models, rows = map(int, re.search(r"small grid: (\d+) models, (\d+) rows, trained and measured in", printed).groups())
+    assert models >= 15 and rows >= 10 * models
+    assert printed.count("held-out loss") == models
+    which = text(outputs_of(scaling_law, "Table used below"))
+    assert re.search(r"Table used below: (the small grid trained above|\S*models/lab/ptq-full\.csv|\S*target/scaling-lab/full/ptq\.csv): \d+ rows", which)
+
+
+def test_scaling_law_fits_both_forms_with_intervals_and_draws_them(scaling_law):
+    eq2 = text(outputs_of(scaling_law, "trained fp32 quantized int-channel as law"))
+    assert "R² =" in eq2 and "γpost [" in eq2
+    eq8 = text(outputs_of(scaling_law, "across training precisions quantized int-channel as law2"))
+    assert "Precision law across training precisions" in eq8 and "N_eff = N (1 − e^(−P_train/" in eq8 and "γw [" in eq8
+    sizes = len(re.search(r"N in \[([^\]]*)\]", text(outputs_of(scaling_law, "Table used below"))).group(1).split(","))
+    assert len(figures(outputs_of(scaling_law, "LabFigures.deltaVsD"))) == sizes
+    for law in ("plot law\n", "plot law2"):
+        cell = [c for c in scaling_law.cells if c.cell_type == "code" and c.source.strip() == law.strip()][0]
+        shown = figures(cell.outputs)
+        assert len(shown) == 2 and "measured vs predicted" in shown[0].data["text/plain"] and "residuals" in shown[1].data["text/plain"]
+    assert figures(outputs_of(scaling_law, "LabFigures.robustness")), "QAT vs PTQ robustness"
+
+
+def test_scaling_law_states_each_claim_from_its_numbers(scaling_law):
+    verdicts = text(outputs_of(scaling_law, "String side("))
+    for k, claim in ((1, "δ grows with D"), (2, "δ falls exponentially with bits"), (3, "Low-precision training makes PTQ hurt less")):
+        line = next(l for l in verdicts.splitlines() if l.startswith(f"{k}. {claim}"))
+        assert len(re.findall(r"(holds|is contradicted|is not resolved)", line)) == 2, line
+        assert re.search(r"\d+ of \d+", line), line
+
+
+def test_scaling_law_predicts_and_measures_smollm2(scaling_law):
+    counted = text(outputs_of(scaling_law, "smolN ="))
+    total, non_embedding = (int(x.replace(",", "")) for x in re.search(r"([\d,]+) parameters, ([\d,]+) of them non-embedding", counted).groups())
+    assert total - non_embedding == 49152 * 576, "the tied token embedding is the only embedding"
+    printed = text(outputs_of(scaling_law, "smolMeasured ="))
+    measured = float(re.search(r"measured δ = (-?[\d.]+) nats/token", printed).group(1))
+    assert 0 < measured < 5
+    assert re.search(r"The fitted law is (no usable prediction here|within a factor of 2 of the measurement|far from the measurement)", printed)
+    prose = "".join(c.source for c in scaling_law.cells if c.cell_type == "markdown")
+    assert "Q4_1" in prose and "extrapolation" in prose
+
+
+def test_scaling_law_exercise_answer_names_a_training_precision(scaling_law):
+    at = next(i for i, c in enumerate(scaling_law.cells) if "exercise" in c.metadata.get("tags", []))
+    answer = scaling_law.cells[at + 1]
+    assert "answer" in answer.metadata["tags"] and answer.metadata["jupyter"]["source_hidden"] is True
+    assert not any(o.output_type == "error" for o in answer.outputs), answer.outputs
+    assert answer.outputs[-1]["data"]["text/plain"].strip('"') in ("fp32", "bf16", "qat-int8", "qat-int6", "qat-int4")

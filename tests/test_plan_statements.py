@@ -84,3 +84,29 @@ def test_fit_and_predict_the_precision_law(kernel, tmp_path):
     assert math.isclose(d4, got[0] * 1e9 ** got[1] / 1e6 ** got[2] * math.exp(-4 / got[3]), rel_tol=1e-9)
     r = kernel.execute(f'fit precision law on "{table}" trained bf16')
     assert r.status == "error" and "line 1:" in traceback(r) and "fp32" in traceback(r)
+
+
+def test_fit_across_training_precisions_binds_a_typed_law(kernel, tmp_path):
+    # Kumar et al. Eq. 8 with N_eff of Eq. 3, written out here; a QAT model's latent loss is 0.2 above its loss as trained
+    c, gd, gn, gp, gw, cw = 20.0, 0.25, 0.4, 1.3, 2.5, 0.8
+
+    def delta(n, d, pt, pp):
+        return 0.0 if pt <= pp else c * math.exp(-pp / gp) * d ** gd / (n * (1 - math.exp(-pt / gw))) ** gn * (1 - math.exp(-cw * (pt - pp)))
+
+    rows = ["N,D,train_precision,ptq_format,bits,algorithm,seed,loss_fp,loss_q"]
+    for tp, pt in (("fp32", 32), ("bf16", 16), ("qat-int8", 8), ("qat-int6", 6), ("qat-int4", 4)):
+        for n in (50_000, 200_000, 800_000):
+            for d in (1_000_000, 5_000_000, 30_000_000):
+                for bits in range(3, 9):
+                    rows.append(f"{n},{d},{tp},int-channel,{bits},rtn,1,{2.2 if tp.startswith('qat') else 2.0:.6f},{2 + delta(n, d, pt, bits):.6f}")
+    table = tmp_path / "ptq.csv"
+    table.write_text("\n".join(rows) + "\n")
+    r = kernel.execute(f'fit precision law on "{table}" across training precisions as law2', timeout=300)
+    assert r.status == "ok", r.error()
+    # a typed Java variable: its class, and its constants, from a Java cell
+    assert kernel.execute("law2.getClass().getSimpleName()").result().strip('"') == "TrainingPrecisionLaw"
+    got = [float(kernel.execute(f"law2.{m}()").result()) for m in ("gammaW", "cW")]
+    assert abs(got[0] - gw) < 0.05 and abs(got[1] - cw) < 0.02, got
+    r = kernel.execute("predict law2 for N 1m, D 1b trained qat-int4 at 3 bits as q3", timeout=60)
+    assert r.status == "ok", r.error()
+    assert math.isclose(float(kernel.execute("q3").result()), delta(1e6, 1e9, 4, 3), rel_tol=2e-2)

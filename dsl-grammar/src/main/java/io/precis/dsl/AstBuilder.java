@@ -266,7 +266,15 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
         Optional<Variable> rows = t.variable() == null ? Optional.empty() : Optional.of(variable(t.variable().identifier()));
         Optional<Name> trained = Optional.empty();
         Optional<Name> quantized = Optional.empty();
+        Optional<Statement.FitLaw.Across> across = Optional.empty();
         for (LawFilterContext f : ctx.lawFilter()) {
+            if (f.ACROSS() != null) {
+                if (across.isPresent()) {
+                    diagnostics.add(Diagnostic.error(span(f), "'across training precisions' is given twice"));
+                }
+                across = Optional.of(new Statement.FitLaw.Across(span(f)));
+                continue;
+            }
             boolean isTrained = f.TRAINED() != null;
             if ((isTrained ? trained : quantized).isPresent()) {
                 diagnostics.add(Diagnostic.error(span(f), "'" + (isTrained ? "trained" : "quantized") + "' is given twice"));
@@ -277,7 +285,11 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
                 quantized = Optional.of(name(f.word()));
             }
         }
-        return new Statement.FitLaw(file, rows, trained, quantized, binding, at);
+        if (across.isPresent() && trained.isPresent()) {
+            diagnostics.add(Diagnostic.error(trained.get().span(), "'trained " + trained.get().text()
+                    + "' fits one training precision and 'across training precisions' fits them all: say one of them"));
+        }
+        return new Statement.FitLaw(file, rows, trained, quantized, across, binding, at);
     }
 
     @Override
@@ -314,8 +326,9 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
             diagnostics.add(Diagnostic.error(bits.get().span(), "bits per weight are more than 0 and at most 64, not " + bits.get().text()));
         }
         NumberLiteral zero = new NumberLiteral("0", 0, point);
+        Optional<Name> trained = ctx.word() == null ? Optional.empty() : Optional.of(name(ctx.word()));
         return new Statement.Predict(variable(ctx.variable().identifier()),
-                new Statement.Predict.Point(n == null ? zero : n, d == null ? zero : d, point),
+                new Statement.Predict.Point(n == null ? zero : n, d == null ? zero : d, point), trained,
                 new Statement.Predict.Precision(format, bits, span(pc)), binding, at);
     }
 

@@ -31,11 +31,29 @@ class LawSyntaxTest {
     @Test
     void fitReadsAFileOrAVariableWithOptionalFilters() {
         assertEquals(new Statement.FitLaw(Optional.of(new StringLiteral("ptq.csv", N)), Optional.empty(),
-                        Optional.of(new Name("qat-int4", N)), Optional.of(new Name("int-channel", N)), Optional.of(new Name("law", N)), N),
+                        Optional.of(new Name("qat-int4", N)), Optional.of(new Name("int-channel", N)), Optional.empty(),
+                        Optional.of(new Name("law", N)), N),
                 one("fit precision law on \"ptq.csv\" trained qat-int4 quantized int-channel as law"));
         Statement.FitLaw f = (Statement.FitLaw) one("FIT Precision LAW on rows");
         assertEquals(Optional.of(new Variable("rows", N)), f.rows());
-        assertTrue(f.file().isEmpty() && f.trained().isEmpty() && f.quantized().isEmpty());
+        assertTrue(f.file().isEmpty() && f.trained().isEmpty() && f.quantized().isEmpty() && f.across().isEmpty());
+    }
+
+    @Test
+    void fitAcrossTrainingPrecisionsAndPredictForOne() {
+        Statement.FitLaw f = (Statement.FitLaw) one("fit precision law on \"ptq.csv\" across training precisions quantized int-channel as law2");
+        assertEquals(Optional.of(new Statement.FitLaw.Across(N)), f.across());
+        assertEquals(Optional.of(new Name("int-channel", N)), f.quantized());
+        assertTrue(f.trained().isEmpty());
+        Statement.Predict p = (Statement.Predict) one("predict law2 for N 135m, D 2000b trained qat-int4 at int3");
+        assertEquals(Optional.of(new Name("qat-int4", N)), p.trained());
+        assertTrue(((Statement.Predict) one("predict law for N 1m, D 1b at int4")).trained().isEmpty());
+        String source = "fit precision law on t across TRAINING precisions as l\npredict l for D 1b, N 1m trained bf16 at 4 bits";
+        String printed = AstPrinter.print(DslParser.parse(source).program());
+        assertEquals("fit precision law on t across training precisions as l\npredict l for N 1m, D 1b trained bf16 at 4 bits", printed);
+        assertEquals(Nodes.withoutSpans(DslParser.parse(source).program()), Nodes.withoutSpans(DslParser.parse(printed).program()));
+        ParseResult training = DslParser.parse("load model \"m.onnx\" as training");
+        assertFalse(training.hasErrors(), "the new keywords stay usable as names: " + training.formatDiagnostics());
     }
 
     @Test
@@ -65,6 +83,10 @@ class LawSyntaxTest {
         assertEquals(List.of("1:19 N is a positive count, not -5"), errors("predict law for N -5, D 1b at int4"));
         assertEquals(List.of("1:31 bits per weight are more than 0 and at most 64, not 0"), errors("predict law for N 1m, D 1b at 0 bits"));
         assertEquals(List.of("1:43 'trained' is given twice"), errors("fit precision law on \"t.csv\" trained fp32 trained bf16"));
+        assertEquals(List.of("1:38 'trained fp32' fits one training precision and 'across training precisions' fits them all: say one of them"),
+                errors("fit precision law on \"t.csv\" trained fp32 across training precisions"));
+        assertEquals(List.of("1:51 'across training precisions' is given twice"),
+                errors("fit precision law on t across training precisions across training precisions"));
         assertTrue(DslParser.parse("fit law on \"t.csv\"").hasErrors());
         assertFalse(DslParser.parse("load model \"m.onnx\" as law").hasErrors(), "law stays usable as a name");
     }

@@ -188,12 +188,16 @@ final class Measurements {
             case SensitivityTable t -> t.figure();
             case Sweep s -> s.figure();
             case Frontier f -> f.figure();
+            case io.precis.engine.lab.PtqLaw law -> io.precis.engine.lab.LabFigures.measuredVsPredicted(law);
             case Plan plan -> c.session().frontier().filter(f -> f.chosen().isPresent()).map(Frontier::figure).orElseThrow(() ->
                     c.compiler().error(p.subject(), "a plan is drawn on a search's Pareto front: run 'search budget N bits' first"));
-            default -> throw c.compiler().error(p.subject(), "plot draws a sensitivity table, a sweep or a search; this is a "
+            default -> throw c.compiler().error(p.subject(), "plot draws a sensitivity table, a sweep, a search or a fitted precision law; this is a "
                     + o.getClass().getSimpleName());
         };
         c.out().show(fig);
+        if (o instanceof io.precis.engine.lab.PtqLaw law) {
+            c.out().show(io.precis.engine.lab.LabFigures.residuals(law)); // a fit's second view; the first is returned
+        }
         return fig;
     }
 

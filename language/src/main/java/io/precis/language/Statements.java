@@ -14,6 +14,7 @@ import io.precis.engine.data.Dataset;
 import io.precis.engine.figure.Figure;
 import io.precis.engine.format.Format;
 import io.precis.engine.lab.PrecisionLaw;
+import io.precis.engine.lab.TrainingPrecisionLaw;
 import io.precis.engine.lab.PtqRow;
 import io.precis.engine.lab.PtqTable;
 import io.precis.engine.model.Model;
@@ -76,7 +77,7 @@ public final class Statements {
             case Statement.Keep k -> new Spec(Rule.class, refs(m -> selection(m, k.layers())), r -> r.keep(k));
             case Statement.Prune p -> new Spec(Rule.class, refs(m -> selection(m, p.layers())), r -> prune(r, p));
             case Statement.QuantizeActivations qa -> new Spec(Rule.class, refs(m -> selection(m, qa.layers())), r -> activations(r, qa));
-            case Statement.FitLaw f -> new Spec(PrecisionLaw.class, refs(m -> f.rows().ifPresent(v -> add(m, v, Role.SUBJECT))),
+            case Statement.FitLaw f -> new Spec(f.across().isPresent() ? TrainingPrecisionLaw.class : PrecisionLaw.class, refs(m -> f.rows().ifPresent(v -> add(m, v, Role.SUBJECT))),
                     r -> fitLaw(r, f));
             case Statement.Predict p -> new Spec(Double.class, refs(m -> add(m, p.law(), Role.SUBJECT)), r -> predict(r, p));
             case Statement.ShowLayers sl -> new Spec(LayerTable.class, refs(m -> sl.layers().ifPresent(l -> selection(m, l))),
@@ -144,7 +145,7 @@ public final class Statements {
      * {@code fit precision law}: the rows of one training precision and one PTQ family (each defaults to the only
      * one in the table), fitted with 200 bootstrap resamples (seed 1, so a re-run gives the same intervals).
      */
-    private static PrecisionLaw fitLaw(CellRuntime.Run r, Statement.FitLaw f) {
+    private static Object fitLaw(CellRuntime.Run r, Statement.FitLaw f) {
         Compiler compiler = r.compiler();
         List<PtqRow> rows;
         io.precis.dsl.ast.Node at = f.file().isPresent() ? f.file().get() : f.rows().orElseThrow();
@@ -164,6 +165,9 @@ public final class Statements {
             }
             rows = list.stream().map(PtqRow.class::cast).toList();
         }
+        if (f.across().isPresent()) {
+            return fitAcross(r, f, rows);
+        }
         String trained = lawChoice(compiler, f, f.trained(), rows.stream().map(PtqRow::trainPrecision).distinct().toList(), "trained");
         String family = lawChoice(compiler, f, f.quantized(), rows.stream().map(PtqRow::ptqFormat).distinct().toList(), "quantized");
         List<PtqRow> chosen = rows.stream().filter(x -> x.trainPrecision().equals(trained) && x.ptqFormat().equals(family)).toList();
@@ -178,6 +182,34 @@ public final class Statements {
             throw compiler.error(f, "the fit did not converge on these " + chosen.size() + " rows: " + e.getMessage());
         }
         r.context().out().text("Precision law, trained " + trained + ", quantized " + family + ": " + law);
+        return law;
+    }
+
+    /**
+     * {@code fit precision law ... across training precisions}: Kumar et al.'s Eq. 8-9 on every training precision of
+     * one PTQ family (200 bootstrap resamples, seed 1).
+     */
+    private static TrainingPrecisionLaw fitAcross(CellRuntime.Run r, Statement.FitLaw f, List<PtqRow> rows) {
+        Compiler compiler = r.compiler();
+        String family = lawChoice(compiler, f, f.quantized(), rows.stream().map(PtqRow::ptqFormat).distinct().toList(), "quantized");
+        List<PtqRow> chosen = rows.stream().filter(x -> x.ptqFormat().equals(family)).toList();
+        for (PtqRow x : chosen) {
+            try {
+                TrainingPrecisionLaw.trainingBits(x.trainPrecision());
+            } catch (IllegalArgumentException e) {
+                throw compiler.error(f.across().get().span(), e.getMessage(), Optional.empty());
+            }
+        }
+        List<String> precisions = chosen.stream().map(PtqRow::trainPrecision).distinct().toList();
+        TrainingPrecisionLaw law;
+        try {
+            law = TrainingPrecisionLaw.fit(chosen, 200, 1);
+        } catch (RuntimeException e) {
+            throw compiler.error(f, "cannot fit across the training precisions " + String.join(", ", precisions) + " of the "
+                    + chosen.size() + " rows quantized " + family + ": " + e.getMessage());
+        }
+        r.context().out().text("Precision law across training precisions (" + String.join(", ", precisions) + "), quantized "
+                + family + ": " + law);
         return law;
     }
 
@@ -200,11 +232,14 @@ public final class Statements {
         return present.get(0);
     }
 
-    /** {@code predict law for N n, D d at format}: the law's δ at the format's bits per weight (scales counted). */
+    /**
+     * {@code predict law for N n, D d [trained p] at format}: the law's δ at the format's bits per weight (scales
+     * counted); a law fitted across training precisions also reads the training precision (bf16 when not given).
+     */
     private static Double predict(CellRuntime.Run r, Statement.Predict p) {
         Compiler compiler = r.compiler();
         Object value = r.subject(p.law());
-        if (!(value instanceof PrecisionLaw law)) {
+        if (!(value instanceof PrecisionLaw) && !(value instanceof TrainingPrecisionLaw)) {
             throw compiler.error(p.law(), p.law().name() + " is a " + value.getClass().getSimpleName()
                     + ", not a fitted law: bind one with 'fit precision law on ... as " + p.law().name() + "'");
         }
@@ -221,7 +256,30 @@ public final class Statements {
         }
         double n = p.point().params().value();
         double d = p.point().tokens().value();
-        double delta = law.predict(n, d, bits);
+        double delta;
+        String trainedText = "";
+        if (value instanceof TrainingPrecisionLaw law) {
+            String trained = p.trained().map(io.precis.dsl.ast.Name::text).orElse("bf16");
+            int trainBits;
+            try {
+                trainBits = TrainingPrecisionLaw.trainingBits(trained);
+            } catch (IllegalArgumentException e) {
+                throw compiler.error(p.trained().get(), e.getMessage());
+            }
+            delta = law.predict(n, d, trainBits, bits);
+            trainedText = " trained " + trained + (p.trained().isEmpty() ? " (the default)" : "")
+                    + String.format(java.util.Locale.ROOT, ", N_eff = %.3g", law.effectiveParams(n, trainBits));
+            r.context().out().text(String.format(java.util.Locale.ROOT,
+                    "Predicted PTQ damage for N = %.3g, D = %.3g%s at %s: δ loss = %.4g nats per token (law across training precisions, %d rows, R² = %.3f)",
+                    n, d, trainedText, label, delta, law.rows(), law.r2()));
+            return delta;
+        }
+        PrecisionLaw law = (PrecisionLaw) value;
+        if (p.trained().isPresent()) {
+            throw compiler.error(p.trained().get(), p.law().name() + " was fitted for one training precision; 'trained' needs a law"
+                    + " fitted 'across training precisions'");
+        }
+        delta = law.predict(n, d, bits);
         r.context().out().text(String.format(java.util.Locale.ROOT,
                 "Predicted PTQ damage for N = %.3g, D = %.3g at %s: δ loss = %.4g nats per token (law fitted on %d rows, R² = %.3f)",
                 n, d, label, delta, law.rows(), law.r2()));

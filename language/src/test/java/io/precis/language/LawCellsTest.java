@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.precis.engine.lab.PrecisionLaw;
 import io.precis.engine.lab.PtqRow;
 import io.precis.engine.lab.PtqTable;
+import io.precis.engine.lab.TrainingPrecisionLaw;
 import io.precis.language.testkit.CellTester;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,6 +98,75 @@ class LawCellsTest {
             cells.run("fit precision law on \"" + path + "\" trained fp32 as law").assertOk();
             String format = cells.run("predict law for N 1m, D 1b at int44").assertFailed("PrecisError");
             assertTrue(format.contains("int44"), format);
+        }
+    }
+
+    /** Eq. 8-9 (Kumar et al. 2024) with N_eff = N (1 − e^(−P_train/γw)), written out here. */
+    private static final double C2 = 20, GW = 2.5, CW = 0.8;
+
+    private static double delta2(double n, double d, double pt, double pp) {
+        if (pt <= pp) return 0;
+        double neff = n * (1 - Math.exp(-pt / GW));
+        return C2 * Math.exp(-pp / GPOST) * Math.pow(d, GD) / Math.pow(neff, GN) * (1 - Math.exp(-CW * (pt - pp)));
+    }
+
+    /** Five training precisions; a QAT model's latent loss is 0.2 above its loss as trained (its int-channel row at its bits). */
+    private static List<PtqRow> acrossRows() {
+        List<PtqRow> rows = new ArrayList<>();
+        for (String tp : new String[] {"fp32", "bf16", "qat-int8", "qat-int6", "qat-int4"}) {
+            int pt = tp.equals("fp32") ? 32 : tp.equals("bf16") ? 16 : Integer.parseInt(tp.substring(7));
+            for (long n : new long[] {50_000, 200_000, 800_000}) {
+                for (long d : new long[] {1_000_000, 5_000_000, 30_000_000}) {
+                    for (int bits = 3; bits <= 8; bits++) {
+                        double latent = tp.startsWith("qat") ? 2.2 : 2.0;
+                        rows.add(new PtqRow(n, d, tp, "int-channel", bits, "rtn", 1, latent, 2.0 + delta2(n, d, pt, bits)));
+                    }
+                }
+            }
+        }
+        return rows;
+    }
+
+    @Test
+    void acrossTrainingPrecisionsFindsTheEffectiveParameterConstants(@TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("ptq.csv");
+        PtqTable.write(csv, acrossRows());
+        String path = csv.toString().replace("\\", "/");
+        try (CellTester cells = new CellTester()) {
+            String out = cells.run("fit precision law on \"" + path + "\" across training precisions as law2").assertOk().textOutput();
+            assertTrue(out.contains("across training precisions (fp32, bf16, qat-int8, qat-int6, qat-int4)") && out.contains("γw ["), out);
+            TrainingPrecisionLaw law = cells.variable("law2", TrainingPrecisionLaw.class);
+            // losses stored to 6 decimals: the constants come back to about 1e-3
+            assertEquals(C2, law.cT(), 1e-2 * C2);
+            assertEquals(GD, law.gammaD(), 1e-3);
+            assertEquals(GN, law.gammaN(), 1e-3);
+            assertEquals(GPOST, law.gammaPost(), 1e-3);
+            assertEquals(GW, law.gammaW(), 2e-2);
+            assertEquals(CW, law.cW(), 1e-2);
+            assertEquals(9 * (5 + 3 + 1), law.rebased());
+
+            cells.run("predict law2 for N 135m, D 2000b trained qat-int4 at int3 as q").assertOk();
+            assertEquals(delta2(135e6, 2000e9, 4, 3), cells.variable("q", Double.class), 1e-2 * delta2(135e6, 2000e9, 4, 3));
+            String bf = cells.run("predict law2 for N 135m, D 2000b at 4 bits as b").assertOk().textOutput();
+            assertTrue(bf.contains("trained bf16 (the default)"), bf);
+            assertEquals(delta2(135e6, 2000e9, 16, 4), cells.variable("b", Double.class), 1e-2 * delta2(135e6, 2000e9, 16, 4));
+            cells.run("predict law2 for N 1m, D 1b trained qat-int4 at int4 as zero").assertOk();
+            assertEquals(0.0, cells.variable("zero", Double.class), "served at the precision it was trained in: no damage (the paper's definition)");
+
+            cells.run("plot law2 as fig").assertOk();
+            io.precis.engine.figure.Figure fig = cells.variable("fig", io.precis.engine.figure.Figure.class);
+            assertEquals(law.rows(), fig.traces().get(0).points());
+            assertTrue(fig.title().contains("R²"), fig.title());
+
+            String badTrained = cells.run("predict law2 for N 1m, D 1b trained int4 at int3").assertFailed("PrecisError");
+            assertTrue(badTrained.contains("1:37") && badTrained.contains("qat-intN"), badTrained);
+            cells.run("fit precision law on \"" + path + "\" trained fp32 as law1").assertOk();
+            String single = cells.run("predict law1 for N 1m, D 1b trained bf16 at int3").assertFailed("PrecisError");
+            assertTrue(single.contains("across training precisions"), single);
+            cells.java("fp32only", acrossRows().stream().filter(x -> x.trainPrecision().equals("fp32")).toList(),
+                    "java.util.List<io.precis.engine.lab.PtqRow>");
+            String one = cells.run("fit precision law on fp32only across training precisions").assertFailed("PrecisError");
+            assertTrue(one.contains("at least two training precisions"), one);
         }
     }
 }

@@ -45,12 +45,12 @@ statementBody
     | PLOT plotSubject                                                   # plot
     | EXPORT subject (AS flavour)? TO filePath                           # export
     | FIT PRECISION LAW ON lawTable lawFilter*                           # fitLaw
-    | PREDICT variable FOR lawPoint (COMMA lawPoint)* AT lawPrecision    # predict
+    | PREDICT variable FOR lawPoint (COMMA lawPoint)* (TRAINED word)? AT lawPrecision # predict
     ;
 
 // the scaling-law lab's PTQ table: a CSV file, or a Java variable holding its rows
 lawTable     : filePath | variable ;
-lawFilter    : TRAINED word | QUANTIZED word ;
+lawFilter    : TRAINED word | QUANTIZED word | ACROSS TRAINING PRECISIONS ;
 // N 500k, D 2e8: non-embedding parameters, training tokens
 lawPoint     : IDENT number ;
 lawPrecision : number BITS | formatName ;
@@ -159,7 +159,7 @@ nonReserved
     : MODEL | DATASET | MAVEN | ENGINE | OPTIONS | PER | TENSOR | CHANNEL | GROUP
     | SYMMETRIC | ASYMMETRIC | STOCHASTIC | SEED | ABSMAX | MSE | PERCENTILE | RTN | GPTQ | AWQ
     | LAYERS | MATCHING | BUDGET | BITS | TOLERANCE | USING
-    | PRECISION | LAW | FOR | AT | TRAINED | QUANTIZED
+    | PRECISION | LAW | FOR | AT | TRAINED | QUANTIZED | ACROSS | TRAINING | PRECISIONS
     | OF | TOKEN | STATIC | DYNAMIC | SMOOTHQUANT
     ;
 
@@ -220,6 +220,9 @@ EXPORT      : 'export' ;
 FIT         : 'fit' ;
 PRECISION   : 'precision' ;
 LAW         : 'law' ;
+ACROSS      : 'across' ;
+TRAINING    : 'training' ;
+PRECISIONS  : 'precisions' ;
 PREDICT     : 'predict' ;
 FOR         : 'for' ;
 AT          : 'at' ;

@@ -301,7 +301,8 @@ public sealed interface Statement extends Node {
     /** {@code plot plan | sensitivity | variable}. */
     @Help(name = "plot",
             synopsis = "plot plan | sensitivity | <variable>",
-            summary = "Draw the plan, the sensitivity table, or a sweep or search result bound with as.",
+            summary = "Draw the plan, the sensitivity table, or a sweep or search result bound with as; a fitted precision law"
+                    + " draws measured vs predicted δ and the fit's residuals.",
             example = "plot sensitivity")
     record Plot(Subject subject, Optional<Name> binding, Span span) implements Statement {
     }
@@ -319,27 +320,42 @@ public sealed interface Statement extends Node {
                   Optional<Name> binding, Span span) implements Statement {
     }
 
-    /** {@code fit precision law on "ptq.csv" | rows [trained P] [quantized F]}: the precision scaling law, fitted. */
+    /**
+     * {@code fit precision law on "ptq.csv" | rows [trained P] [quantized F] [across training precisions]}: the
+     * precision scaling law, fitted.
+     */
     @Help(name = "fit precision law",
-            synopsis = "fit precision law on \"<ptq.csv>\" | <variable> [trained <precision>] [quantized <family>]",
+            synopsis = "fit precision law on \"<ptq.csv>\" | <variable> [trained <precision>] [quantized <family>] [across training precisions]",
             summary = "Fit the post-training-quantization scaling law of Kumar et al. (2024), δ = C_T · D^γD / N^γN ·"
-                    + " e^(−P/γpost), to a PTQ table of the scaling-law lab (a CSV file, or its rows in a Java"
+                    + " e^(−P/γpost) (their Eq. 2), to a PTQ table of the scaling-law lab (a CSV file, or its rows in a Java"
                     + " variable), for one training precision and one PTQ family (each defaults to the only one in"
-                    + " the table). Shows the constants with 95% bootstrap intervals and R²; 'as law' binds them.",
+                    + " the table). 'across training precisions' fits every training precision at once with their Eq. 8-9:"
+                    + " N becomes N_eff = N (1 − e^(−P_train/γw)) and δ gains the factor 1 − e^(−C_w (P_train − P_post)),"
+                    + " QAT models measured from their loss as trained. Shows the constants with 95% bootstrap intervals and R²;"
+                    + " 'as law' binds them.",
             example = "fit precision law on \"ptq.csv\" trained fp32 quantized int-channel as law")
     record FitLaw(@Keyword("on") Optional<StringLiteral> file, @Keyword("on") Optional<Variable> rows,
                   @Keyword("trained") Optional<Name> trained, @Keyword("quantized") Optional<Name> quantized,
-                  Optional<Name> binding, Span span) implements Statement {
+                  Optional<Across> across, Optional<Name> binding, Span span) implements Statement {
+
+        /** {@code across training precisions}. */
+        public record Across(Span span) implements Part {
+            @Override
+            public String source() {
+                return "across training precisions";
+            }
+        }
     }
 
     /** {@code predict law for N 500k, D 2e8 at int4 | 4 bits}: the damage a fitted law predicts. */
     @Help(name = "predict",
-            synopsis = "predict <law> for <N parameters>, <D tokens> at <format> | <bits> bits",
+            synopsis = "predict <law> for <N parameters>, <D tokens> [trained <precision>] at <format> | <bits> bits",
             summary = "The post-training-quantization damage (δ loss, nats per token) a fitted precision law predicts"
                     + " for a model of N non-embedding parameters trained on D tokens (written N 135m, D 2000b), quantized to a"
-                    + " format (at its bits per weight) or to a number of bits.",
+                    + " format (at its bits per weight) or to a number of bits. A law fitted across training precisions also"
+                    + " reads the training precision (fp32, bf16, qat-int4...; bf16 when not given).",
             example = "predict law for N 135m, D 2000b at int4")
-    record Predict(Variable law, @Keyword("for") Point point, @Keyword("at") Precision precision,
+    record Predict(Variable law, @Keyword("for") Point point, @Keyword("trained") Optional<Name> trained, @Keyword("at") Precision precision,
                    Optional<Name> binding, Span span) implements Statement {
 
         /** N and D. */

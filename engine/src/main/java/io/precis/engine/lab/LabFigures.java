@@ -13,7 +13,8 @@ import java.util.function.Predicate;
 /**
  * The lab's figures from its table (and a fitted {@link PrecisionLaw}): δ vs D per bits on log-log axes with the
  * law's lines, δ vs bits per D, measured vs predicted, and δ vs bits per training precision (QAT vs PTQ
- * robustness). Log axes show only δ &gt; 0; the summary says how many rows were left out for that.
+ * robustness), with the law across training precisions' lines when one is given, and a fit's residuals. Log axes
+ * show only δ &gt; 0; the summary says how many rows were left out for that.
  */
 public final class LabFigures {
     private LabFigures() {}
@@ -86,5 +87,68 @@ public final class LabFigures {
             f.add(Trace.linesAndMarkers(e.getKey(), pts.stream().map(PtqRow::bits).toList(), pts.stream().map(PtqRow::delta).toList()));
         }
         return f.build();
+    }
+
+    /** Measured vs predicted δ for the rows a law was fitted on (the δ it was fitted to), with the identity line. */
+    public static Figure measuredVsPredicted(PtqLaw law) {
+        double[] meas = law.measured();
+        List<Double> pred = law.fitted().stream().map(law::predicted).toList();
+        List<Double> m = java.util.Arrays.stream(meas).boxed().toList();
+        double lo = Math.min(pred.stream().mapToDouble(x -> x).min().orElse(0), m.stream().mapToDouble(x -> x).min().orElse(0));
+        double hi = Math.max(pred.stream().mapToDouble(x -> x).max().orElse(1), m.stream().mapToDouble(x -> x).max().orElse(1));
+        return Figure.builder(String.format(Locale.ROOT, "measured vs predicted δ_PTQ (%s, R² = %.3f, %d rows)", lawName(law), law.r2(), meas.length))
+                .x(Axis.linear("predicted δ (nats/byte)")).y(Axis.linear("measured δ (nats/byte)"))
+                .add(Trace.markers("rows", pred, m))
+                .add(Trace.lines("y = x", List.of(lo, hi), List.of(lo, hi)).color("#888888"))
+                .build();
+    }
+
+    /** Residuals (measured − predicted δ) against the prediction, one trace per training precision, with the zero line. */
+    public static Figure residuals(PtqLaw law) {
+        TreeMap<String, List<Integer>> byTrain = new TreeMap<>();
+        for (int i = 0; i < law.fitted().size(); i++) byTrain.computeIfAbsent(law.fitted().get(i).trainPrecision(), t -> new ArrayList<>()).add(i);
+        Figure.Builder f = Figure.builder(String.format(Locale.ROOT, "residuals of the fit (%s)", lawName(law)))
+                .x(Axis.linear("predicted δ (nats/byte)")).y(Axis.linear("measured − predicted δ"));
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        int i = 0;
+        for (var e : byTrain.entrySet()) {
+            List<Double> x = e.getValue().stream().map(k -> law.predicted(law.fitted().get(k))).toList();
+            List<Double> y = e.getValue().stream().map(k -> law.residuals()[k]).toList();
+            for (double v : x) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+            f.add(Trace.markers(e.getKey(), x, y).color(COLORS[i++ % COLORS.length]));
+        }
+        if (lo <= hi) f.add(Trace.lines("zero", List.of(lo, hi), List.of(0.0, 0.0)).color("#888888").showLegend(false));
+        double rms = Math.sqrt(java.util.Arrays.stream(law.residuals()).map(r -> r * r).average().orElse(0));
+        return f.summary(String.format(Locale.ROOT, "RMS residual %.3g nats/byte over %d rows", rms, law.residuals().length)).build();
+    }
+
+    /**
+     * QAT vs PTQ robustness with the law: at one N and D, δ (from the loss as trained) vs post-training bits, markers
+     * measured and lines predicted, one colour per training precision.
+     */
+    public static Figure robustness(TrainingPrecisionLaw law, long n, long d) {
+        TreeMap<String, List<Integer>> byTrain = new TreeMap<>();
+        for (int i = 0; i < law.fitted().size(); i++) {
+            PtqRow r = law.fitted().get(i);
+            if (r.n() == n && r.d() == d) byTrain.computeIfAbsent(r.trainPrecision(), t -> new ArrayList<>()).add(i);
+        }
+        Figure.Builder f = Figure.builder(String.format(Locale.ROOT, "PTQ damage by training precision, measured and the law (N = %,d, D = %,d)", n, d))
+                .x(Axis.linear("post-training bits")).y(Axis.linear("δ_PTQ from the loss as trained (nats/byte)"));
+        int c = 0;
+        for (var e : byTrain.entrySet()) {
+            String color = COLORS[c++ % COLORS.length];
+            List<Integer> idx = e.getValue().stream().sorted((a, b) -> Integer.compare(law.fitted().get(a).bits(), law.fitted().get(b).bits())).toList();
+            f.add(Trace.markers(e.getKey(), idx.stream().map(k -> (double) law.fitted().get(k).bits()).toList(),
+                    idx.stream().map(k -> law.measured()[k]).toList()).color(color));
+            int pt = TrainingPrecisionLaw.trainingBits(e.getKey());
+            List<Double> bits = new ArrayList<>();
+            for (int b = 3; b <= 8 && b < pt; b++) bits.add((double) b);
+            f.add(Trace.lines(e.getKey() + " (law)", bits, bits.stream().map(b -> law.predict(n, d, pt, b)).toList()).color(color).showLegend(false));
+        }
+        return f.build();
+    }
+
+    private static String lawName(PtqLaw law) {
+        return law instanceof TrainingPrecisionLaw ? "Eq. 8-9 across training precisions" : "Eq. 2";
     }
 }

@@ -23,9 +23,20 @@ import org.apache.commons.math3.util.Pair;
  * @param r2        1 − SS_res/SS_tot on the fitted rows
  * @param residuals measured − predicted δ, row by row in the order given
  * @param low       2.5th bootstrap percentile of {C_T, γD, γN, γpost}; {@code high} the 97.5th
+ * @param fitted    the rows it was fitted on, in order
  */
 public record PrecisionLaw(double cT, double gammaD, double gammaN, double gammaPost, double r2, int rows,
-                           double[] residuals, double[] low, double[] high, int bootstrap) {
+                           double[] residuals, double[] low, double[] high, int bootstrap, List<PtqRow> fitted) implements PtqLaw {
+
+    @Override
+    public double predicted(PtqRow r) {
+        return predict(r.n(), r.d(), r.bits());
+    }
+
+    @Override
+    public double[] measured() {
+        return fitted.stream().mapToDouble(PtqRow::delta).toArray();
+    }
 
     /** Predicted δ for N non-embedding parameters, D training tokens, P bits kept. */
     public double predict(double n, double d, double bits) {
@@ -69,7 +80,7 @@ public record PrecisionLaw(double cT, double gammaD, double gammaN, double gamma
             low[k] = ok == 0 ? Double.NaN : v[(int) Math.floor(0.025 * (ok - 1))];
             high[k] = ok == 0 ? Double.NaN : v[(int) Math.ceil(0.975 * (ok - 1))];
         }
-        return new PrecisionLaw(Math.exp(p[0]), p[1], p[2], p[3], ssTot == 0 ? Double.NaN : 1 - ssRes / ssTot, rows.size(), resid, low, high, ok);
+        return new PrecisionLaw(Math.exp(p[0]), p[1], p[2], p[3], ssTot == 0 ? Double.NaN : 1 - ssRes / ssTot, rows.size(), resid, low, high, ok, List.copyOf(rows));
     }
 
     private static double value(double[] p, PtqRow r) {

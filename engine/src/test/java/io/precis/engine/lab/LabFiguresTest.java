@@ -37,4 +37,21 @@ class LabFiguresTest {
         rows.forEach(r -> two.add(new PtqRow(r.n(), r.d(), "qat-int4", r.ptqFormat(), r.bits(), r.algorithm(), r.seed(), r.lossFp(), r.lossFp() + r.delta() / 2)));
         assertEquals(2, LabFigures.robustness(two, "int-channel", 1_000_000, 30_000_000).traces().size());
     }
+
+    @Test
+    void lawFiguresShowEveryFittedRowAndTheLawsLines() {
+        TrainingPrecisionLaw law = TrainingPrecisionLaw.fit(TrainingPrecisionLawTest.table(0.05, 2), 5, 1);
+        Figure mp = LabFigures.measuredVsPredicted(law);
+        assertEquals(law.rows(), mp.traces().get(0).points());
+        assertEquals(law.measured()[0], mp.traces().get(0).y().get(0), 0);
+        Figure res = LabFigures.residuals(law);
+        assertEquals(5 + 1, res.traces().size(), "one trace per training precision and the zero line");
+        assertEquals(law.rows(), res.traces().stream().limit(5).mapToInt(Trace::points).sum());
+        assertTrue(res.summary().startsWith("RMS residual"), res.summary());
+        Figure rob = LabFigures.robustness(law, 50_000, 1_000_000);
+        assertEquals(10, rob.traces().size(), "measured and law for each of 5 training precisions");
+        Trace int4Law = rob.traces().stream().filter(t -> t.name().equals("qat-int4 (law)")).findFirst().orElseThrow();
+        assertEquals(law.predict(50_000, 1_000_000, 4, 3), int4Law.y().get(0), 1e-15);
+        assertEquals(1, int4Law.points(), "an int4-trained model is only damaged below 4 bits");
+    }
 }
