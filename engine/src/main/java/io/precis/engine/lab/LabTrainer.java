@@ -19,7 +19,8 @@ import ai.djl.training.tracker.Tracker;
  * Trains one {@link LabCell}: fixed seed, the training stream read once front to back (step s, row r reads the
  * window starting at token {@code (s·batch + r)·context}), Adam with gradient clipping at 1, linear warm-up then
  * cosine decay to a tenth over the cell's own steps. The PyTorch engine runs it on its default device (a GPU when
- * there is one) on every core.
+ * there is one); on the CPU, {@link ScalingLab} runs one process per core with one thread each ({@link #cpuThreads}),
+ * since only one gradient collector can be live in a JVM.
  */
 public final class LabTrainer {
     private LabTrainer() {}
@@ -27,6 +28,20 @@ public final class LabTrainer {
     /** Called every few steps: the step reached (1-based), the cell's steps, the mean training loss since the last call. */
     public interface Progress {
         void step(int step, int steps, double loss);
+    }
+
+    /**
+     * Sets libtorch's intra-op threads when the engine runs on the CPU and returns the count it had (-1 on a GPU:
+     * nothing changed). The lab runs one thread per process and one process per core: its ops are small (rows of
+     * 16..96 weights), so threads inside an op gain little, and libtorch's OpenMP threads spin while they wait, which
+     * on a loaded 2-core machine cost about 18x the CPU per step of one thread (measured by {@code make bench-train}).
+     */
+    public static int cpuThreads(int threads) {
+        Engine engine = Engine.getEngine("PyTorch");
+        if (engine.getGpuCount() > 0) return -1;
+        int before = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+        return before;
     }
 
     /** Builds the cell's model with initialized, untrained weights (seeded). The caller closes it. */
