@@ -16,8 +16,9 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 
 /**
- * Trains one {@link LabCell}: fixed seed, the training stream read once front to back (step s, row r reads the
- * window starting at token {@code (s·batch + r)·context}), Adam with gradient clipping at 1, linear warm-up then
+ * Trains one {@link LabCell}: fixed seed, the first D tokens of the training stream, each read once: they are cut
+ * into {@code batch} lanes and step s, row r reads window s of lane r (token {@code (r·steps + s)·context}), so a
+ * batch holds text from {@code batch} places of the stream rather than one stretch of one document, Adam with gradient clipping at 1, linear warm-up then
  * cosine decay to a tenth over the cell's own steps. The PyTorch engine runs it on its default device (a GPU when
  * there is one); on the CPU, {@link ScalingLab} runs one process per core with one thread each ({@link #cpuThreads}),
  * since only one gradient collector can be live in a JVM.
@@ -81,7 +82,7 @@ public final class LabTrainer {
                 long[][] x = new long[b][t];
                 float[] y = new float[b * t];
                 for (int r = 0; r < b; r++) {
-                    long off = ((long) s * b + r) * t;
+                    long off = ((long) r * steps + s) * t;
                     for (int k = 0; k < t; k++) {
                         x[r][k] = corpus.trainToken(off + k);
                         y[r * t + k] = corpus.trainToken(off + k + 1);
