@@ -20,8 +20,8 @@ import java.util.Locale;
  * {@code make scaling-lab} does). Each figure trains a fresh model for the given steps after a short warm-up run;
  * CPU seconds per step come from the process's CPU time, so a loaded machine shows in wall time, less in CPU.
  * Writes {@code [{name, value, unit, reference, ratio}]} (ratio: times the reference's throughput) as JSON.
- * PyTorch eager is not the reference: torch is not installed here (Debian's python3-torch is 1.13, not
- * the libtorch DJL runs).
+ * PyTorch eager is not the reference: torch is not installed here (Debian's python3-torch 1.13 could be; not
+ * done yet).
  */
 public final class BenchTrain {
     private BenchTrain() {}
