@@ -29,8 +29,12 @@ class ScalingLabClaimsTest {
         Files.createFile(claims.resolve(cells.get(1).id())); // another worker's
 
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        LabTrainer.cpuThreads(1);
-        ScalingLab.work(grid, corpus, out, null, new PrintStream(log, true, StandardCharsets.UTF_8), 2, true);
+        int before = LabTrainer.cpuThreads(1); // as a worker runs; restored for the tests after this one
+        try {
+            ScalingLab.work(grid, corpus, out, null, new PrintStream(log, true, StandardCharsets.UTF_8), 2, true);
+        } finally {
+            if (before > 0) LabTrainer.cpuThreads(before);
+        }
         assertTrue(Files.isRegularFile(out.resolve("cells").resolve(cells.get(0).id() + ".csv")));
         assertTrue(Files.isRegularFile(out.resolve("cells").resolve(cells.get(2).id() + ".csv")));
         assertFalse(Files.exists(out.resolve("cells").resolve(cells.get(1).id() + ".csv")), "the claimed cell was not trained here");
