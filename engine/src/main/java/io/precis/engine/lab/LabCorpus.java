@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The lab's text as bytes (the tokens: vocabulary 256): a training stream read front to back, never repeated
- * within a run, and a held-out stream that no run trains on. {@code models/setup-lab-data.sh} makes both files.
+ * The lab's text as bytes (the tokens: vocabulary 256): a training stream whose first D tokens a run of budget D
+ * reads, each once, and a held-out stream that no run trains on. {@code models/setup-lab-data.sh} makes both files.
  */
 public record LabCorpus(byte[] train, byte[] heldOut) {
 

@@ -16,10 +16,12 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 
 /**
- * Trains one {@link LabCell}: fixed seed, the training stream read once front to back (step s, row r reads the
- * window starting at token {@code (s·batch + r)·context}), Adam with gradient clipping at 1, linear warm-up then
+ * Trains one {@link LabCell}: fixed seed, the first D tokens of the training stream, each read once: they are cut
+ * into {@code batch} lanes and step s, row r reads window s of lane r (token {@code (r·steps + s)·context}), so a
+ * batch holds text from {@code batch} places of the stream rather than one stretch of one document, Adam with gradient clipping at 1, linear warm-up then
  * cosine decay to a tenth over the cell's own steps. The PyTorch engine runs it on its default device (a GPU when
- * there is one) on every core.
+ * there is one); on the CPU, {@link ScalingLab} runs one process per core with one thread each ({@link #cpuThreads}),
+ * since only one gradient collector can be live in a JVM.
  */
 public final class LabTrainer {
     private LabTrainer() {}
@@ -27,6 +29,20 @@ public final class LabTrainer {
     /** Called every few steps: the step reached (1-based), the cell's steps, the mean training loss since the last call. */
     public interface Progress {
         void step(int step, int steps, double loss);
+    }
+
+    /**
+     * Sets libtorch's intra-op threads when the engine runs on the CPU and returns the count it had (-1 on a GPU:
+     * nothing changed). The lab runs one thread per process and one process per core: its ops are small (rows of
+     * 16..96 weights), so threads inside an op gain little, and libtorch's OpenMP threads spin while they wait, which
+     * on a loaded 2-core machine cost about 18x the CPU per step of one thread (measured by {@code make bench-train}).
+     */
+    public static int cpuThreads(int threads) {
+        Engine engine = Engine.getEngine("PyTorch");
+        if (engine.getGpuCount() > 0) return -1;
+        int before = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+        return before;
     }
 
     /** Builds the cell's model with initialized, untrained weights (seeded). The caller closes it. */
@@ -66,7 +82,7 @@ public final class LabTrainer {
                 long[][] x = new long[b][t];
                 float[] y = new float[b * t];
                 for (int r = 0; r < b; r++) {
-                    long off = ((long) s * b + r) * t;
+                    long off = ((long) r * steps + s) * t;
                     for (int k = 0; k < t; k++) {
                         x[r][k] = corpus.trainToken(off + k);
                         y[r * t + k] = corpus.trainToken(off + k + 1);

@@ -1,7 +1,12 @@
 package io.precis.engine.lab;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,11 +15,13 @@ import java.util.Locale;
 
 /**
  * Runs a grid: for each cell, train (or load its checkpoint), measure δ_PTQ, write the cell's rows; a finished
- * cell is skipped, so an interrupted run resumes at the cell it was in. Then the rows of every cell become one
- * table, {@code ptq.csv}. Command line (what {@code make scaling-lab} calls):
+ * cell is skipped, so an interrupted run resumes at the cells it had not finished. Then the rows of every cell
+ * become one table, {@code ptq.csv}. On the CPU {@code run} starts one worker process per core (one libtorch thread
+ * each): a worker claims a cell by creating {@code claims/<cell>} (atomic), so no two train the same cell.
+ * Command line (what {@code make scaling-lab} calls):
  *
  * <pre>
- * ScalingLab run --grid full|small [--cell ID] [--out DIR] [--corpus DIR]
+ * ScalingLab run --grid full|small [--cell ID] [--out DIR] [--corpus DIR] [--jobs J]
  * ScalingLab list --grid full|small
  * ScalingLab fit TABLE [--family int-channel] [--train fp32]
  * </pre>
@@ -22,43 +29,68 @@ import java.util.Locale;
 public final class ScalingLab {
     private ScalingLab() {}
 
-    /** Runs the grid's cells (or the one named {@code onlyCell}) into {@code out}; returns the whole table. */
+    /**
+     * Runs the grid's cells (or the one named {@code onlyCell}) into {@code out} in this process, one after the other,
+     * with one libtorch thread on the CPU (restored after); returns the whole table.
+     */
     public static List<PtqRow> run(LabGrid grid, LabCorpus corpus, Path out, String onlyCell, PrintStream log) throws IOException {
-        List<LabCell> cells = grid.cells();
-        if (onlyCell != null) {
-            cells = cells.stream().filter(c -> c.id().equals(onlyCell)).toList();
-            if (cells.isEmpty()) throw new IllegalArgumentException("no cell '" + onlyCell + "' in the " + grid.name() + " grid; 'list' shows them");
+        int before = LabTrainer.cpuThreads(1);
+        try {
+            work(grid, corpus, out, onlyCell, log, 1, false);
+        } finally {
+            if (before > 0) LabTrainer.cpuThreads(before);
         }
-        final List<LabCell> todo = cells;
-        double total = 0, doneHere = 0;
-        for (LabCell c : cells) total += cost(c);
-        long t0 = System.nanoTime();
-        int i = 0;
-        for (LabCell c : cells) {
-            i++;
-            Path rowsFile = out.resolve("cells").resolve(c.id() + ".csv");
-            if (Files.isRegularFile(rowsFile)) {
-                total -= cost(c); // finished before this run: not part of the ETA
-                log.printf(Locale.ROOT, "[%d/%d] %s: done before, skipped%n", i, cells.size(), c.id());
-                continue;
-            }
-            Path ckpt = out.resolve("checkpoints").resolve(c.id() + ".plab");
-            final int idx = i;
-            final double before = doneHere, totalNow = total;
-            try (ai.djl.Model m = trainedOrLoaded(c, corpus, ckpt, (s, steps, loss) -> {
-                double el = (System.nanoTime() - t0) / 1e9;
-                double now = before + cost(c) * s / steps;
-                double eta = now > 0 ? el / now * (totalNow - now) : Double.NaN;
-                log.printf(Locale.ROOT, "[%d/%d] %s step %d/%d train loss %.4f | elapsed %s, grid ETA %s%n",
-                        idx, todo.size(), c.id(), s, steps, loss, dur(el), dur(eta));
-            })) {
-                List<PtqRow> rows = PtqMeasure.measure(m, c, corpus, grid.evalWindows(), PtqMeasure.standard(grid.group()));
-                PtqTable.write(rowsFile, rows);
-                log.printf(Locale.ROOT, "[%d/%d] %s held-out loss %.4f; int-channel δ at 3/4/8 bits %.4f / %.4f / %.4f%n", i, cells.size(), c.id(),
-                        rows.get(0).lossFp(), rows.get(0).delta(), rows.get(1).delta(), rows.get(5).delta());
-            }
-            doneHere += cost(c);
+        return table(grid, out);
+    }
+
+    /**
+     * Runs the grid in {@code jobs} worker processes of this JVM's kind (same java, class path and options), their
+     * lines prefixed {@code w1..wJ}; returns the whole table once all have ended. Claims left by an interrupted run
+     * are cleared first (this process is the only one running the grid in {@code out}).
+     */
+    public static List<PtqRow> runWorkers(LabGrid grid, Path corpusDir, Path out, int jobs, PrintStream log) throws IOException {
+        Path claims = out.resolve("claims");
+        if (Files.isDirectory(claims)) try (var s = Files.list(claims)) {
+            for (Path p : s.toList()) Files.deleteIfExists(p);
         }
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<Process> procs = new ArrayList<>();
+        List<Thread> pumps = new ArrayList<>();
+        for (int w = 1; w <= jobs; w++) {
+            List<String> cmd = new ArrayList<>(List.of(java));
+            cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ScalingLab.class.getName(), "run", "--grid", grid.name(),
+                    "--out", out.toString(), "--corpus", corpusDir.toString(), "--worker", w + "/" + jobs));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            procs.add(p);
+            String tag = "w" + w + " ";
+            Thread t = Thread.ofVirtual().start(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = r.readLine()) != null; ) synchronized (log) { log.println(tag + line); }
+                } catch (IOException e) {
+                    synchronized (log) { log.println(tag + "(output lost: " + e.getMessage() + ")"); }
+                }
+            });
+            pumps.add(t);
+        }
+        List<String> failed = new ArrayList<>();
+        try {
+            for (int i = 0; i < procs.size(); i++) {
+                int rc = procs.get(i).waitFor();
+                pumps.get(i).join();
+                if (rc != 0) failed.add("worker w" + (i + 1) + " exited with " + rc);
+            }
+        } catch (InterruptedException e) {
+            procs.forEach(Process::destroy);
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted; finished cells are kept and a rerun resumes", e);
+        }
+        if (!failed.isEmpty()) throw new IOException(String.join("; ", failed) + " (see its lines above; a rerun resumes)");
+        return table(grid, out);
+    }
+
+    /** The rows of every finished cell, in grid order, written as {@code ptq.csv}. */
+    static List<PtqRow> table(LabGrid grid, Path out) throws IOException {
         List<PtqRow> all = new ArrayList<>();
         for (LabCell c : grid.cells()) {
             Path f = out.resolve("cells").resolve(c.id() + ".csv");
@@ -66,6 +98,71 @@ public final class ScalingLab {
         }
         PtqTable.write(out.resolve("ptq.csv"), all);
         return all;
+    }
+
+    /**
+     * Trains and measures the cells not yet done. With {@code claim}, a cell is taken only if this process creates its
+     * claim file first; {@code jobs} processes share the work, so the ETA divides the work left by that many.
+     */
+    static void work(LabGrid grid, LabCorpus corpus, Path out, String onlyCell, PrintStream log, int jobs, boolean claim) throws IOException {
+        List<LabCell> cells = grid.cells();
+        if (onlyCell != null) {
+            cells = cells.stream().filter(c -> c.id().equals(onlyCell)).toList();
+            if (cells.isEmpty()) throw new IllegalArgumentException("no cell '" + onlyCell + "' in the " + grid.name() + " grid; 'list' shows them");
+        }
+        final List<LabCell> todo = cells;
+        Path claims = out.resolve("claims");
+        if (claim) Files.createDirectories(claims);
+        long t0 = System.nanoTime();
+        double[] doneHere = {0};
+        int i = 0;
+        for (LabCell c : cells) {
+            i++;
+            Path rowsFile = out.resolve("cells").resolve(c.id() + ".csv");
+            if (Files.isRegularFile(rowsFile)) {
+                if (!claim) log.printf(Locale.ROOT, "[%d/%d] %s: done before, skipped%n", i, cells.size(), c.id());
+                continue;
+            }
+            Path mine = claims.resolve(c.id());
+            if (claim) {
+                try {
+                    Files.createFile(mine);
+                } catch (FileAlreadyExistsException e) {
+                    continue; // another worker has it
+                }
+                if (Files.isRegularFile(rowsFile)) { // finished by another worker between the two looks (rows come before its claim goes)
+                    Files.deleteIfExists(mine);
+                    continue;
+                }
+            }
+            try {
+                Path ckpt = out.resolve("checkpoints").resolve(c.id() + ".plab");
+                final int idx = i;
+                try (ai.djl.Model m = trainedOrLoaded(c, corpus, ckpt, (s, steps, loss) -> {
+                    double el = (System.nanoTime() - t0) / 1e9;
+                    double now = doneHere[0] + cost(c) * s / steps;
+                    double left = workLeft(todo, out) - cost(c) * s / steps;
+                    double eta = now > 0 ? el / now * left / jobs : Double.NaN;
+                    log.printf(Locale.ROOT, "[%d/%d] %s step %d/%d train loss %.4f | elapsed %s, grid ETA %s%n",
+                            idx, todo.size(), c.id(), s, steps, loss, dur(el), dur(eta));
+                })) {
+                    List<PtqRow> rows = PtqMeasure.measure(m, c, corpus, grid.evalWindows(), PtqMeasure.standard(grid.group()));
+                    PtqTable.write(rowsFile, rows);
+                    log.printf(Locale.ROOT, "[%d/%d] %s held-out loss %.4f; int-channel δ at 3/4/8 bits %.4f / %.4f / %.4f%n", i, cells.size(), c.id(),
+                            rows.get(0).lossFp(), rows.get(0).delta(), rows.get(1).delta(), rows.get(5).delta());
+                }
+            } finally {
+                if (claim) Files.deleteIfExists(mine);
+            }
+            doneHere[0] += cost(c);
+        }
+    }
+
+    /** Work of the cells without rows yet (by any process). */
+    private static double workLeft(List<LabCell> cells, Path out) {
+        double left = 0;
+        for (LabCell c : cells) if (!Files.isRegularFile(out.resolve("cells").resolve(c.id() + ".csv"))) left += cost(c);
+        return left;
     }
 
     private static ai.djl.Model trainedOrLoaded(LabCell c, LabCorpus corpus, Path ckpt, LabTrainer.Progress p) throws IOException {
@@ -85,6 +182,11 @@ public final class ScalingLab {
         return (double) c.trainedTokens() * (c.size().nonEmbeddingParams() + (long) LabSize.VOCAB * c.size().width());
     }
 
+    /** One worker per core on the CPU; one on a GPU (its work is the device's). */
+    static int defaultJobs() {
+        return ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() > 0 ? 1 : Runtime.getRuntime().availableProcessors();
+    }
+
     static String dur(double s) {
         if (!Double.isFinite(s)) return "?";
         long t = Math.round(s);
@@ -101,8 +203,9 @@ public final class ScalingLab {
     }
 
     static int cli(String[] args, PrintStream out) throws IOException {
-        if (args.length == 0) throw new IllegalArgumentException("usage: run --grid full|small [--cell ID] [--out DIR] [--corpus DIR] | list --grid G | fit TABLE [--family F] [--train P]");
-        String grid = "small", cell = null, family = "int-channel", train = "fp32", table = null;
+        if (args.length == 0) throw new IllegalArgumentException("usage: run --grid full|small [--cell ID] [--out DIR] [--corpus DIR] [--jobs J] | list --grid G | fit TABLE [--family F] [--train P]");
+        String grid = "small", cell = null, family = "int-channel", train = "fp32", table = null, worker = null;
+        int jobs = 0;
         Path outDir = null, corpus = LabCorpus.defaultDir();
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
@@ -119,6 +222,15 @@ public final class ScalingLab {
                 case "--corpus" -> corpus = Path.of(v);
                 case "--family" -> family = v;
                 case "--train" -> train = v;
+                case "--jobs" -> {
+                    try {
+                        jobs = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--jobs needs a whole number, not '" + v + "'");
+                    }
+                    if (jobs < 1) throw new IllegalArgumentException("--jobs must be at least 1");
+                }
+                case "--worker" -> worker = v;
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
@@ -126,7 +238,20 @@ public final class ScalingLab {
         switch (args[0]) {
             case "list" -> g.cells().forEach(c -> out.println(c.id() + "  N=" + c.size().nonEmbeddingParams() + " steps=" + c.steps()));
             case "run" -> {
-                List<PtqRow> rows = run(g, LabCorpus.load(corpus), outDir != null ? outDir : Path.of("target", "scaling-lab", grid), cell, out);
+                Path dir = outDir != null ? outDir : Path.of("target", "scaling-lab", grid);
+                if (worker != null) { // one of runWorkers' processes: "k/J"
+                    LabTrainer.cpuThreads(1);
+                    work(g, LabCorpus.load(corpus), dir, null, out, Integer.parseInt(worker.substring(worker.indexOf('/') + 1)), true);
+                    return 0;
+                }
+                int j = jobs > 0 ? jobs : defaultJobs();
+                List<PtqRow> rows;
+                if (cell != null || j == 1) rows = run(g, LabCorpus.load(corpus), dir, cell, out);
+                else {
+                    LabCorpus.load(corpus); // a clear message here rather than one per worker
+                    out.println("scaling-lab: " + j + " worker processes, one libtorch thread each");
+                    rows = runWorkers(g, corpus, dir, j, out);
+                }
                 out.println("rows: " + rows.size());
             }
             case "fit" -> {
