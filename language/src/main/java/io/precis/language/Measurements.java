@@ -150,7 +150,7 @@ final class Measurements {
         }
         a = a.method(method);
         if (!method.plain() || clause.isPresent()) {
-            c.out().text("Measuring with " + method.label() + " on " + a.describe() + (c.session().settings().getOrDefault("sequential", "no")
+            c.out().text((method.plain() ? "Measuring with round to nearest: " : "Measuring: ") + a.describe() + (c.session().settings().getOrDefault("sequential", "no")
                     .equals("yes") && algorithm.needsCalibration() ? " (statistics from one full-precision pass: 'set sequential' applies to evaluate)" : "") + ".");
         }
         return a;
