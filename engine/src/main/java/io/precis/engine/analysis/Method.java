@@ -110,7 +110,8 @@ public final class Method {
         List<String> parts = new ArrayList<>();
         if (algorithm.needsCalibration()) parts.add(algorithm.describe());
         if (rules != null) {
-            if (!rules.pruned().isEmpty()) parts.add(rules.pruned().size() + " layers keep their prune rules");
+            int pruned = rules.pruned().size();
+            if (pruned > 0) parts.add(pruned == 1 ? "1 layer keeps its prune rule" : pruned + " layers keep their prune rules");
             Map<String, Integer> acts = new LinkedHashMap<>();
             rules.activations().values().forEach(a -> acts.merge(a.toString(), 1, Integer::sum));
             acts.forEach((a, n) -> parts.add("activations " + a + " on " + n + (n == 1 ? " layer" : " layers")));
