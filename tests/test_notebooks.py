@@ -176,6 +176,61 @@ def test_llm_notebook_search_export_reload(llm):
 
 
 @pytest.fixture(scope="module")
+def algorithms():
+    # MiniLM: 9 sweep points (rtn, gptq, awq), 5 evaluations, a QDQ export run by ONNX Runtime, 12 sensitivities
+    return run("03-algorithms.ipynb", timeout=900)
+
+
+def displayed(outputs):
+    return [o.data["text/plain"] for o in outputs if o.output_type == "display_data" and "text/plain" in o.data]
+
+
+def test_algorithms_sweeps_calibrate_apart_and_gptq_awq_beat_rtn(algorithms):
+    sweeps = displayed(outputs_of(algorithms, "using gptq as gptqCurve"))
+    gptq = [s for s in sweeps if s.startswith("Sweep") and "gptq (damp 0.01" in s][0]
+    # the data's own names: the calibration and evaluation parts of the one file, cut apart by the notebook
+    assert "calibrated on 32 samples of sentences.txt [calibration, seed 0]" in gptq, gptq
+    assert "evaluated on 48 samples of sentences.txt [evaluation, seed 0] (disjoint)" in gptq, gptq
+    out = outputs_of(algorithms, "Sweeps.together")
+    figure = figures(out)[0].data["application/vnd.plotly.v1+json"]
+    assert [t["name"] for t in figure["data"]] == ["rtn", "gptq", "awq"]
+    ratios = {m.group(1): (float(m.group(2)), float(m.group(3)))
+              for m in re.finditer(r"(int\d)[^:\n]*: gptq/rtn ([\d.]+), awq/rtn ([\d.]+)", text(out))}
+    assert set(ratios) == {"int3", "int4", "int8"}, text(out)
+    # held out, group 128: GPTQ and AWQ below round to nearest at 3 and 4 bits
+    assert ratios["int4"][0] < 0.9 and ratios["int3"][0] < 1 and ratios["int4"][1] < 1, ratios
+
+
+def test_algorithms_w8a8_smoothquant_and_sparsity(algorithms):
+    printed = text(outputs_of(algorithms, "W8A8 / W8A16"))
+    w8a8, smooth = map(float, re.search(r"W8A8 / W8A16: ([\d.]+)x; with SmoothQuant: ([\d.]+)x", printed).groups())
+    assert 1 < smooth < w8a8, printed
+    evaluations = [s for s in displayed(outputs_of(algorithms, "evaluate as sparse24")) if "1 − cosine =" in s]
+    int4, sparse = (float(re.search(r"1 − cosine = ([\d.e-]+)", s).group(1)) for s in evaluations)
+    assert 0 < int4 < sparse, evaluations
+    assert "2:4 sparse" in evaluations[1]
+
+
+def test_algorithms_onnx_runtime_runs_the_export_as_precis_evaluates_it(algorithms):
+    out = outputs_of(algorithms, "createSession")
+    assert not [o for o in out if o.output_type == "error"], out
+    relative = float([o for o in out if o.output_type == "execute_result"][0].data["text/plain"])
+    assert relative < 1e-3, text(out)
+    assert "ONNX Runtime on the exported file" in text(out)
+    assert not (ROOT / "notebooks" / "minilm-int8-qdq.onnx").exists()
+
+
+def test_algorithms_fisher_place_and_exercise(algorithms):
+    prose = "".join(c.source for c in algorithms.cells if c.cell_type == "markdown")
+    assert "Fisher" in prose and "placeholder" in prose
+    at = next(i for i, c in enumerate(algorithms.cells) if "exercise" in c.metadata.get("tags", []))
+    for answer in algorithms.cells[at + 1:at + 3]:
+        assert "answer" in answer.metadata["tags"] and answer.metadata["jupyter"]["source_hidden"] is True
+        assert answer.outputs and not any(o.output_type == "error" for o in answer.outputs), answer.outputs
+    assert algorithms.cells[at + 2].outputs[-1]["data"]["text/plain"].strip('"').startswith("encoder.layer.5.")
+
+
+@pytest.fixture(scope="module")
 def scaling_law():
     # trains the lab's small grid live (the corpus from `make lab-data`), then loads SmolLM2 (`make models-data`)
     return run("04-scaling-law.ipynb", timeout=1200)

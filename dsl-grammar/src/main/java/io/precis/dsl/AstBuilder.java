@@ -211,13 +211,13 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
     @Override
     public Statement visitSensitivity(SensitivityContext ctx) {
         return new Statement.Sensitivity(optionalSelection(ctx.patternList(), ctx.selectionClause()),
-                formats(ctx.formatList()), binding, at);
+                formats(ctx.formatList()), measureOptions(ctx.measureOption()), binding, at);
     }
 
     @Override
     public Statement visitSweep(SweepContext ctx) {
         return new Statement.Sweep(selection(ctx.patternList(), ctx.selectionClause(), span(ctx.patternList())),
-                formats(ctx.formatList()), binding, at);
+                formats(ctx.formatList()), measureOptions(ctx.measureOption()), binding, at);
     }
 
     @Override
@@ -228,7 +228,7 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
         }
         Span goal = source.span(ctx.BUDGET().getSymbol(), ctx.BITS().getSymbol());
         return new Statement.Search(new SearchGoal.BitBudget(bits, goal), formats(ctx.formatList()),
-                binding, at);
+                measureOptions(ctx.measureOption()), binding, at);
     }
 
     @Override
@@ -239,7 +239,7 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
         }
         Span goal = source.span(ctx.TOLERANCE().getSymbol(), ctx.number().getStop());
         return new Statement.Search(new SearchGoal.Tolerance(tolerance, goal), formats(ctx.formatList()),
-                binding, at);
+                measureOptions(ctx.measureOption()), binding, at);
     }
 
     @Override
@@ -375,9 +375,33 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
         return new Value.Word(ctx.word().getText(), span(ctx));
     }
 
+    /** The options of sensitivity, sweep and search ({@code group 128 using gptq}): as a rule's, each kind once. */
+    private List<QuantizeOption> measureOptions(List<MeasureOptionContext> clauses) {
+        List<QuantizeOption> options = new ArrayList<>();
+        for (MeasureOptionContext clause : clauses) {
+            QuantizeOption option = option(clause.granularity(), clause.symmetry(), clause.algorithm(), clause);
+            for (QuantizeOption earlier : options) {
+                if (earlier.getClass() == option.getClass()) {
+                    diagnostics.add(Diagnostic.error(option.span(),
+                            optionKind(option) + " given twice in one statement (first as '" + text(earlier.span()) + "')"));
+                }
+            }
+            options.add(option);
+        }
+        return options;
+    }
+
     private QuantizeOption quantizeOption(QuantizeClauseContext clause) {
-        if (clause.granularity() != null) {
-            GranularityContext g = clause.granularity();
+        if (clause.rounding() != null || clause.clipping() != null) {
+            return roundingOrClipping(clause);
+        }
+        return option(clause.granularity(), clause.symmetry(), clause.algorithm(), clause);
+    }
+
+    private QuantizeOption option(GranularityContext granularity, SymmetryContext symmetry, AlgorithmContext algorithm,
+                                  ParserRuleContext clause) {
+        if (granularity != null) {
+            GranularityContext g = granularity;
             return switch (g) {
                 case PerTensorContext t -> new QuantizeOption.Granularity(
                         QuantizeOption.Granularity.Kind.PER_TENSOR, Optional.empty(), span(t));
@@ -395,9 +419,17 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
                 default -> throw new IllegalStateException("granularity " + g.getClass().getSimpleName());
             };
         }
-        if (clause.symmetry() != null) {
-            return new QuantizeOption.Symmetry(clause.symmetry().SYMMETRIC() != null, span(clause));
+        if (symmetry != null) {
+            return new QuantizeOption.Symmetry(symmetry.SYMMETRIC() != null, span(clause));
         }
+        AlgorithmContext a = algorithm;
+        QuantizeOption.Algorithm.Kind kind = a.RTN() != null ? QuantizeOption.Algorithm.Kind.RTN
+                : a.GPTQ() != null ? QuantizeOption.Algorithm.Kind.GPTQ
+                : QuantizeOption.Algorithm.Kind.AWQ;
+        return new QuantizeOption.Algorithm(kind, span(a));
+    }
+
+    private QuantizeOption roundingOrClipping(QuantizeClauseContext clause) {
         if (clause.rounding() != null) {
             Optional<NumberLiteral> seed = Optional.empty();
             if (clause.rounding().number() != null) {
@@ -425,11 +457,7 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
             }
             return new QuantizeOption.Clipping(QuantizeOption.Clipping.Method.PERCENTILE, Optional.of(p), span(c));
         }
-        AlgorithmContext a = clause.algorithm();
-        QuantizeOption.Algorithm.Kind kind = a.RTN() != null ? QuantizeOption.Algorithm.Kind.RTN
-                : a.GPTQ() != null ? QuantizeOption.Algorithm.Kind.GPTQ
-                : QuantizeOption.Algorithm.Kind.AWQ;
-        return new QuantizeOption.Algorithm(kind, span(a));
+        throw new IllegalStateException("neither rounding nor clipping: " + clause.getText());
     }
 
     private static String optionKind(QuantizeOption option) {

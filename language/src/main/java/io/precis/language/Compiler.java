@@ -68,8 +68,13 @@ final class Compiler {
 
     /** The statement's format with its granularity, symmetry, rounding and clipping applied in that order. */
     Format format(Statement.Quantize q, long defaultSeed) {
-        Format f = format(q.format());
-        for (QuantizeOption o : q.options()) {
+        return format(q.format(), q.options(), defaultSeed);
+    }
+
+    /** A format with options applied in their written order (a rule's, or those of sensitivity, sweep and search). */
+    Format format(FormatName name, List<QuantizeOption> options, long defaultSeed) {
+        Format f = format(name);
+        for (QuantizeOption o : options) {
             try {
                 f = switch (o) {
                     case QuantizeOption.Granularity g -> switch (g.kind()) {
@@ -108,7 +113,11 @@ final class Compiler {
      * format: GPTQ and AWQ work on integer grids (int2..int8, per tensor, per channel or groups), rounding to nearest.
      */
     io.precis.engine.algo.QuantAlgorithm algorithm(Statement.Quantize q, Format format) {
-        Optional<QuantizeOption.Algorithm> a = q.algorithm();
+        return algorithm(q.algorithm(), format);
+    }
+
+    /** As {@link #algorithm(Statement.Quantize, Format)}, for an algorithm clause of its own (sweep, sensitivity, search). */
+    io.precis.engine.algo.QuantAlgorithm algorithm(Optional<QuantizeOption.Algorithm> a, Format format) {
         if (a.isEmpty() || a.get().kind() == QuantizeOption.Algorithm.Kind.RTN) {
             return io.precis.engine.algo.QuantAlgorithm.RTN;
         }

@@ -4,12 +4,14 @@ import io.precis.dsl.ast.FormatName;
 import io.precis.dsl.ast.LayerSelection;
 import io.precis.dsl.ast.Node;
 import io.precis.dsl.ast.Pattern;
+import io.precis.dsl.ast.QuantizeOption;
 import io.precis.dsl.ast.SearchGoal;
 import io.precis.dsl.ast.Statement;
 import io.precis.dsl.ast.Subject;
 import io.precis.engine.analysis.Analysis;
 import io.precis.engine.analysis.AnalysisInterruptedException;
 import io.precis.engine.analysis.Frontier;
+import io.precis.engine.analysis.Method;
 import io.precis.engine.analysis.Search;
 import io.precis.engine.analysis.SensitivityTable;
 import io.precis.engine.analysis.Sweep;
@@ -18,6 +20,7 @@ import io.precis.engine.export.PlanJson;
 import io.precis.engine.figure.Figure;
 import io.precis.engine.format.Format;
 import io.precis.engine.format.Formats;
+import io.precis.engine.algo.QuantAlgorithm;
 import io.precis.engine.model.LayerRef;
 import io.precis.engine.model.Model;
 import io.precis.engine.plan.Candidate;
@@ -28,6 +31,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -73,13 +77,83 @@ final class Measurements {
     }
 
     private static List<Format> formats(Context c, List<FormatName> names) {
+        return formats(c, names, List.of());
+    }
+
+    /** The formats measured, each with the statement's options ({@code group 128}, {@code asymmetric}) applied. */
+    private static List<Format> formats(Context c, List<FormatName> names, List<QuantizeOption> options) {
         List<Format> out = new ArrayList<>();
         if (names.isEmpty()) {
             DEFAULT_FORMATS.forEach(n -> out.add(Formats.parse(n)));
         } else {
-            names.forEach(n -> out.add(c.compiler().format(n)));
+            names.forEach(n -> out.add(c.compiler().format(n, options, c.session().seed())));
         }
         return out;
+    }
+
+    /**
+     * The analysis a measuring statement runs with its method: the algorithm of its {@code using} clause, from
+     * statistics captured once on the calibration data, and the session's prune and activation rules kept on. An
+     * explicit {@code using} (rtn included, so that curves compare) or a rule that calibrates measures on the
+     * evaluation part of the data; a line says which samples calibrated.
+     */
+    private static Analysis measuring(Context c, Node at, List<QuantizeOption> options, List<Format> formats, List<LayerRef> layers) {
+        Analysis plain = analysis(c, at);
+        Optional<QuantizeOption.Algorithm> clause = options.stream().filter(QuantizeOption.Algorithm.class::isInstance)
+                .map(QuantizeOption.Algorithm.class::cast).findFirst();
+        QuantAlgorithm algorithm = QuantAlgorithm.RTN;
+        for (Format f : formats) {
+            algorithm = c.compiler().algorithm(clause, f);
+        }
+        Plan rules;
+        try {
+            rules = interruptible(c.out(), c.session()::measuringRules);
+        } catch (IllegalArgumentException | IllegalStateException | io.precis.engine.model.ModelException e) {
+            throw c.compiler().error(at, "cannot apply the session's prune and activation rules: " + e.getMessage());
+        }
+        boolean calibrates = algorithm.needsCalibration() || rules != null && rules.hasStaticActivations();
+        if (clause.isEmpty() && rules == null) {
+            return plain;
+        }
+        Node where = clause.<Node>map(a -> a).orElse(at);
+        for (LayerRef l : layers) {
+            if (!algorithm.needsCalibration()) {
+                break;
+            }
+            if (l.weights().size() != 1 || l.weight().shape().length != 2) {
+                throw c.compiler().error(where.span(), algorithm.name() + " works on linear layers with one weight matrix; " + l.name() + " is "
+                        + l.kind().label() + " " + java.util.Arrays.toString(l.shape()), Optional.empty(),
+                        "Choose linear layers, e.g. 'except " + l.name() + "'");
+            }
+            io.precis.engine.plan.LayerPlan lp = rules == null ? null : rules.layer(l.name()).orElse(null);
+            if (lp != null && lp.isPruned()) {
+                throw c.compiler().error(where.span(), l.name() + " keeps its prune rule (" + lp.decidedBy() + "), and pruning combines with round"
+                        + " to nearest, not " + algorithm.name(), Optional.empty(), "Measure it without 'using " + algorithm.name()
+                        + "', or leave it out with 'except " + l.name() + "'");
+            }
+        }
+        Analysis a;
+        io.precis.engine.calib.Calibration cal = null;
+        try {
+            a = clause.isPresent() || calibrates ? c.session().analysis(true) : plain;
+            if (calibrates) {
+                cal = c.session().calibration();
+            }
+        } catch (io.precis.engine.model.ModelException | IllegalArgumentException | IllegalStateException e) {
+            throw c.compiler().error(at, e.getMessage());
+        }
+        Method method;
+        try {
+            method = Method.of(algorithm, cal, rules);
+        } catch (IllegalArgumentException e) {
+            throw c.compiler().error(where, e.getMessage());
+        }
+        a = a.method(method);
+        if (!method.plain() || clause.isPresent()) {
+            c.out().text((method.plain() ? "Measuring with round to nearest: " : "Measuring: ") + a.describe() + (c.session().settings().getOrDefault("sequential", "no")
+                    .equals("yes") && algorithm.needsCalibration() ? " (statistics from one full-precision pass: 'set sequential' applies to evaluate)" : "") + ".");
+        }
+        return a;
     }
 
     /** The layers a selection names; all quantizable layers when it names none. */
@@ -112,9 +186,10 @@ final class Measurements {
     }
 
     static SensitivityTable sensitivity(Context c, Statement.Sensitivity s) {
-        Analysis a = analysis(c, s);
-        List<LayerRef> layers = layers(c, a, s.layers().orElse(null));
-        List<Format> formats = formats(c, s.formats());
+        Analysis plain = analysis(c, s);
+        List<LayerRef> layers = layers(c, plain, s.layers().orElse(null));
+        List<Format> formats = formats(c, s.formats(), s.options());
+        Analysis a = measuring(c, s, s.options(), formats, layers);
         SensitivityTable table = measure(c, s, () -> a.sensitivity(layers, formats));
         c.session().lastSensitivity(table);
         c.out().show(table);
@@ -123,17 +198,17 @@ final class Measurements {
     }
 
     static Sweep sweep(Context c, Statement.Sweep s) {
-        Analysis a = analysis(c, s);
-        List<Format> formats = formats(c, s.formats());
+        Analysis plain = analysis(c, s);
+        List<Format> formats = formats(c, s.formats(), s.options());
         LayerSelection sel = s.layers();
+        List<LayerRef> layers = layers(c, plain, sel);
+        Analysis a = measuring(c, s, s.options(), formats, layers);
         Sweep sweep;
         if (sel.patterns().size() > 1) {
             // several patterns: one curve per pattern (a layer group)
             List<String> globs = sel.patterns().stream().map(Pattern::text).toList();
-            List<LayerRef> layers = layers(c, a, sel);
             sweep = measure(c, s, () -> a.sweep(Sweeps.byPatterns(layers, globs), formats));
         } else {
-            List<LayerRef> layers = layers(c, a, sel);
             sweep = measure(c, s, () -> a.sweep(layers, formats));
         }
         c.out().show(sweep);
@@ -143,8 +218,8 @@ final class Measurements {
 
     /** Binds the chosen plan ({@code search ... as best}); the frontier stays in the session. */
     static Plan search(Context c, Statement.Search s) {
-        Analysis a = analysis(c, s);
-        List<Format> formats = formats(c, s.formats());
+        Analysis plain = analysis(c, s);
+        List<Format> formats = formats(c, s.formats(), s.options());
         switch (s.goal()) {
             case SearchGoal.BitBudget b -> {
                 double bits = b.bitsPerWeight().value();
@@ -161,10 +236,11 @@ final class Measurements {
                 }
             }
         }
-        if (a.quantizableLayers().isEmpty()) {
+        if (plain.quantizableLayers().isEmpty()) {
             throw c.compiler().error(s, c.session().modelName().orElse("the model") + " has no layer to quantize, so there is nothing to search");
         }
-        Search search = a.search(a.quantizableLayers(), formats);
+        Analysis a = measuring(c, s, s.options(), formats, plain.quantizableLayers());
+        Search search = measure(c, s, () -> a.search(a.quantizableLayers(), formats));
         Frontier f = measure(c, s, () -> switch (s.goal()) {
             case SearchGoal.BitBudget b -> search.underBudget(b.bitsPerWeight().value());
             case SearchGoal.Tolerance t -> search.withinChange(t.maxChange().value());

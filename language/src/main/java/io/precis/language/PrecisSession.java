@@ -407,6 +407,19 @@ public final class PrecisSession {
         return Planner.resolve(modelName, m.layers(), rules(), sensitivity());
     }
 
+    /**
+     * The plan of the prune, keep and activation rules alone: what sensitivity, sweep and search keep on while they
+     * measure (a measured layer keeps its prune rule; activation rules quantize their layers' inputs).
+     */
+    synchronized Plan measuringRules() {
+        Model m = model().orElseThrow(() -> new IllegalStateException("no model in use: 'load model ...' or 'use MODEL' first"));
+        List<Rule> kept = rules().stream().filter(r -> r.isPrune() || r.isActivations() || r.isKeep()).toList();
+        if (kept.stream().noneMatch(r -> r.isPrune() || r.isActivations())) {
+            return null;
+        }
+        return Planner.resolve(modelName, m.layers(), kept, sensitivity());
+    }
+
     @Override
     public synchronized String toString() {
         return "Precis session: model " + (modelName == null ? "none" : modelName) + ", data "

@@ -38,10 +38,10 @@ statementBody
     | SHOW LAYERS (MATCHING patternList)? selectionClause*               # showLayers
     | SHOW PLAN                                                          # showPlan
     | EVALUATE subject?                                                  # evaluate
-    | SENSITIVITY patternList? selectionClause* (OVER formatList)?       # sensitivity
-    | SWEEP patternList selectionClause* OVER formatList                 # sweep
-    | SEARCH BUDGET number BITS (OVER formatList)?                       # searchBudget
-    | SEARCH TOLERANCE number (OVER formatList)?                         # searchTolerance
+    | SENSITIVITY patternList? selectionClause* (OVER formatList measureOption*)? # sensitivity
+    | SWEEP patternList selectionClause* OVER formatList measureOption*  # sweep
+    | SEARCH BUDGET number BITS (OVER formatList)? measureOption*        # searchBudget
+    | SEARCH TOLERANCE number (OVER formatList)? measureOption*          # searchTolerance
     | PLOT plotSubject                                                   # plot
     | EXPORT subject (AS flavour)? TO filePath                           # export
     | FIT PRECISION LAW ON lawTable lawFilter*                           # fitLaw
@@ -95,6 +95,10 @@ activationClause
     | USING SMOOTHQUANT number? # activationSmooth
     | selectionClause        # activationSelection
     ;
+
+// how sensitivity, sweep and search quantize every format they measure: `over int4, int8 group 128 using gptq`
+// (after `over`, so that `sensitivity using` stays a pattern)
+measureOption : granularity | symmetry | algorithm ;
 
 // 50% (unstructured) or 2:4 (N:M semi-structured)
 sparsity   : number (COLON number)? ;

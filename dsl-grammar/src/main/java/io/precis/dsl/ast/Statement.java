@@ -258,43 +258,67 @@ public sealed interface Statement extends Node {
     record Evaluate(Optional<Subject> subject, Optional<Name> binding, Span span) implements Statement {
     }
 
-    /** {@code sensitivity [patterns] [where p] [except patterns] [over formats]}. */
+    /** {@code sensitivity [patterns] [where p] [except patterns] [over formats [options]]}. */
     @Help(name = "sensitivity",
-            synopsis = "sensitivity [<patterns>] [where <condition>] [except <patterns>] [over <formats>]",
-            summary = "Measure each layer's sensitivity: the metric's change when only that layer is quantized.",
+            synopsis = "sensitivity [<patterns>] [where <condition>] [except <patterns>] [over <formats> [per tensor | per channel | group <n>]"
+                    + " [symmetric | asymmetric] [using rtn | gptq | awq]]",
+            summary = "Measure each layer's sensitivity: the metric's change when only that layer is quantized. 'using gptq'"
+                    + " or 'awq' computes each layer's weights from statistics captured once on the calibration part of the data,"
+                    + " and measures on the evaluation part; the session's prune and activation rules stay on.",
             example = "sensitivity *.dense over int4, int8 as sens")
-    record Sensitivity(Optional<LayerSelection> layers, List<FormatName> formats, Optional<Name> binding, Span span)
-            implements Statement {
+    record Sensitivity(Optional<LayerSelection> layers, List<FormatName> formats, List<QuantizeOption> options, Optional<Name> binding,
+                       Span span) implements Statement {
         public Sensitivity {
             formats = List.copyOf(formats);
+            options = List.copyOf(options);
+        }
+
+        public Sensitivity(Optional<LayerSelection> layers, List<FormatName> formats, Optional<Name> binding, Span span) {
+            this(layers, formats, List.of(), binding, span);
         }
     }
 
-    /** {@code sweep patterns [where p] [except patterns] over formats}: precision against loss. */
+    /** {@code sweep patterns [where p] [except patterns] over formats [options]}: precision against loss. */
     @Help(name = "sweep",
-            synopsis = "sweep <patterns> [where <condition>] [except <patterns>] over <formats>",
-            summary = "Quantize the matching layers to each format in turn: precision against loss.",
+            synopsis = "sweep <patterns> [where <condition>] [except <patterns>] over <formats> [per tensor | per channel | group <n>]"
+                    + " [symmetric | asymmetric] [using rtn | gptq | awq]",
+            summary = "Quantize the matching layers to each format in turn: precision against loss. The options apply to every"
+                    + " format; 'using gptq' or 'awq' calibrates once (the calibration part of the data, or 'calibrate on') and"
+                    + " measures on the evaluation part. Layers keep their prune rules and activation rules stay on.",
             example = "sweep * over int8, int6, int4, int3, fp8_e4m3, mxfp4")
-    record Sweep(LayerSelection layers, List<FormatName> formats, Optional<Name> binding, Span span)
+    record Sweep(LayerSelection layers, List<FormatName> formats, List<QuantizeOption> options, Optional<Name> binding, Span span)
             implements Statement {
         public Sweep {
             formats = List.copyOf(formats);
+            options = List.copyOf(options);
+        }
+
+        public Sweep(LayerSelection layers, List<FormatName> formats, Optional<Name> binding, Span span) {
+            this(layers, formats, List.of(), binding, span);
         }
     }
 
-    /** {@code search budget N bits [over formats]} or {@code search tolerance X [over formats]}. */
+    /** {@code search budget N bits [over formats] [options]} or {@code search tolerance X [over formats] [options]}. */
     @Help(name = "search budget",
-            synopsis = "search budget <bits> bits [over <formats>]",
+            synopsis = "search budget <bits> bits [over <formats>] [per tensor | per channel | group <n>] [symmetric | asymmetric]"
+                    + " [using rtn | gptq | awq]",
             summary = "Mixed precision: the least metric change within a budget of bits per weight, with the"
-                    + " Pareto front.",
+                    + " Pareto front. With 'using gptq' or 'awq' the sensitivities and measured plans use that algorithm.",
             example = "search budget 4.5 bits as best")
     @Help(name = "search tolerance",
-            synopsis = "search tolerance <change> [over <formats>]",
+            synopsis = "search tolerance <change> [over <formats>] [per tensor | per channel | group <n>] [symmetric | asymmetric]"
+                    + " [using rtn | gptq | awq]",
             summary = "Mixed precision: the fewest bits per weight whose metric change stays within the tolerance.",
             example = "search tolerance 1% over int8, int4, mxfp4")
-    record Search(SearchGoal goal, List<FormatName> formats, Optional<Name> binding, Span span) implements Statement {
+    record Search(SearchGoal goal, List<FormatName> formats, List<QuantizeOption> options, Optional<Name> binding, Span span)
+            implements Statement {
         public Search {
             formats = List.copyOf(formats);
+            options = List.copyOf(options);
+        }
+
+        public Search(SearchGoal goal, List<FormatName> formats, Optional<Name> binding, Span span) {
+            this(goal, formats, List.of(), binding, span);
         }
     }
 

@@ -50,6 +50,7 @@ public final class Analysis {
     private final long seed;
     private final boolean prefixReuse;
     private Cluster cluster; // null: measured in this JVM; set by cluster(), kept by the settings methods
+    private Method method = Method.RTN; // set by method(), kept by the settings methods
 
     private Analysis(Model model, Dataset data, Runner runner, SensitivityMetric metric, Progress progress, SensitivityCache cache,
                      int samples, int batchSize, long seed, boolean prefixReuse) {
@@ -116,12 +117,38 @@ public final class Analysis {
     public Analysis cluster(Cluster c) {
         Analysis a = new Analysis(model, data, runner, metric, progress, cache, samples, batchSize, seed, prefixReuse);
         a.cluster = c;
+        a.method = method;
         return a;
     }
 
+    /**
+     * Measures sensitivity, sweeps and search with this method (an algorithm from calibration statistics, the
+     * session's prune and activation rules); {@link Method#RTN} by default. Scores are cached under the method's key.
+     */
+    public Analysis method(Method m) {
+        Analysis a = new Analysis(model, data, runner, metric, progress, cache, samples, batchSize, seed, prefixReuse);
+        a.cluster = cluster;
+        a.method = m == null ? Method.RTN : m;
+        return a;
+    }
+
+    public Method methodInUse() { return method; }
+
     private Analysis keepCluster(Analysis a) {
         a.cluster = cluster;
+        a.method = method;
         return a;
+    }
+
+    /** What the method cannot do here: measure weight SQNR, or run on a cluster. */
+    private void checkMethod() {
+        if (method.plain()) return;
+        if (metric == SensitivityMetric.WEIGHT_SQNR)
+            throw new IllegalArgumentException("the weight SQNR measures the rounding of the weights alone, without data; " + method.label()
+                    + " is measured on the model's outputs: set metric cosine, kl or loss");
+        if (cluster != null)
+            throw new IllegalArgumentException("a cluster measures round to nearest without rules; " + method.label()
+                    + " is measured in this JVM: set cluster off");
     }
 
     /** The cluster measuring configurations, or null when this JVM does. */
@@ -151,6 +178,11 @@ public final class Analysis {
 
     /** What scores measure and on what, e.g. {@code Δloss on calib (256 samples, seed 0)}. */
     public String describe() {
+        String m = method.describe(this);
+        return m.isEmpty() ? describeData() : describeData() + "; " + m;
+    }
+
+    private String describeData() {
         if (!metric.usesData()) return metric.labelWithUnit() + " of the weights (no data)";
         Evaluator ev = runner.evaluator();
         if (ev.streamWindow() > 0)   // a causal LM's windows: say how many tokens the scores rest on
@@ -182,6 +214,7 @@ public final class Analysis {
     /** Sensitivity of each layer to each format, computing only what the cache lacks. */
     public SensitivityTable sensitivity(List<LayerRef> layers, List<Format> formats) {
         if (layers.isEmpty() || formats.isEmpty()) throw new IllegalArgumentException("a sensitivity table needs layers and formats");
+        checkMethod();
         List<LayerRef> own = layers.stream().map(l -> model.layer(l.name())).toList();
         List<Object[]> missing = new ArrayList<>();
         for (LayerRef l : own)
@@ -236,13 +269,17 @@ public final class Analysis {
 
     private SensitivityCache.Key key(LayerRef layer, Format format, SensitivityMetric m) {
         String dataKey = m.usesData() ? data.hash() + "/" + runner.evaluator().samples() + " samples/batch " + batchSize : "-";
-        return new SensitivityCache.Key(model.modelHash(), dataKey, m, format.toString(), m.usesData() ? seed : 0, layer.name());
+        return new SensitivityCache.Key(model.modelHash(), dataKey, m, format.toString() + method.key(), m.usesData() ? seed : 0, layer.name());
     }
 
     /** Measures a layer alone at a format: every output metric from one run (or the weight SQNR), cached. */
     private void compute(LayerRef layer, Format format, Tracker t) {
         SensitivityCache.Key any;
-        if (metric == SensitivityMetric.WEIGHT_SQNR) {
+        if (!method.plain()) {
+            Measured m = measure(Map.of(layer, format), t);
+            m.values().forEach((k, v) -> cache.put(key(layer, format, k), v));
+            any = key(layer, format, metric);
+        } else if (metric == SensitivityMetric.WEIGHT_SQNR) {
             t.checkInterrupt();
             any = key(layer, format, metric);
             cache.put(any, weightSqnr(layer, format));
@@ -283,6 +320,7 @@ public final class Analysis {
 
     /** Runs one configuration and scores it with every metric and the evaluator's scores. */
     Measured measure(Map<LayerRef, Format> config, Tracker t) {
+        if (!method.plain()) return measureByMethod(config, t);
         if (runner.streams(config)) {
             Map<Format, WeightTransform> byFormat = new LinkedHashMap<>();
             Map<LayerRef, WeightTransform> transforms = new LinkedHashMap<>();
@@ -300,6 +338,25 @@ public final class Analysis {
         Map<SensitivityMetric, Double> values = OutputMetrics.of(out, runner.reference(), runner.targets(), runner.referenceLoss());
         Evaluation e = runner.evaluator().score(out, seconds, describeConfig(config));
         return new Measured(values, e);
+    }
+
+    /** A configuration by the analysis's method: its weights (GPTQ/AWQ from stored statistics, pruned), its activation rules on. */
+    private Measured measureByMethod(Map<LayerRef, Format> config, Tracker t) {
+        checkMethod();
+        Method.Applied ap = method.apply(this, config, t);
+        String label = describeConfig(config) + ", " + method.label();
+        if (runner.streams(config)) {
+            OutputSums ref = runner.referenceSums(t);
+            long t0 = System.nanoTime();
+            OutputSums sums = withActivations(ap.activations(), ap.divisors(), () -> runner.measureStreaming(ap.transforms(), t));
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            return new Measured(sums.metrics(ref.loss()), runner.evaluator().score(sums.loss(), sums.accuracy(), sums.kl(), seconds, label));
+        }
+        long t0 = System.nanoTime();
+        float[][] out = withActivations(ap.activations(), ap.divisors(), () -> runner.outputsWith(ap.transforms(), t));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<SensitivityMetric, Double> values = OutputMetrics.of(out, runner.reference(), runner.targets(), runner.referenceLoss());
+        return new Measured(values, runner.evaluator().score(out, seconds, label));
     }
 
     /**
@@ -384,11 +441,13 @@ public final class Analysis {
 
     /** For each group and format: the group alone at that format (the rest at full precision), measured. */
     public Sweep sweep(Map<String, List<LayerRef>> groups, List<Format> formats) {
+        checkMethod();
         return Sweeps.run(this, groups, formats, progress);
     }
 
     /** A mixed-precision search over these layers and formats (sensitivities computed as needed). */
     public Search search(List<LayerRef> layers, List<Format> formats) {
+        checkMethod();
         return new Search(this, layers, formats);
     }
 
@@ -405,8 +464,10 @@ public final class Analysis {
                 io.precis.engine.calib.PlanQuantizer.quantize(model, plan, calInputs, calibration.sequential(), t::checkInterrupt));
         t.step();
         Map<LayerRef, io.precis.engine.model.WeightTransform> transforms = new LinkedHashMap<>(q.transforms(model));
-        Map<LayerRef, io.precis.engine.algo.ActivationQuant> acts = activationQuantizers(plan, calInputs, t);
-        Map<LayerRef, float[]> divisors = smoothing(plan, calInputs, transforms, t);
+        java.util.function.Function<List<LayerRef>, Map<String, io.precis.engine.calib.LayerStats>> capture = ls -> atFullPrecision(() ->
+                io.precis.engine.calib.Calibration.capture(model, calInputs, ls, false, t::checkInterrupt));
+        Map<LayerRef, io.precis.engine.algo.ActivationQuant> acts = activationQuantizers(plan, capture);
+        Map<LayerRef, float[]> divisors = smoothing(plan, capture, transforms);
         long t0 = System.nanoTime();
         float[][] out = withActivations(acts, divisors, () -> atFullPrecision(() -> runner.outputsWith(transforms, t)));
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -429,7 +490,7 @@ public final class Analysis {
             throw new IllegalArgumentException("the plan uses " + String.join("; ", plan.algorithms())
                     + (plan.hasStaticActivations() ? " and calibrated activation scales (static, smoothquant)" : "") + ", which need calibration data: "
                     + "evaluate(plan, Calibration.on(data))");
-        Map<LayerRef, io.precis.engine.algo.ActivationQuant> acts = activationQuantizers(plan, List.of(), null);
+        Map<LayerRef, io.precis.engine.algo.ActivationQuant> acts = activationQuantizers(plan, ls -> Map.of());
         return withActivations(acts, Map.of(), () -> evaluateWeights(plan));
     }
 
@@ -439,8 +500,8 @@ public final class Analysis {
      * explicit scale: each such layer's transform becomes W·diag(s), then its format; the input is divided by s before
      * its quantizer (returned, by layer). Round-to-nearest weights only.
      */
-    private Map<LayerRef, float[]> smoothing(Plan plan, List<io.precis.engine.model.ModelInput> calibration,
-                                             Map<LayerRef, WeightTransform> transforms, Tracker t) {
+    Map<LayerRef, float[]> smoothing(Plan plan, java.util.function.Function<List<LayerRef>, Map<String, io.precis.engine.calib.LayerStats>> capture,
+                                     Map<LayerRef, WeightTransform> transforms) {
         List<LayerRef> layers = new ArrayList<>();
         plan.activations().forEach((n, a) -> {
             if (a.smooth()) layers.add(model.layer(n));
@@ -452,8 +513,7 @@ public final class Analysis {
                 throw new IllegalArgumentException(l.name() + ": smoothquant combines with round-to-nearest weights, not with "
                         + (lp.isPruned() ? "pruning" : lp.algorithm().name()));
         }
-        Map<String, io.precis.engine.calib.LayerStats> stats = atFullPrecision(() -> io.precis.engine.calib.Calibration.capture(model,
-                calibration, layers, false, t::checkInterrupt));
+        Map<String, io.precis.engine.calib.LayerStats> stats = capture.apply(layers);
         Map<io.precis.engine.calib.LayerStats, List<LayerRef>> groups = new java.util.IdentityHashMap<>();
         for (LayerRef l : layers) groups.computeIfAbsent(stats.get(l.name()), k -> new ArrayList<>()).add(l);
         Map<LayerRef, float[]> out = new LinkedHashMap<>();
@@ -492,16 +552,14 @@ public final class Analysis {
     }
 
     /** The quantizer of every layer whose input the plan quantizes; static scales from max |x| over {@code calibration}. */
-    private Map<LayerRef, io.precis.engine.algo.ActivationQuant> activationQuantizers(Plan plan, List<io.precis.engine.model.ModelInput> calibration,
-                                                                                      Tracker t) {
+    Map<LayerRef, io.precis.engine.algo.ActivationQuant> activationQuantizers(Plan plan,
+            java.util.function.Function<List<LayerRef>, Map<String, io.precis.engine.calib.LayerStats>> capture) {
         Map<LayerRef, io.precis.engine.algo.ActivationQuant> out = new LinkedHashMap<>();
         List<LayerRef> statics = new ArrayList<>();
         plan.activations().forEach((n, a) -> {
             if (!a.dynamic()) statics.add(model.layer(n));
         });
-        Map<String, io.precis.engine.calib.LayerStats> stats = statics.isEmpty() ? Map.of()
-                : atFullPrecision(() -> io.precis.engine.calib.Calibration.capture(model, calibration, statics, false,
-                        t == null ? null : t::checkInterrupt));
+        Map<String, io.precis.engine.calib.LayerStats> stats = statics.isEmpty() ? Map.of() : capture.apply(statics);
         plan.activations().forEach((n, a) -> {
             float absmax = 0;
             if (!a.dynamic()) for (float v : stats.get(n).maxAbs()) absmax = Math.max(absmax, v);

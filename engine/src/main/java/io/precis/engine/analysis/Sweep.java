@@ -44,6 +44,8 @@ public final class Sweep {
         this.measuredOn = measuredOn;
     }
 
+    public String modelName() { return modelName; }
+
     public List<Point> points() { return points; }
 
     public SensitivityMetric metric() { return metric; }

@@ -70,6 +70,27 @@ public final class Sweeps {
         return new Sweep(a.model().name(), points, a.metric(), a.describe());
     }
 
+    /**
+     * Several sweeps as one, each under its name (a sweep of one group) or "name: group": one curve per sweep in one
+     * figure, e.g. the same layers measured with rtn, gptq and awq. They must share the model and metric.
+     */
+    public static Sweep together(Map<String, Sweep> named) {
+        if (named.isEmpty()) throw new IllegalArgumentException("no sweep to put together");
+        Sweep first = named.values().iterator().next();
+        List<Sweep.Point> points = new ArrayList<>();
+        List<String> on = new ArrayList<>();
+        for (Map.Entry<String, Sweep> e : named.entrySet()) {
+            Sweep s = e.getValue();
+            if (s.metric() != first.metric())
+                throw new IllegalArgumentException("sweep '" + e.getKey() + "' measures " + s.metric().label() + ", not " + first.metric().label());
+            for (Sweep.Point p : s.points())
+                points.add(new Sweep.Point(s.groups().size() == 1 ? e.getKey() : e.getKey() + ": " + p.group(), p.layers(), p.format(), p.bits(),
+                        p.value(), p.evaluation()));
+            on.add(e.getKey() + ": " + s.describe());
+        }
+        return new Sweep(first.modelName(), points, first.metric(), String.join(" | ", on));
+    }
+
     /** Effective bits per weight of the layers' weights at a format, scales and zero points included. */
     static double bits(List<LayerRef> layers, Format f) {
         double bits = 0;

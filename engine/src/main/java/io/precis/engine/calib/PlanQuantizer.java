@@ -142,15 +142,23 @@ public final class PlanQuantizer {
     /** One layer: its full-precision weight as [out][in], the algorithm, back to the tensor's layout. */
     private static void quantizeLayer(Model model, LayerPlan l, LayerStats stats, Map<String, float[]> out) {
         LayerRef layer = model.layer(l.name());
+        out.put(layer.weight().name(), quantizeLayer(model, layer, l.format(), l.algorithm(), stats));
+    }
+
+    /**
+     * A linear layer's weights quantized by {@code alg} at {@code format} from its statistics, in the tensor's own
+     * layout (the model's full-precision weights are read, not changed).
+     */
+    public static float[] quantizeLayer(Model model, LayerRef layer, io.precis.engine.format.Format format, QuantAlgorithm alg,
+                                        LayerStats stats) {
         TensorRef t = layer.weight();
         float[] w = model.fullPrecisionWeights(t);
         int a = Math.toIntExact(t.shape()[0]), b = Math.toIntExact(t.shape()[1]);
         boolean transposed = t.channelAxis() == 1;     // ONNX MatMul B is [in, out]
         int rows = transposed ? b : a, cols = transposed ? a : b;
         float[] rc = transposed ? transpose(w, a, b) : w;
-        QuantAlgorithm alg = l.algorithm();
-        float[] q = alg.quantize(rc, rows, cols, l.format(), stats);
-        out.put(t.name(), transposed ? transpose(q, rows, cols) : q);
+        float[] q = alg.quantize(rc, rows, cols, format, stats);
+        return transposed ? transpose(q, rows, cols) : q;
     }
 
     static float[] transpose(float[] m, int rows, int cols) {
