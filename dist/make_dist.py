@@ -21,13 +21,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LIB = ROOT / "kernel" / "target" / "lib"
 # What the archive holds besides the jars: the launcher, the tutorial notebooks and the data they read
-# (notebooks/01-quickstart.ipynb loads ../models/data/sentences.txt).
+# (01-quickstart and 03-algorithms load ../models/data/sentences.txt; 02 and 04 need `make models-data`/`lab-data`,
+# which only a checkout has).
 FILES = {
     "bin/precis": "bin/precis",
     "bin/find-jdk": "bin/find-jdk",
     "dist/README.md": "README.md",
     "notebooks/00-java-basics.ipynb": "notebooks/00-java-basics.ipynb",
     "notebooks/01-quickstart.ipynb": "notebooks/01-quickstart.ipynb",
+    "notebooks/03-algorithms.ipynb": "notebooks/03-algorithms.ipynb",
     "models/data/sentences.txt": "models/data/sentences.txt",
 }
 

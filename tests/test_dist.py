@@ -76,7 +76,7 @@ def test_archive_holds_the_launcher_jars_and_notebooks_and_the_zip_holds_the_sam
               "models/data/sentences.txt"):
         assert f in files
     assert files == {"bin/precis", "bin/find-jdk", "README.md", "notebooks/00-java-basics.ipynb",
-                     "notebooks/01-quickstart.ipynb", "models/data/sentences.txt"} | {
+                     "notebooks/01-quickstart.ipynb", "notebooks/03-algorithms.ipynb", "models/data/sentences.txt"} | {
         f"lib/{j.name}" for j in (ROOT / "kernel" / "target" / "lib").glob("*.jar")}
     assert os.access(unpacked / "bin" / "precis", os.X_OK)
     with zipfile.ZipFile(one("precis-*.zip")) as z:
