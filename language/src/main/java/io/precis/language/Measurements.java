@@ -2,6 +2,7 @@ package io.precis.language;
 
 import io.precis.dsl.ast.FormatName;
 import io.precis.dsl.ast.LayerSelection;
+import io.precis.dsl.ast.Name;
 import io.precis.dsl.ast.Node;
 import io.precis.dsl.ast.Pattern;
 import io.precis.dsl.ast.SearchGoal;
@@ -11,6 +12,8 @@ import io.precis.engine.analysis.Analysis;
 import io.precis.engine.analysis.AnalysisInterruptedException;
 import io.precis.engine.analysis.Frontier;
 import io.precis.engine.analysis.Search;
+import io.precis.engine.analysis.SensitivityComparison;
+import io.precis.engine.analysis.SensitivityMetric;
 import io.precis.engine.analysis.SensitivityTable;
 import io.precis.engine.analysis.Sweep;
 import io.precis.engine.analysis.Sweeps;
@@ -111,7 +114,8 @@ final class Measurements {
         return out;
     }
 
-    static SensitivityTable sensitivity(Context c, Statement.Sensitivity s) {
+    static Object sensitivity(Context c, Statement.Sensitivity s) {
+        if (s.by().isPresent()) return estimated(c, s, s.by().get());
         Analysis a = analysis(c, s);
         List<LayerRef> layers = layers(c, a, s.layers().orElse(null));
         List<Format> formats = formats(c, s.formats());
@@ -120,6 +124,43 @@ final class Measurements {
         c.out().show(table);
         c.out().show(table.figure());
         return table;
+    }
+
+    /**
+     * {@code sensitivity ... by fisher} (or hessian, or a metric): the table by that metric; {@code by fisher, measured}
+     * (or a second metric): both tables, their rank correlation and a scatter. {@code measured} is the session's metric
+     * when it is measured, else what the estimate stands for (Fisher: Δloss; Hessian: the task's default).
+     */
+    private static Object estimated(Context c, Statement.Sensitivity s, Statement.Sensitivity.Estimates by) {
+        Analysis a = analysis(c, s);
+        List<LayerRef> layers = layers(c, a, s.layers().orElse(null));
+        List<Format> formats = formats(c, s.formats());
+        SensitivityMetric first = metric(c, a, by.first());
+        if (by.second().isEmpty()) {
+            SensitivityTable table = measure(c, s, () -> a.metric(first).sensitivity(layers, formats));
+            c.session().lastSensitivity(table);
+            c.out().show(table);
+            c.out().show(table.figure());
+            return table;
+        }
+        Name w = by.second().get();
+        SensitivityMetric second = !w.text().equals("measured") ? metric(c, a, w)
+                : !a.metric().estimated() ? a.metric() : first.measuredAs(a.model().task());
+        SensitivityComparison cmp = measure(c, s, () -> a.compare(first, second, layers, formats));
+        c.out().show(cmp);
+        c.out().show(cmp.figure());
+        return cmp;
+    }
+
+    /** A metric keyword of {@code by}, checked against the model in use (Fisher needs a loss). */
+    private static SensitivityMetric metric(Context c, Analysis a, Name word) {
+        try {
+            SensitivityMetric m = SensitivityMetric.parse(word.text());
+            a.metric(m);
+            return m;
+        } catch (IllegalArgumentException e) {
+            throw c.compiler().error(word, e.getMessage());
+        }
     }
 
     static Sweep sweep(Context c, Statement.Sweep s) {
@@ -186,6 +227,7 @@ final class Measurements {
         Figure fig = switch (o) {
             case Figure f -> f;
             case SensitivityTable t -> t.figure();
+            case SensitivityComparison sc -> sc.figure();
             case Sweep s -> s.figure();
             case Frontier f -> f.figure();
             case Plan plan -> c.session().frontier().filter(f -> f.chosen().isPresent()).map(Frontier::figure).orElseThrow(() ->

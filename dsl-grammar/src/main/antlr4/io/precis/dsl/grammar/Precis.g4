@@ -38,7 +38,7 @@ statementBody
     | SHOW LAYERS (MATCHING patternList)? selectionClause*               # showLayers
     | SHOW PLAN                                                          # showPlan
     | EVALUATE subject?                                                  # evaluate
-    | SENSITIVITY patternList? selectionClause* (OVER formatList)?       # sensitivity
+    | SENSITIVITY patternList? selectionClause* (OVER formatList)? estimateClause? # sensitivity
     | SWEEP patternList selectionClause* OVER formatList                 # sweep
     | SEARCH BUDGET number BITS (OVER formatList)?                       # searchBudget
     | SEARCH TOLERANCE number (OVER formatList)?                         # searchTolerance
@@ -95,6 +95,9 @@ activationClause
     | USING SMOOTHQUANT number? # activationSmooth
     | selectionClause        # activationSelection
     ;
+
+// how sensitivity is found: by fisher | hessian (estimated) or a metric, and ", measured" to compare with it
+estimateClause : BY word (COMMA word)? ;
 
 // 50% (unstructured) or 2:4 (N:M semi-structured)
 sparsity   : number (COLON number)? ;
@@ -211,6 +214,7 @@ EVALUATE    : 'evaluate' ;
 SENSITIVITY : 'sensitivity' ;
 SWEEP       : 'sweep' ;
 OVER        : 'over' ;
+BY          : 'by' ;
 SEARCH      : 'search' ;
 BUDGET      : 'budget' ;
 BITS        : 'bits' ;

@@ -104,10 +104,27 @@ public final class ProxySensitivity {
 
     /** ½·tr(ΔW·H·ΔWᵀ) for a linear layer, H = 2/n·XᵀX from its input statistics: the mean ‖ΔW·x‖² over input rows. */
     public static double hessianScore(Model model, LayerStats stats, LayerRef layer, Format format) {
-        TensorRef t = layer.weight();
-        if (t.shape().length != 2) throw new IllegalArgumentException(layer.name() + " is not a linear layer; the Hessian proxy covers those");
+        TensorRef t = linearWeight(layer);
         float[] w = model.fullPrecisionWeights(t);
         float[] q = quantized(w, t, format);
+        for (int i = 0; i < q.length; i++) q[i] -= w[i];
+        return quadratic(stats, layer, t, q);
+    }
+
+    /** ½·tr(W·H·Wᵀ): the mean ‖W·x‖² over input rows, the layer's output energy (what {@link #hessianScore} is relative to). */
+    public static double hessianSignal(Model model, LayerStats stats, LayerRef layer) {
+        TensorRef t = linearWeight(layer);
+        return quadratic(stats, layer, t, model.fullPrecisionWeights(t));
+    }
+
+    private static TensorRef linearWeight(LayerRef layer) {
+        TensorRef t = layer.weight();
+        if (t.shape().length != 2) throw new IllegalArgumentException(layer.name() + " is not a linear layer; the Hessian proxy covers those");
+        return t;
+    }
+
+    /** ½·Σ over outputs o of m_oᵀ·H·m_o, m_o the weights into output o (rows of [out, in], columns of [in, out]). */
+    private static double quadratic(LayerStats stats, LayerRef layer, TensorRef t, float[] m) {
         int r = t.reductionAxis();
         int rows = Math.toIntExact(t.shape()[0]), cols = Math.toIntExact(t.shape()[1]);
         int d = r == 1 ? cols : rows, outputs = r == 1 ? rows : cols;
@@ -116,10 +133,7 @@ public final class ProxySensitivity {
         double[] delta = new double[d];
         double s = 0;
         for (int o = 0; o < outputs; o++) {
-            for (int k = 0; k < d; k++) {
-                int i = r == 1 ? o * cols + k : k * cols + o;
-                delta[k] = (double) q[i] - w[i];
-            }
+            for (int k = 0; k < d; k++) delta[k] = m[r == 1 ? o * cols + k : k * cols + o];
             for (int a = 0; a < d; a++) {
                 if (delta[a] == 0) continue;
                 double dot = 0;
@@ -129,6 +143,13 @@ public final class ProxySensitivity {
             }
         }
         return 0.5 * s;
+    }
+
+    /** The Hessian statistics of the last {@link #scores} call for these layers (null when none are kept). */
+    static Map<String, LayerStats> lastHessianStats() {
+        synchronized (HESSIAN) {
+            return HESSIAN.isEmpty() ? null : HESSIAN.values().iterator().next();
+        }
     }
 
     private static float[] quantized(float[] w, TensorRef t, Format format) {

@@ -106,6 +106,48 @@ class ProxySensitivityTest {
         }
     }
 
+    @Test
+    void torchScriptGivesGradientsAndTheyMatchAFiniteDifference() throws Exception {
+        ImageSet test = Datasets.fashionMnist(TestFiles.fashionMnistOrSkip(), "test");
+        try (Model m = Models.load(TestFiles.models("torchscript/fashion_cnn.pt"))) {
+            Evaluator ev = new Evaluator(m, test, 16, 3, 16);
+            ModelInput in = ev.inputs().get(0);
+            int[] y = ev.targets();
+            Map<String, float[]> g = m.lossGradients(in, y);
+            LayerRef fc1 = m.layer("fc1");
+            float[] grad = g.get(fc1.weight().name());
+            int at = 0;
+            for (int i = 1; i < grad.length; i++) if (Math.abs(grad[i]) > Math.abs(grad[at])) at = i;
+            assertTrue(Math.abs(grad[at]) > 0, "a gradient on fc1");
+            // the largest component against a central difference of the loss, in double from the model's logits
+            int index = at;
+            float w0 = m.fullPrecisionWeights(fc1.weight())[index];
+            float h = Math.max(1e-3f, Math.abs(w0) * 1e-2f);
+            double[] loss = new double[2];
+            for (int side = 0; side < 2; side++) {
+                float delta = side == 0 ? h : -h;
+                m.swap(fc1, io.precis.engine.model.WeightTransform.of("nudge", v -> v.bytes().putFloat(index * 4, w0 + delta)));
+                loss[side] = meanCrossEntropy(m.forward(in).values(), y);
+                m.restoreAll();
+            }
+            double fd = (loss[0] - loss[1]) / (2 * h);
+            assertEquals(fd, grad[index], 0.02 * Math.abs(fd) + 1e-5, "d loss / d w at " + index);
+            assertTrue(m.isFullPrecision());
+        }
+    }
+
+    private static double meanCrossEntropy(float[] logits, int[] y) {
+        int c = logits.length / y.length;
+        double s = 0;
+        for (int i = 0; i < y.length; i++) {
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int k = 0; k < c; k++) max = Math.max(max, logits[i * c + k]);
+            for (int k = 0; k < c; k++) sum += Math.exp(logits[i * c + k] - max);
+            s += Math.log(sum) + max - logits[i * c + y[i]];
+        }
+        return s / y.length;
+    }
+
     /**
      * (1/N)·Σ over batches of n²·ḡ², ḡ the batch's mean gradient, by a forward and backward pass in double:
      * z1 = W1·x + b1, h1 = relu(z1), z2 = W2·h1 + b2, h2 = relu(z2), z3 = W3·h2 + b3; ∂ℓ/∂z3 = softmax(z3) − onehot(y).

@@ -263,7 +263,7 @@ public abstract class DjlBackend implements ModelBackend {
             try (ai.djl.training.GradientCollector gc = Engine.getEngine(ENGINE).newGradientCollector()) {
                 ParameterStore ps = new ParameterStore(m, false);
                 NDArray y = model.getBlock() instanceof StagedBlock s ? s.runStages(ps, x, 0, null)
-                        : model.getBlock().forward(ps, new NDList(x), false).singletonOrThrow();
+                        : model.getBlock().forward(ps, new NDList(x), gradientsNeedTraining()).singletonOrThrow();
                 if (y.getDataType() != DataType.FLOAT32) y = y.toType(DataType.FLOAT32, false);
                 long classes = y.getShape().get(y.getShape().dimension() - 1);
                 NDArray logits = y.reshape(-1, classes);
@@ -288,6 +288,14 @@ public abstract class DjlBackend implements ModelBackend {
         } finally {
             arrays.forEach((n, a) -> a.setRequiresGradient(had.get(n)));
         }
+    }
+
+    /**
+     * Whether the block records gradients only in training mode. DJL runs a TorchScript module's inference-mode
+     * forward without autograd, so TorchScript overrides this (its dropout and batch norm then act as in training).
+     */
+    protected boolean gradientsNeedTraining() {
+        return false;
     }
 
     @Override
