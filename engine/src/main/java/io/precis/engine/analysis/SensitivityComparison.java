@@ -110,7 +110,8 @@ public final class SensitivityComparison {
         sb.append(String.format(Locale.ROOT, " all %d cells %.3f. ", first.layers().size() * first.formats().size(), spearmanAll()));
         sb.append(first.metric().keyword()).append(": ").append(first.describe()).append(String.format(Locale.ROOT, ", %.2f s", firstSeconds));
         sb.append(". ").append(second.metric().keyword()).append(": ").append(second.describe())
-                .append(String.format(Locale.ROOT, ", %.2f s", secondSeconds)).append(" (0 s: already cached).");
+                .append(String.format(Locale.ROOT, ", %.2f s", secondSeconds)).append('.');
+        if (Math.min(firstSeconds, secondSeconds) < 0.05) sb.append(" A time near 0 s: those scores were already cached.");
         return sb.toString();
     }
 
@@ -123,36 +124,44 @@ public final class SensitivityComparison {
     }
 
     /**
-     * Each layer at each format as a point, the first table's value across, the second's up, one colour per format,
-     * log axes where every value is above zero (the SQNRs, in dB, stay linear).
+     * Each layer at each format as a point, the first table's value across, the second's up, one colour per format.
+     * An axis is logarithmic when most of its values are above zero (the SQNRs, in dB, stay linear); the points a log
+     * axis cannot draw (a measured change at or below zero) are left out and counted in the summary.
      */
     public Figure figure() {
-        boolean logX = allPositive(first), logY = allPositive(second);
+        boolean logX = mostlyPositive(first), logY = mostlyPositive(second);
         Figure.Builder b = Figure.builder(first.metric().keyword() + " vs " + second.metric().keyword() + " per layer (" + first.modelName() + ")")
                 .x(logX ? Axis.log(name(first)) : Axis.linear(name(first)))
                 .y(logY ? Axis.log(name(second)) : Axis.linear(name(second)));
-        int k = 0;
+        int k = 0, hidden = 0;
         for (Format f : first.formats()) {
             List<Double> xs = new ArrayList<>(), ys = new ArrayList<>();
             List<String> hover = new ArrayList<>();
             for (LayerRef l : first.layers()) {
-                xs.add(first.value(l, f));
-                ys.add(second.value(l, f));
+                double x = first.value(l, f), y = second.value(l, f);
+                if (logX && !(x > 0) || logY && !(y > 0)) {
+                    hidden++;
+                    continue;
+                }
+                xs.add(x);
+                ys.add(y);
                 hover.add(Html.escape(l.name()) + "<br>" + Html.escape(f.toString()) + ": " + first.metric().keyword() + " = "
-                        + SensitivityTable.number(first.value(l, f)) + ", " + second.metric().keyword() + " = " + SensitivityTable.number(second.value(l, f)));
+                        + SensitivityTable.number(x) + ", " + second.metric().keyword() + " = " + SensitivityTable.number(y));
             }
-            b.add(Trace.markers(f + String.format(Locale.ROOT, " (ρ = %.2f)", spearman(f)), xs, ys).hover(hover)
-                    .color(Palette.color(k++)));
+            b.add(Trace.markers(f + String.format(Locale.ROOT, " (ρ = %.2f)", spearman(f)), xs, ys).hover(hover).color(Palette.color(k++)));
         }
-        return b.summary(note()).build();
+        return b.summary(note() + (hidden > 0 ? " " + hidden + " points at or below 0 are not drawn on the log axes." : "")).build();
     }
 
-    private static boolean allPositive(SensitivityTable t) {
+    private static boolean mostlyPositive(SensitivityTable t) {
         if (!t.metric().higherIsWorse()) return false;
+        int positive = 0, all = 0;
         for (LayerRef l : t.layers())
-            for (Format f : t.formats())
-                if (!(t.value(l, f) > 0)) return false;
-        return true;
+            for (Format f : t.formats()) {
+                all++;
+                if (t.value(l, f) > 0) positive++;
+            }
+        return positive * 2 >= all;
     }
 
     @Override

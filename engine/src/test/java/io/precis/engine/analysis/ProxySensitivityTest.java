@@ -12,6 +12,7 @@ import io.precis.engine.data.Datasets;
 import io.precis.engine.data.ImageSet;
 import io.precis.engine.data.SentenceSet;
 import io.precis.engine.eval.Evaluator;
+import io.precis.engine.figure.Figure;
 import io.precis.engine.format.Format;
 import io.precis.engine.format.Formats;
 import io.precis.engine.metrics.Metrics;
@@ -58,6 +59,27 @@ class ProxySensitivityTest {
         }
         assertEquals(sxy / Math.sqrt(sxx * syy), rho, 1e-12);
         assertTrue(Double.isNaN(Metrics.spearman(new double[] {1, 1}, new double[] {1, 2})), "a constant sample has no rank order");
+    }
+
+    @Test
+    void aComparisonRanksDamagesPerFormatAndDrawsWhatALogAxisCan() {
+        List<LayerRef> layers = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++)
+            layers.add(new LayerRef("l" + i, io.precis.engine.model.LayerKind.LINEAR,
+                    List.of(new io.precis.engine.model.TensorRef("l" + i + ".weight", io.precis.engine.model.TensorRef.Role.WEIGHT, new long[] {4, 4}, "float32", 0))));
+        List<Format> formats = List.of(Formats.int8(), Formats.int4());
+        double[][] est = {{1e-6, 1e-3}, {2e-6, 3e-3}, {3e-6, 2e-3}, {4e-6, 4e-3}};
+        double[][] mes = {{-1e-5, 1e-2}, {2e-5, 2e-2}, {1e-5, 3e-2}, {3e-5, 4e-2}};
+        SensitivityComparison c = new SensitivityComparison(new SensitivityTable("m", layers, formats, est, SensitivityMetric.FISHER, "est"), 1.0,
+                new SensitivityTable("m", layers, formats, mes, SensitivityMetric.DELTA_LOSS, "measured"), 10.0);
+        assertEquals(Metrics.spearman(new double[] {1, 2, 3, 4}, new double[] {-1, 2, 1, 3}), c.spearman(Formats.int8()), 1e-12);
+        assertEquals(0.8, c.spearman(Formats.int4()), 1e-12, "ranks 1 3 2 4 against 1 2 3 4: 1 − 6·2/60");
+        Figure f = c.figure();
+        assertTrue(f.xAxis().log() && f.yAxis().log());
+        assertEquals(2, f.traces().size());
+        assertEquals(3, f.traces().get(0).points(), "the negative measured change is not drawn on a log axis");
+        assertTrue(f.summary().contains("1 points at or below 0"), f.summary());
+        assertTrue(c.toText().contains("int4: fisher") && c.toText().contains("int4 0.800"), c.toText());
     }
 
     /** The committed MLP in a DJL model the test holds, so the block's parameters can be read directly. */
