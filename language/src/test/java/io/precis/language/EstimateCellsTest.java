@@ -67,6 +67,9 @@ class EstimateCellsTest {
             assertTrue(m.find(), error);
             assertEquals("1:24", m.group(1) + ":" + m.group(2), error);
             assertTrue(error.contains("hessian") && !error.contains("Exception"), error);
+            String metric = cells.run("set metric fisher\nsensitivity *.dense").assertFailed("PrecisError");
+            assertTrue(metric.contains("needs labels") && metric.contains("hessian") && !metric.contains("Exception"), metric);
+            cells.run("set metric default").assertOk();
             cells.run("sensitivity *.dense over int4 by hessian, measured as cmp").assertOk();
             SensitivityComparison cmp = cells.variable("cmp", SensitivityComparison.class);
             assertEquals(SensitivityMetric.HESSIAN, cmp.first().metric());
