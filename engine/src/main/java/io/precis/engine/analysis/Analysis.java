@@ -154,7 +154,8 @@ public final class Analysis {
     public String describe() {
         if (!metric.usesData()) return metric.labelWithUnit() + " of the weights (no data)";
         if (metric.estimated()) return describeData() + (metric == SensitivityMetric.FISHER
-                ? ", from backward passes of " + ProxySensitivity.DEFAULT_FISHER_BATCH + " samples" : ", from each layer's inputs in one forward pass");
+                ? ", from backward passes of " + ProxySensitivity.fisherBatch(runner.evaluator().samples()) + " samples"
+                : ", from each layer's inputs in one forward pass");
         return describeData();
     }
 
@@ -269,7 +270,8 @@ public final class Analysis {
             t.checkInterrupt();
             List<LayerRef> all = new ArrayList<>(metric == SensitivityMetric.HESSIAN ? linearLayers() : quantizableLayers());
             if (!all.contains(layer)) all.add(layer);
-            ProxySensitivity.scores(metric, model, runner.evaluator(), ProxySensitivity.DEFAULT_FISHER_BATCH, all, format, t::checkInterrupt)
+            ProxySensitivity.scores(metric, model, runner.evaluator(), ProxySensitivity.fisherBatch(runner.evaluator().samples()), all, format,
+                    t::checkInterrupt)
                     .forEach((l, v) -> cache.put(key(l, format, metric), v));
             any = key(layer, format, metric);
         } else if (metric == SensitivityMetric.WEIGHT_SQNR) {

@@ -20,7 +20,7 @@ import java.util.Map;
  * the trained weights, ΔL ≈ gᵀΔw + ½·ΔwᵀHΔw, with the first-order term dropped (the full-data gradient of a trained
  * model is near zero) and the Hessian replaced by the diagonal of the empirical Fisher F = (1/N)·Σᵢ gᵢ² (gᵢ the
  * gradient of sample i's loss): score = ½·Σ F·Δw², Δw = q(w) − w for the format, as a swap would quantize. The
- * samples are the analysis's (sentences, images, windows); they run in backward passes of {@code batch} samples,
+ * samples are the analysis's (sentences, images, windows); they run in about 16 backward passes ({@link #fisherBatch}),
  * and a pass of n samples contributes n²·g², g its mean gradient: exactly Σ gᵢ² for n = 1, and the same in
  * expectation for larger n when the samples' gradients average out (their cross terms cancel). So the cost is
  * N/batch forward+backward passes for every layer and format, against one forward pass over all N samples per
@@ -33,8 +33,15 @@ import java.util.Map;
  * layers by their local damage, in no model-level unit.
  */
 public final class ProxySensitivity {
-    /** Samples per backward pass unless said otherwise. */
-    public static final int DEFAULT_FISHER_BATCH = 8;
+    /** Backward passes the Fisher estimate aims at (fewer when there are fewer samples). */
+    public static final int FISHER_PASSES = 16;
+    /** At most this many samples per backward pass (autograd keeps every activation of the pass). */
+    public static final int MAX_FISHER_BATCH = 32;
+
+    /** Samples per backward pass for {@code samples} samples: about {@link #FISHER_PASSES} passes, at most {@link #MAX_FISHER_BATCH} each. */
+    public static int fisherBatch(int samples) {
+        return Math.max(1, Math.min(MAX_FISHER_BATCH, (samples + FISHER_PASSES - 1) / FISHER_PASSES));
+    }
 
     /** The last Fisher diagonal and Hessian statistics, by model, data and sample choice (one each: they are large). */
     private static final Map<String, Map<String, double[]>> FISHER = lru();

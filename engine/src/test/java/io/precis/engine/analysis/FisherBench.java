@@ -36,10 +36,42 @@ public final class FisherBench {
         BenchReport list = new BenchReport();
         List<Format> formats = List.of(Formats.int8(), Formats.int4());
 
-        if (!Boolean.getBoolean("bench.fisher.minilmOnly")) charLm(list, Path.of(args[2]));
-        minilm(list, Path.of(args[1]), formats);
+        String only = System.getProperty("bench.fisher.only", "");
+        if (only.isEmpty() || only.equals("mlp")) mlp(list);
+        if (only.isEmpty() || only.equals("char-lm")) charLm(list, Path.of(args[2]));
+        if (only.isEmpty() || only.equals("minilm")) minilm(list, Path.of(args[1]), formats);
         list.write(out);
         System.exit(0);
+    }
+
+    /**
+     * The Fashion-MNIST MLP: a sample is one image, the unit the empirical Fisher is defined over, so here its values
+     * can be compared with the measured Δloss in size too (median ratio over the cells above zero).
+     */
+    private static void mlp(BenchReport list) throws Exception {
+        java.nio.file.Path dir = io.precis.engine.data.Datasets.FASHION_MNIST;
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            System.out.println("mlp entry skipped: no Fashion-MNIST (make models-data)");
+            return;
+        }
+        io.precis.engine.data.ImageSet test = Datasets.fashionMnist(dir, "test");
+        try (Model mlp = Models.load(TestFiles.models("trained/fashion-mlp-0000.params"))) {
+            Analysis base = Analysis.of(mlp, test).samples(1024);
+            List<LayerRef> layers = mlp.layers().stream().filter(l -> !l.weights().isEmpty() && l.weight().shape().length == 2).toList();
+            List<Format> f3 = List.of(Formats.int8(), Formats.int4(), Formats.int4().perTensor());
+            SensitivityComparison c = base.cache(SensitivityCache.inMemory()).compare(SensitivityMetric.FISHER, SensitivityMetric.DELTA_LOSS, layers, f3);
+            list.seconds("fashion-mlp: " + layers.size() + " layers x " + f3.size() + " formats, 1024 images: Fisher (32 backward passes of "
+                    + ProxySensitivity.fisherBatch(1024) + ") vs measured Δloss (one resumed forward pass per layer and format)", c.firstSeconds(), c.secondSeconds());
+            list.plain("fashion-mlp: Spearman rho over all " + layers.size() * f3.size() + " cells", c.spearmanAll(), "rho");
+            List<Double> ratios = new ArrayList<>();
+            for (Format f : f3)
+                for (LayerRef l : layers)
+                    if (c.second().value(l, f) > 0) ratios.add(c.second().value(l, f) / c.first().value(l, f));
+            java.util.Collections.sort(ratios);
+            list.plain("fashion-mlp: median measured Δloss / Fisher estimate over the " + ratios.size() + " cells above zero",
+                    ratios.get(ratios.size() / 2), "x");
+            System.out.println(c.toText());
+        }
     }
 
     private static void charLm(BenchReport list, Path mobyDick) throws Exception {
@@ -53,13 +85,20 @@ public final class FisherBench {
             List<Format> lmFormats = List.of(Formats.int8(), Formats.int4(), Formats.int2());
             SensitivityComparison c = base.cache(SensitivityCache.inMemory()).compare(SensitivityMetric.FISHER, SensitivityMetric.DELTA_LOSS, layers, lmFormats);
             String what = String.format(Locale.ROOT, "char-lm: %d layers x %d formats, %d windows of 256 tokens", layers.size(), lmFormats.size(), LM_WINDOWS);
-            list.seconds(what + ": Fisher (" + LM_WINDOWS / ProxySensitivity.DEFAULT_FISHER_BATCH + " backward passes of "
-                    + ProxySensitivity.DEFAULT_FISHER_BATCH + " windows) vs measured Δloss (one resumed forward pass per layer and format)",
+            int per = ProxySensitivity.fisherBatch(LM_WINDOWS);
+            list.seconds(what + ": Fisher (" + (LM_WINDOWS + per - 1) / per + " backward passes of " + per
+                    + " windows) vs measured Δloss (one resumed forward pass per layer and format)",
                     c.firstSeconds(), c.secondSeconds());
             for (Format f : lmFormats) list.plain("char-lm: Spearman rho, Fisher vs measured Δloss, " + f + " (" + layers.size() + " layers)", c.spearman(f), "rho");
             list.plain("char-lm: Spearman rho over all " + layers.size() * lmFormats.size() + " cells", c.spearmanAll(), "rho");
             List<LayerRef> linear = base.quantizableLayers();
             for (Format f : lmFormats) list.plain("char-lm: Spearman rho, the " + linear.size() + " linear layers only, " + f, rho(c, linear, f), "rho");
+            List<Double> ratios = new ArrayList<>();
+            for (Format f : lmFormats)
+                for (LayerRef l : layers)
+                    if (c.second().value(l, f) > 0) ratios.add(c.second().value(l, f) / c.first().value(l, f));
+            java.util.Collections.sort(ratios);
+            list.plain("char-lm: median measured Δloss / Fisher estimate over the " + ratios.size() + " cells above zero", ratios.get(ratios.size() / 2), "x");
             System.out.println(c.toText());
             // how the samples per backward pass change the estimate (1: the exact per-sample empirical Fisher)
             Evaluator ev = base.evaluator();
