@@ -105,6 +105,11 @@ bench-algorithms: ## GPTQ on a 4096x4096 layer, 2048 rows, 2 threads, vs llm-com
 	@mkdir -p target/bench
 	$(MVN) -pl engine -am -Pbench-algorithms -DskipTests test
 
+.PHONY: bench-fisher
+bench-fisher: models-data ## sensitivity estimated vs measured: Fisher on the char LM, the calibration-Hessian proxy on MiniLM; time and Spearman's rho -> target/bench/fisher.json
+	@mkdir -p target/bench
+	$(MVN) -pl engine -am -Pbench-fisher -DskipTests test
+
 bench-spark: ## MiniLM sensitivity table (108 configurations) in one JVM vs Spark local[2] vs a standalone master + 2 workers on 127.0.0.1 -> target/bench/spark.json
 	@mkdir -p target/bench
 	$(MVN) -pl spark -am -Pbench-spark -DskipTests test

@@ -210,8 +210,31 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
 
     @Override
     public Statement visitSensitivity(SensitivityContext ctx) {
+        Optional<Statement.Sensitivity.Estimates> by = Optional.ofNullable(ctx.estimateClause()).map(this::estimates);
         return new Statement.Sensitivity(optionalSelection(ctx.patternList(), ctx.selectionClause()),
-                formats(ctx.formatList()), measureOptions(ctx.measureOption()), binding, at);
+                formats(ctx.formatList()), measureOptions(ctx.measureOption()), by, binding, at);
+    }
+
+    /** {@code by fisher [, measured]}: each word a metric keyword, an estimate, or {@code measured} (second only). */
+    private Statement.Sensitivity.Estimates estimates(EstimateClauseContext ctx) {
+        List<Name> words = new ArrayList<>();
+        for (WordContext w : ctx.word()) words.add(new Name(w.getText().toLowerCase(java.util.Locale.ROOT), span(w)));
+        for (int i = 0; i < words.size(); i++) {
+            Name w = words.get(i);
+            String t = w.text().replace('-', '_');
+            boolean metric = Language.METRICS.contains(t) && !t.equals("default");
+            if (t.equals("measured") && i == 0) {
+                diagnostics.add(Diagnostic.error(w.span(), "'measured' compares with an estimate named first: by fisher, measured"));
+            } else if (!metric && !t.equals("measured")) {
+                diagnostics.add(Diagnostic.error(w.span(), "'" + w.text() + "' is not a way to find sensitivity; by "
+                        + String.join(" | ", Language.METRICS.stream().filter(m -> !m.equals("default")).toList())
+                        + (i == 1 ? " | measured" : "")));
+            }
+        }
+        if (words.size() == 2 && words.get(0).text().equals(words.get(1).text())) {
+            diagnostics.add(Diagnostic.error(words.get(1).span(), "compare " + words.get(0).text() + " with something else, e.g. measured"));
+        }
+        return new Statement.Sensitivity.Estimates(words.get(0), words.size() > 1 ? Optional.of(words.get(1)) : Optional.empty(), span(ctx));
     }
 
     @Override

@@ -119,6 +119,13 @@ public final class AstPrinter {
             case Optional<?> o -> {
                 return o.isPresent() ? component(out, keyword, o.get(), pending) : pending;
             }
+            case Statement.Trailing t -> {
+                if (pending != null) {
+                    clauses(out, pending);
+                }
+                out.append(' ').append(keyword.isEmpty() ? "" : keyword + " ").append(text(t));
+                return null;
+            }
             case LayerSelection l -> {
                 if (!l.patterns().isEmpty()) {
                     out.append(' ').append(keyword.isEmpty() ? "" : keyword + " ").append(patterns(l.patterns()));

@@ -102,7 +102,7 @@ public final class Language {
     }
 
     /** The metrics {@code set metric} takes; {@code default} is Δloss where the data has targets, else cosine. */
-    public static final List<String> METRICS = List.of("default", "loss", "kl", "cosine", "sqnr", "weight_sqnr");
+    public static final List<String> METRICS = List.of("default", "loss", "kl", "cosine", "sqnr", "weight_sqnr", "fisher", "hessian");
 
     /** Every setting, in the order help and completion list them; the runtime starts from these defaults. */
     public static final List<Setting> SETTINGS = List.of(

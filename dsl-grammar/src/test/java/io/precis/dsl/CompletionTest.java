@@ -85,7 +85,8 @@ class CompletionTest {
         assertFalse(c.keywords().contains("model"), "non-reserved words are not offered as keywords here");
         CompletionContext sens = at("sensitivity |");
         assertTrue(sens.expects(Expect.PATTERN));
-        assertTrue(sens.keywords().containsAll(List.of("over", "where", "except")));
+        assertTrue(sens.keywords().containsAll(List.of("over", "where", "except", "by")));
+        assertTrue(at("sensitivity * over int4 |").keywords().contains("by"), "an estimate after the formats");
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.precis.language;
 
 import io.precis.dsl.ast.FormatName;
 import io.precis.dsl.ast.LayerSelection;
+import io.precis.dsl.ast.Name;
 import io.precis.dsl.ast.Node;
 import io.precis.dsl.ast.Pattern;
 import io.precis.dsl.ast.QuantizeOption;
@@ -13,6 +14,8 @@ import io.precis.engine.analysis.AnalysisInterruptedException;
 import io.precis.engine.analysis.Frontier;
 import io.precis.engine.analysis.Method;
 import io.precis.engine.analysis.Search;
+import io.precis.engine.analysis.SensitivityComparison;
+import io.precis.engine.analysis.SensitivityMetric;
 import io.precis.engine.analysis.SensitivityTable;
 import io.precis.engine.analysis.Sweep;
 import io.precis.engine.analysis.Sweeps;
@@ -185,7 +188,8 @@ final class Measurements {
         return out;
     }
 
-    static SensitivityTable sensitivity(Context c, Statement.Sensitivity s) {
+    static Object sensitivity(Context c, Statement.Sensitivity s) {
+        if (s.by().isPresent()) return estimated(c, s, s.by().get());
         Analysis plain = analysis(c, s);
         List<LayerRef> layers = layers(c, plain, s.layers().orElse(null));
         List<Format> formats = formats(c, s.formats(), s.options());
@@ -195,6 +199,47 @@ final class Measurements {
         c.out().show(table);
         c.out().show(table.figure());
         return table;
+    }
+
+    /**
+     * {@code sensitivity ... by fisher} (or hessian, or a metric): the table by that metric; {@code by fisher, measured}
+     * (or a second metric): both tables, their rank correlation and a scatter. {@code measured} is the session's metric
+     * when it is measured, else what the estimate stands for (Fisher: Δloss; Hessian: the task's default).
+     */
+    private static Object estimated(Context c, Statement.Sensitivity s, Statement.Sensitivity.Estimates by) {
+        for (QuantizeOption o : s.options())
+            if (o instanceof QuantizeOption.Algorithm al && al.kind() != QuantizeOption.Algorithm.Kind.RTN)
+                throw c.compiler().error(o, "'by " + by.first().text() + "' estimates round to nearest; measure '"
+                        + al.kind().name().toLowerCase(java.util.Locale.ROOT) + "' without 'by'");
+        Analysis a = analysis(c, s);
+        List<LayerRef> layers = layers(c, a, s.layers().orElse(null));
+        List<Format> formats = formats(c, s.formats(), s.options());
+        SensitivityMetric first = metric(c, a, by.first());
+        if (by.second().isEmpty()) {
+            SensitivityTable table = measure(c, s, () -> a.metric(first).sensitivity(layers, formats));
+            c.session().lastSensitivity(table);
+            c.out().show(table);
+            c.out().show(table.figure());
+            return table;
+        }
+        Name w = by.second().get();
+        SensitivityMetric second = !w.text().equals("measured") ? metric(c, a, w)
+                : !a.metric().estimated() ? a.metric() : first.measuredAs(a.model().task());
+        SensitivityComparison cmp = measure(c, s, () -> a.compare(first, second, layers, formats));
+        c.out().show(cmp);
+        c.out().show(cmp.figure());
+        return cmp;
+    }
+
+    /** A metric keyword of {@code by}, checked against the model in use (Fisher needs a loss). */
+    private static SensitivityMetric metric(Context c, Analysis a, Name word) {
+        try {
+            SensitivityMetric m = SensitivityMetric.parse(word.text());
+            a.metric(m);
+            return m;
+        } catch (IllegalArgumentException e) {
+            throw c.compiler().error(word, e.getMessage());
+        }
     }
 
     static Sweep sweep(Context c, Statement.Sweep s) {
@@ -262,6 +307,7 @@ final class Measurements {
         Figure fig = switch (o) {
             case Figure f -> f;
             case SensitivityTable t -> t.figure();
+            case SensitivityComparison sc -> sc.figure();
             case Sweep s -> s.figure();
             case Frontier f -> f.figure();
             case io.precis.engine.lab.PtqLaw law -> io.precis.engine.lab.LabFigures.measuredVsPredicted(law);

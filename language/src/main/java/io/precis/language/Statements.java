@@ -85,7 +85,8 @@ public final class Statements {
             case Statement.ShowPlan sp -> new Spec(Plan.class, List.of(), r -> r.showPlan(sp));
             case Statement.Evaluate e -> new Spec(PlanEvaluation.class, refs(m -> e.subject().ifPresent(sub -> subject(m, sub))),
                     r -> r.evaluate(e));
-            case Statement.Sensitivity se -> new Spec(SensitivityTable.class, refs(m -> se.layers().ifPresent(l -> selection(m, l))),
+            case Statement.Sensitivity se -> new Spec(se.by().flatMap(b -> b.second()).isPresent()
+                    ? io.precis.engine.analysis.SensitivityComparison.class : SensitivityTable.class, refs(m -> se.layers().ifPresent(l -> selection(m, l))),
                     r -> Measurements.sensitivity(r.context(), se));
             case Statement.Sweep sw -> new Spec(Sweep.class, refs(m -> selection(m, sw.layers())), r -> Measurements.sweep(r.context(), sw));
             case Statement.Search se -> new Spec(Plan.class, List.of(), r -> Measurements.search(r.context(), se));

@@ -38,7 +38,7 @@ statementBody
     | SHOW LAYERS (MATCHING patternList)? selectionClause*               # showLayers
     | SHOW PLAN                                                          # showPlan
     | EVALUATE subject?                                                  # evaluate
-    | SENSITIVITY patternList? selectionClause* (OVER formatList measureOption*)? # sensitivity
+    | SENSITIVITY patternList? selectionClause* (OVER formatList measureOption*)? estimateClause? # sensitivity
     | SWEEP patternList selectionClause* OVER formatList measureOption*  # sweep
     | SEARCH BUDGET number BITS (OVER formatList)? measureOption*        # searchBudget
     | SEARCH TOLERANCE number (OVER formatList)? measureOption*          # searchTolerance
@@ -99,6 +99,9 @@ activationClause
 // how sensitivity, sweep and search quantize every format they measure: `over int4, int8 group 128 using gptq`
 // (after `over`, so that `sensitivity using` stays a pattern)
 measureOption : granularity | symmetry | algorithm ;
+
+// how sensitivity is found: by fisher | hessian (estimated) or a metric, and ", measured" to compare with it
+estimateClause : BY word (COMMA word)? ;
 
 // 50% (unstructured) or 2:4 (N:M semi-structured)
 sparsity   : number (COLON number)? ;
@@ -215,6 +218,7 @@ EVALUATE    : 'evaluate' ;
 SENSITIVITY : 'sensitivity' ;
 SWEEP       : 'sweep' ;
 OVER        : 'over' ;
+BY          : 'by' ;
 SEARCH      : 'search' ;
 BUDGET      : 'budget' ;
 BITS        : 'bits' ;

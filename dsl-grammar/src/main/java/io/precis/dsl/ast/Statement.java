@@ -59,6 +59,10 @@ public sealed interface Statement extends Node {
         String source();
     }
 
+    /** A clause the grammar places after the layer selection's {@code where}/{@code except} and {@code over} lists. */
+    interface Trailing {
+    }
+
     /** {@code load model "file" | maven "g:a:v" [engine E] [options (k = v, ...)]}. */
     @Help(name = "load model",
             synopsis = "load model \"<file>\" | maven \"<group:artifact:version>\" [engine <engine>] [options (<key> = <value>, ...)]",
@@ -258,23 +262,38 @@ public sealed interface Statement extends Node {
     record Evaluate(Optional<Subject> subject, Optional<Name> binding, Span span) implements Statement {
     }
 
-    /** {@code sensitivity [patterns] [where p] [except patterns] [over formats [options]]}. */
+    /** {@code sensitivity [patterns] [where p] [except patterns] [over formats [options]] [by fisher|hessian|metric [, measured]]}. */
     @Help(name = "sensitivity",
             synopsis = "sensitivity [<patterns>] [where <condition>] [except <patterns>] [over <formats> [per tensor | per channel | group <n>]"
-                    + " [symmetric | asymmetric] [using rtn | gptq | awq]]",
+                    + " [symmetric | asymmetric] [using rtn | gptq | awq]] [by <metric> [, <metric>]]",
             summary = "Measure each layer's sensitivity: the metric's change when only that layer is quantized. 'using gptq'"
                     + " or 'awq' computes each layer's weights from statistics captured once on the calibration part of the data,"
-                    + " and measures on the evaluation part; the session's prune and activation rules stay on.",
+                    + " and measures on the evaluation part; the session's prune and activation rules stay on. 'by fisher'"
+                    + " estimates Δloss from a few backward passes (DJL models), 'by hessian' each layer's output error from its"
+                    + " inputs (one forward pass, any model that calibrates); 'by fisher, measured' adds the measured table,"
+                    + " both ranks' correlation and a scatter.",
             example = "sensitivity *.dense over int4, int8 as sens")
-    record Sensitivity(Optional<LayerSelection> layers, List<FormatName> formats, List<QuantizeOption> options, Optional<Name> binding,
-                       Span span) implements Statement {
+    record Sensitivity(Optional<LayerSelection> layers, List<FormatName> formats, List<QuantizeOption> options,
+                       @Keyword("by") Optional<Estimates> by, Optional<Name> binding, Span span) implements Statement {
         public Sensitivity {
             formats = List.copyOf(formats);
             options = List.copyOf(options);
         }
 
+        /** For code that has neither options nor an estimate clause. */
         public Sensitivity(Optional<LayerSelection> layers, List<FormatName> formats, Optional<Name> binding, Span span) {
-            this(layers, formats, List.of(), binding, span);
+            this(layers, formats, List.of(), Optional.empty(), binding, span);
+        }
+
+        /**
+         * {@code by fisher} or {@code by fisher, measured}: what gives the scores (an estimate or a metric keyword) and,
+         * when a second word is there, what to compare it with ({@code measured}: the metric it stands for).
+         */
+        public record Estimates(Name first, Optional<Name> second, Span span) implements Part, Trailing {
+            @Override
+            public String source() {
+                return first.text() + second.map(n -> ", " + n.text()).orElse("");
+            }
         }
     }
 

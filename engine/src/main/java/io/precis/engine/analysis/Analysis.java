@@ -77,7 +77,8 @@ public final class Analysis {
     public Analysis metric(SensitivityMetric m) {
         if (!m.appliesTo(model.task()))
             throw new IllegalArgumentException("metric " + m.keyword() + " needs labels or next tokens, and " + model.name()
-                    + " gives " + model.task().name().toLowerCase(Locale.ROOT) + "s; use cosine or sqnr");
+                    + " gives " + model.task().name().toLowerCase(Locale.ROOT) + "s; use cosine or sqnr"
+                    + (m == SensitivityMetric.FISHER ? " (or hessian, the estimate from each layer's inputs)" : ""));
         return keepCluster(new Analysis(model, data, runner, m, progress, cache, samples, batchSize, seed, prefixReuse));
     }
 
@@ -184,6 +185,13 @@ public final class Analysis {
 
     private String describeData() {
         if (!metric.usesData()) return metric.labelWithUnit() + " of the weights (no data)";
+        if (metric.estimated()) return onData() + (metric == SensitivityMetric.FISHER
+                ? ", from backward passes of " + ProxySensitivity.fisherBatch(runner.evaluator().samples()) + " samples"
+                : ", from each layer's inputs in one forward pass");
+        return onData();
+    }
+
+    private String onData() {
         Evaluator ev = runner.evaluator();
         if (ev.streamWindow() > 0)   // a causal LM's windows: say how many tokens the scores rest on
             return metric.labelWithUnit() + " on " + data.name() + " (" + ev.samples() + " windows of " + ev.streamWindow() + " tokens, "
@@ -223,7 +231,7 @@ public final class Analysis {
         if (!missing.isEmpty()) {
             Tracker t = new Tracker("sensitivity of " + own.size() + " layers x " + formats.size() + " formats ("
                     + metric.label() + ")", missing.size(), progress);
-            if (cluster != null && metric != SensitivityMetric.WEIGHT_SQNR) {
+            if (cluster != null && metric != SensitivityMetric.WEIGHT_SQNR && !metric.estimated()) {
                 List<Map<String, Format>> configs = missing.stream().map(m -> Map.of(((LayerRef) m[0]).name(), (Format) m[1])).toList();
                 List<Measured> got = cluster.measure(this, configs, steps(t));
                 for (int i = 0; i < got.size(); i++) {
@@ -247,6 +255,20 @@ public final class Analysis {
             for (int j = 0; j < formats.size(); j++)
                 v[i][j] = known(own.get(i), formats.get(j), metric).orElseThrow();
         return new SensitivityTable(model.name(), own, formats, v, metric, describe());
+    }
+
+    /**
+     * The layers' sensitivity to each format by two metrics, each computed as {@link #sensitivity(List, List)} would
+     * with that metric (cached scores reused), timed, and compared: e.g. {@code fisher} against {@code loss}.
+     */
+    public SensitivityComparison compare(SensitivityMetric first, SensitivityMetric second, List<LayerRef> layers, List<Format> formats) {
+        long t0 = System.nanoTime();
+        SensitivityTable a = metric(first).sensitivity(layers, formats);
+        double sa = (System.nanoTime() - t0) / 1e9;
+        t0 = System.nanoTime();
+        SensitivityTable b = metric(second).sensitivity(layers, formats);
+        double sb = (System.nanoTime() - t0) / 1e9;
+        return new SensitivityComparison(a, sa, b, sb);
     }
 
     /** One score, from the cache or measured now. */
@@ -275,7 +297,19 @@ public final class Analysis {
     /** Measures a layer alone at a format: every output metric from one run (or the weight SQNR), cached. */
     private void compute(LayerRef layer, Format format, Tracker t) {
         SensitivityCache.Key any;
-        if (!method.plain()) {
+        if (metric.estimated()) {
+            if (!method.plain())
+                throw new IllegalArgumentException(metric.label() + " estimates round to nearest on the whole data; it does not take " + method.describe(this));
+            // one gradient or statistics pass serves every layer: estimate them all at this format
+            if (known(layer, format, metric).isPresent()) return;
+            t.checkInterrupt();
+            List<LayerRef> all = new ArrayList<>(metric == SensitivityMetric.HESSIAN ? linearLayers() : quantizableLayers());
+            if (!all.contains(layer)) all.add(layer);
+            ProxySensitivity.scores(metric, model, runner.evaluator(), ProxySensitivity.fisherBatch(runner.evaluator().samples()), all, format,
+                    t::checkInterrupt)
+                    .forEach((l, v) -> cache.put(key(l, format, metric), v));
+            any = key(layer, format, metric);
+        } else if (!method.plain()) {
             Measured m = measure(Map.of(layer, format), t);
             m.values().forEach((k, v) -> cache.put(key(layer, format, k), v));
             any = key(layer, format, metric);
@@ -295,6 +329,11 @@ public final class Analysis {
             any = key(layer, format, metric);
         }
         cache.flush(any);
+    }
+
+    /** The quantizable layers with one 2-D weight (what the Hessian proxy covers). */
+    private List<LayerRef> linearLayers() {
+        return quantizableLayers().stream().filter(l -> l.weights().size() == 1 && l.weight().shape().length == 2).toList();
     }
 
     /** 10·log10(Σw² / Σ(w − q(w))²) over the layer's weight tensors, each quantized as a swap would. */
@@ -406,7 +445,12 @@ public final class Analysis {
     public record Measured(Map<SensitivityMetric, Double> values, Evaluation evaluation) {
         /** The value of a metric; for weight SQNR (not an output metric) the output SQNR stands in. */
         double value(SensitivityMetric m) {
-            Double v = values.get(m == SensitivityMetric.WEIGHT_SQNR ? SensitivityMetric.OUTPUT_SQNR : m);
+            // an estimate stands for what it estimates (Fisher: Δloss; the Hessian proxy: the task's default metric,
+            // Δloss where there is a loss, else 1 − cosine)
+            SensitivityMetric as = m == SensitivityMetric.HESSIAN
+                    ? values.containsKey(SensitivityMetric.DELTA_LOSS) ? SensitivityMetric.DELTA_LOSS : SensitivityMetric.ONE_MINUS_COSINE
+                    : m.measuredAs(null);
+            Double v = values.get(as);
             return v == null ? Double.NaN : v;
         }
     }
@@ -480,7 +524,7 @@ public final class Analysis {
         Evaluation baseline = runner.evaluator().score(runner.reference(), 0, "full precision");
         io.precis.engine.calib.Calibration.Samples samples = io.precis.engine.calib.Calibration.Samples.of(calibration.data(), calInputs,
                 data, runner.evaluator().inputs());
-        return new PlanEvaluation(plan, metric, m.value(metric), m.values(), m.evaluation(), baseline, describe(),
+        return new PlanEvaluation(plan, metric.estimated() ? metric.measuredAs(model.task()) : metric, m.value(metric), m.values(), m.evaluation(), baseline, describe(),
                 samples.text() + "; " + q.describe(), samples);
     }
 
@@ -609,7 +653,7 @@ public final class Analysis {
         } else {
             baseline = runner.evaluator().score(runner.reference(), 0, "full precision");
         }
-        return new PlanEvaluation(plan, metric, m.value(metric), m.values(), m.evaluation(), baseline, describe());
+        return new PlanEvaluation(plan, metric.estimated() ? metric.measuredAs(model.task()) : metric, m.value(metric), m.values(), m.evaluation(), baseline, describe());
     }
 
     Progress progressListener() { return progress; }

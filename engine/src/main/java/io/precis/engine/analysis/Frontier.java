@@ -126,7 +126,7 @@ public final class Frontier {
     }
 
     private List<String> header() {
-        return List.of("", "bits/weight", "predicted " + metric.label(), "measured " + metric.label(), "formats");
+        return List.of("", "bits/weight", "predicted " + metric.label(), "measured " + (metric.estimated() ? metric.measuredAs(model.task()).label() : metric.label()), "formats");
     }
 
     private List<List<String>> rows(boolean all) {

@@ -175,4 +175,46 @@ public final class Metrics {
             throw new IllegalArgumentException("reference has " + a + " values but the approximation has " + b);
         }
     }
+
+    /**
+     * Spearman's rank correlation: the Pearson correlation of the two samples' ranks, tied values getting the mean of
+     * the ranks they span. NaN with fewer than two pairs, when either sample is constant, or when any value is NaN.
+     */
+    public static double spearman(double[] a, double[] b) {
+        if (a.length != b.length) throw new IllegalArgumentException(a.length + " values against " + b.length);
+        if (a.length < 2) return Double.NaN;
+        for (int i = 0; i < a.length; i++) if (Double.isNaN(a[i]) || Double.isNaN(b[i])) return Double.NaN;
+        double[] ra = ranks(a), rb = ranks(b);
+        double ma = 0, mb = 0;
+        for (int i = 0; i < a.length; i++) {
+            ma += ra[i];
+            mb += rb[i];
+        }
+        ma /= a.length;
+        mb /= a.length;
+        double sab = 0, saa = 0, sbb = 0;
+        for (int i = 0; i < a.length; i++) {
+            double x = ra[i] - ma, y = rb[i] - mb;
+            sab += x * y;
+            saa += x * x;
+            sbb += y * y;
+        }
+        return saa == 0 || sbb == 0 ? Double.NaN : sab / Math.sqrt(saa * sbb);
+    }
+
+    /** 1-based ranks, ties averaged. */
+    static double[] ranks(double[] v) {
+        Integer[] order = new Integer[v.length];
+        for (int i = 0; i < v.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, (x, y) -> Double.compare(v[x], v[y]));
+        double[] r = new double[v.length];
+        for (int i = 0; i < v.length; ) {
+            int j = i;
+            while (j + 1 < v.length && v[order[j + 1]] == v[order[i]]) j++;
+            double mean = (i + j) / 2.0 + 1;
+            for (int k = i; k <= j; k++) r[order[k]] = mean;
+            i = j + 1;
+        }
+        return r;
+    }
 }

@@ -280,6 +280,12 @@ public final class Model implements AutoCloseable {
         return backend.layerInputs(input, layers.stream().map(l -> layer(l.name())).toList());
     }
 
+    /** See {@link ModelBackend#lossGradients}: gradients of the mean cross-entropy at the weights as they are now. */
+    public synchronized java.util.Map<String, float[]> lossGradients(ModelInput input, int[] targets) {
+        checkOpen();
+        return backend.lossGradients(input, targets);
+    }
+
     /** A copy of a weight tensor's full-precision values (the original bits even while it is swapped). */
     public synchronized float[] fullPrecisionWeights(TensorRef tensor) {
         checkOpen();

@@ -70,6 +70,17 @@ public interface ModelBackend extends AutoCloseable {
         if (!quant.isEmpty()) throw new UnsupportedOperationException(engine() + " cannot quantize its layers' inputs (activation quantization needs an ONNX model here)");
     }
 
+    /**
+     * The gradient of the mean cross-entropy of {@code input}'s output vectors against {@code targets} (one class
+     * or next token per output vector, in order) with respect to each float32 weight tensor, by name, from one
+     * backward pass with the weights as they are now. Back-ends without a backward pass (ONNX Runtime, GGUF) throw
+     * {@link UnsupportedOperationException}.
+     */
+    default java.util.Map<String, float[]> lossGradients(ModelInput input, int[] targets) {
+        throw new UnsupportedOperationException(engine() + " has no backward pass, so it gives no gradients (they need a model on DJL's"
+                + " PyTorch engine: a .params or TorchScript file)");
+    }
+
     /** Size and kind of input the model takes, in words, e.g. {@code images 1x28x28} or {@code text}. */
     String inputDescription();
 

@@ -74,6 +74,12 @@ public final class EngineRenderers {
         @Override public MimeBundle render(SensitivityTable t) { return table(t.toHtml(), t.toText()); }
     }
 
+    public static final class SensitivityComparisonRenderer implements Renderer<io.precis.engine.analysis.SensitivityComparison> {
+        @Override public Class<io.precis.engine.analysis.SensitivityComparison> type() { return io.precis.engine.analysis.SensitivityComparison.class; }
+
+        @Override public MimeBundle render(io.precis.engine.analysis.SensitivityComparison c) { return table(c.toHtml(), c.toText()); }
+    }
+
     public static final class SweepRenderer implements Renderer<Sweep> {
         @Override public Class<Sweep> type() { return Sweep.class; }
 

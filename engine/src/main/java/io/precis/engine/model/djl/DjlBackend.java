@@ -212,21 +212,7 @@ public abstract class DjlBackend implements ModelBackend {
         if (staged == null && (from != 0 || collect != null))
             throw new UnsupportedOperationException(where + " runs its forward pass as one stage");
         try (NDManager m = model.getNDManager().newSubManager()) {
-            NDArray x;
-            if (from > 0) {
-                x = m.create(FloatBuffer.wrap(resume.values()), new Shape(resume.shape()));
-            } else {
-                x = switch (input) {
-                    case ModelInput.Images img -> {
-                        if (imageShape == null) throw new ModelException(where, "takes " + inputDescription() + ", not images");
-                        yield m.create(FloatBuffer.wrap(img.pixels()), new Shape(img.n(), img.channels(), img.height(), img.width()));
-                    }
-                    case ModelInput.Tokens tok -> {
-                        if (imageShape != null) throw new ModelException(where, "takes " + inputDescription() + ", not text");
-                        yield m.create(tok.ids());
-                    }
-                };
-            }
+            NDArray x = from > 0 ? m.create(FloatBuffer.wrap(resume.values()), new Shape(resume.shape())) : array(m, input);
             ParameterStore ps = new ParameterStore(m, false);
             NDArray y;
             if (staged != null) {
@@ -244,6 +230,72 @@ public abstract class DjlBackend implements ModelBackend {
         } catch (RuntimeException e) {
             throw new ModelException(where, "forward pass failed: " + e.getMessage(), e);
         }
+    }
+
+    private NDArray array(NDManager m, ModelInput input) {
+        return switch (input) {
+            case ModelInput.Images img -> {
+                if (imageShape == null) throw new ModelException(where, "takes " + inputDescription() + ", not images");
+                yield m.create(FloatBuffer.wrap(img.pixels()), new Shape(img.n(), img.channels(), img.height(), img.width()));
+            }
+            case ModelInput.Tokens tok -> {
+                if (imageShape != null) throw new ModelException(where, "takes " + inputDescription() + ", not text");
+                yield m.create(tok.ids());
+            }
+        };
+    }
+
+    /**
+     * One forward and backward pass with autograd on every float32 parameter (the block in inference mode, so
+     * dropout is off): the loss is the mean over output vectors of −log softmax at the target. Each gradient is
+     * read, then zeroed (PyTorch accumulates into {@code .grad}), and the parameters' {@code requires_grad} is put
+     * back as it was, so in-place weight swaps keep working.
+     */
+    @Override
+    public synchronized Map<String, float[]> lossGradients(ModelInput input, int[] targets) {
+        Map<String, NDArray> arrays = new LinkedHashMap<>();
+        params.forEach((n, p) -> { if (p.getArray().getDataType() == DataType.FLOAT32) arrays.put(n, p.getArray()); });
+        Map<String, Boolean> had = new HashMap<>();
+        arrays.forEach((n, a) -> had.put(n, a.hasGradient()));
+        try (NDManager m = model.getNDManager().newSubManager()) {
+            arrays.values().forEach(a -> a.setRequiresGradient(true));
+            NDArray x = array(m, input);
+            try (ai.djl.training.GradientCollector gc = Engine.getEngine(ENGINE).newGradientCollector()) {
+                ParameterStore ps = new ParameterStore(m, false);
+                NDArray y = model.getBlock() instanceof StagedBlock s ? s.runStages(ps, x, 0, null)
+                        : model.getBlock().forward(ps, new NDList(x), gradientsNeedTraining()).singletonOrThrow();
+                if (y.getDataType() != DataType.FLOAT32) y = y.toType(DataType.FLOAT32, false);
+                long classes = y.getShape().get(y.getShape().dimension() - 1);
+                NDArray logits = y.reshape(-1, classes);
+                if (logits.getShape().get(0) != targets.length)
+                    throw new ModelException(where, "gives " + logits.getShape().get(0) + " output vectors for " + targets.length + " targets");
+                NDArray onehot = m.create(targets).oneHot((int) classes);
+                NDArray loss = logits.logSoftmax(1).mul(onehot).sum().neg().div(targets.length);
+                gc.backward(loss);
+            }
+            Map<String, float[]> out = new LinkedHashMap<>();
+            arrays.forEach((n, a) -> {
+                try (NDArray g = a.getGradient()) {
+                    out.put(n, g.toFloatArray());
+                    g.subi(g);
+                }
+            });
+            return out;
+        } catch (ModelException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ModelException(where, "backward pass failed: " + e.getMessage(), e);
+        } finally {
+            arrays.forEach((n, a) -> a.setRequiresGradient(had.get(n)));
+        }
+    }
+
+    /**
+     * Whether the block records gradients only in training mode. DJL runs a TorchScript module's inference-mode
+     * forward without autograd, so TorchScript overrides this (its dropout and batch norm then act as in training).
+     */
+    protected boolean gradientsNeedTraining() {
+        return false;
     }
 
     @Override

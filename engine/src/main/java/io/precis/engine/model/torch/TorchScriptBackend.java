@@ -31,6 +31,11 @@ public final class TorchScriptBackend extends DjlBackend {
         index(named);
     }
 
+    @Override
+    protected boolean gradientsNeedTraining() {
+        return true;
+    }
+
     public static TorchScriptBackend load(Path file, LoadOptions options) {
         String where = file.toString();
         checkArchive(file);
