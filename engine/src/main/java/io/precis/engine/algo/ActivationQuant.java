@@ -62,15 +62,25 @@ public record ActivationQuant(Element element, Granularity granularity, boolean 
         return (float) Math.rint(y) * s;
     }
 
-    /** The absmax a static scale should use to minimise the squared error on a sample, searching clip ratios 1..0.5. */
+    /** The absmax a static int8 scale should use to minimise the squared error on a sample, searching clip ratios 1..0.5. */
     public static float mseAbsmax(float[] sample) {
+        return mseAbsmax(sample, Element.INT8);
+    }
+
+    /**
+     * The clip value (absmax) a static per-tensor scale of this element type should use to minimise the squared
+     * fake-quantization error on a sample: clip ratios 1, 0.99, …, 0.5 of max |x| tried.
+     */
+    public static float mseAbsmax(float[] sample, Element element) {
         float m = 0;
         for (float v : sample) m = Math.max(m, Math.abs(v));
+        if (m == 0) return 0;
+        float maxCode = element == Element.FP8_E4M3 ? 448f : 127f;
         float best = m;
         double bestErr = Double.POSITIVE_INFINITY;
         for (int k = 0; k <= 50; k++) {
             float a = m * (1 - 0.01f * k);
-            ActivationQuant q = int8Static(a);
+            ActivationQuant q = new ActivationQuant(element, Granularity.PER_TENSOR, false, false, a / maxCode);
             double err = 0;
             for (float v : sample) {
                 float e = q.q(v, q.staticScale) - v;
@@ -82,6 +92,17 @@ public record ActivationQuant(Element element, Granularity granularity, boolean 
             }
         }
         return best;
+    }
+
+    /** The p-th percentile of |x| over a sample (nearest rank: rank ceil(p/100·n), as weight formats' percentile clip). */
+    public static float percentileAbs(float[] sample, double percent) {
+        if (!(percent > 0 && percent <= 100)) throw new IllegalArgumentException("percentile must be in (0, 100], got " + percent);
+        if (sample.length == 0) return 0;
+        float[] a = new float[sample.length];
+        for (int i = 0; i < a.length; i++) a[i] = Math.abs(sample[i]);
+        java.util.Arrays.sort(a);
+        int rank = (int) Math.ceil(percent / 100 * a.length);
+        return a[Math.max(1, Math.min(a.length, rank)) - 1];
     }
 
     @Override

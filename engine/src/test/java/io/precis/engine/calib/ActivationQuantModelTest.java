@@ -23,6 +23,7 @@ class ActivationQuantModelTest {
                             + " W8A8+SmoothQuant (norm-fed layers) %.3e (%.2fx), W8A8+SmoothQuant (all 36) %.3e (%.2fx)%n",
                     r.samples().text(), r.w8a16(), r.w8a8(), r.w8a8() / r.w8a16(), r.w8a8Static(), r.w8a8Static() / r.w8a16(), r.w8a8SmoothNorm(),
                     r.w8a8SmoothNorm() / r.w8a16(), r.w8a8SmoothAll(), r.w8a8SmoothAll() / r.w8a16());
+            r.byPlan().forEach((name, v) -> System.out.printf(Locale.ROOT, "  %s: %.3e (%.2fx W8A16) [%s]%n", name, v, v / r.w8a16(), r.notes().get(name)));
             assertEquals(0, r.samples().overlap());
             // the test's own metric over its own forward passes agrees with the analysis for weights only
             assertEquals(r.w8a16ByAnalysis(), r.w8a16(), 1e-6 * r.w8a16ByAnalysis());
