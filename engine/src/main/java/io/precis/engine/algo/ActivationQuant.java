@@ -8,7 +8,8 @@ import java.util.Locale;
  * (±127, absmax/127) or compressed-tensors' (−128..127, absmax/127.5); or fp8 E4M3 per token / per tensor
  * (absmax/448). Static scales come from calibration by min/max, a percentile of |x| or an MSE search.
  */
-public record ActivationQuant(Element element, Granularity granularity, boolean dynamic, boolean fullRange, float staticScale) {
+public record ActivationQuant(Element element, Granularity granularity, boolean dynamic, boolean fullRange, float staticScale,
+                              boolean asymmetric) {
 
     public enum Element { INT8, FP8_E4M3 }
 
@@ -18,6 +19,20 @@ public record ActivationQuant(Element element, Granularity granularity, boolean 
         if (granularity == Granularity.PER_TOKEN && !dynamic)
             throw new IllegalArgumentException("per-token activation scales are dynamic (one per row, at run time); use per tensor for static scales");
         if (!dynamic && !(staticScale > 0)) throw new IllegalArgumentException("a static activation scale must be > 0, got " + staticScale);
+        if (asymmetric && (element != Element.INT8 || !dynamic))
+            throw new IllegalArgumentException("asymmetric activations are int8 with dynamic scales here (uint8 codes, zero point from each call's min and max)");
+    }
+
+    public ActivationQuant(Element element, Granularity granularity, boolean dynamic, boolean fullRange, float staticScale) {
+        this(element, granularity, dynamic, fullRange, staticScale, false);
+    }
+
+    /**
+     * Asymmetric int8 with dynamic scales, as ONNX's DynamicQuantizeLinear (which is per tensor; here per token too):
+     * the range [min(x, 0), max(x, 0)] on uint8 codes 0..255, s = (max − min)/255, zero point round(−min/s).
+     */
+    public static ActivationQuant int8Asymmetric(Granularity g) {
+        return new ActivationQuant(Element.INT8, g, true, false, 0, true);
     }
 
     public static ActivationQuant int8PerToken() { return new ActivationQuant(Element.INT8, Granularity.PER_TOKEN, true, false, 0); }
@@ -35,6 +50,11 @@ public record ActivationQuant(Element element, Granularity granularity, boolean 
 
     /** Fake-quantizes {@code rows} rows of {@code d} values in place. */
     public void apply(float[] x, int rows, int d) {
+        if (asymmetric) {
+            int per = granularity == Granularity.PER_TENSOR ? rows * d : d;
+            for (int from = 0; from < rows * d; from += per) asymmetric(x, from, per);
+            return;
+        }
         if (granularity == Granularity.PER_TENSOR) {
             float s = dynamic ? scaleOf(x, 0, rows * d) : staticScale;
             for (int i = 0; i < rows * d; i++) x[i] = q(x[i], s);
@@ -43,6 +63,21 @@ public record ActivationQuant(Element element, Granularity granularity, boolean 
                 float s = scaleOf(x, r * d, d);
                 for (int i = r * d; i < (r + 1) * d; i++) x[i] = q(x[i], s);
             }
+        }
+    }
+
+    /** The same float operations, in the same order, as the ONNX subgraph. */
+    private static void asymmetric(float[] x, int from, int n) {
+        float lo = 0, hi = 0;
+        for (int i = from; i < from + n; i++) {
+            lo = Math.min(lo, x[i]);
+            hi = Math.max(hi, x[i]);
+        }
+        float s = Math.max((hi - lo) / 255f, Float.MIN_NORMAL);
+        float zp = (float) Math.rint(-lo / s);
+        for (int i = from; i < from + n; i++) {
+            float q = Math.min(255f, Math.max(0f, (float) Math.rint(x[i] / s) + zp));
+            x[i] = (q - zp) * s;
         }
     }
 
@@ -109,6 +144,7 @@ public record ActivationQuant(Element element, Granularity granularity, boolean 
     public String toString() {
         String e = element == Element.INT8 ? "int8" : "fp8_e4m3";
         String g = granularity == Granularity.PER_TOKEN ? "per token" : "per tensor";
-        return String.format(Locale.ROOT, "%s %s %s%s", e, g, dynamic ? "dynamic" : "static", fullRange ? " grid compressed-tensors" : "");
+        return String.format(Locale.ROOT, "%s %s %s%s%s", e, g, dynamic ? "dynamic" : "static", fullRange ? " grid compressed-tensors" : "",
+                asymmetric ? " asymmetric" : "");
     }
 }

@@ -486,16 +486,27 @@ public final class Analysis {
                 : atFullPrecision(() -> io.precis.engine.calib.Calibration.capture(model, calibration, stats, false, check));
         Map<String, float[]> xs = rows.isEmpty() ? Map.of()
                 : atFullPrecision(() -> io.precis.engine.calib.Calibration.captureRows(model, calibration, rows, ACTIVATION_ROWS, seed, check));
-        Map<io.precis.engine.calib.LayerStats, List<LayerRef>> groups = new java.util.IdentityHashMap<>();
-        for (LayerRef l : smoothed) groups.computeIfAbsent(st.get(l.name()), k -> new ArrayList<>()).add(l);
-        for (Map.Entry<io.precis.engine.calib.LayerStats, List<LayerRef>> g : groups.entrySet()) {
+        // groups in model order (the first layer of each), for the report
+        Map<io.precis.engine.calib.LayerStats, List<LayerRef>> byStats = new java.util.IdentityHashMap<>();
+        List<Map.Entry<io.precis.engine.calib.LayerStats, List<LayerRef>>> groups = new ArrayList<>();
+        for (LayerRef l : smoothed) {
+            List<LayerRef> members = byStats.get(st.get(l.name()));
+            if (members == null) {
+                members = new ArrayList<>();
+                byStats.put(st.get(l.name()), members);
+                groups.add(Map.entry(st.get(l.name()), members));
+            }
+            members.add(l);
+        }
+        for (Map.Entry<io.precis.engine.calib.LayerStats, List<LayerRef>> g : groups) {
             if (check != null) check.run();
             List<LayerRef> ls = g.getValue();
             io.precis.engine.plan.ActivationSpec spec = plan.activations().get(ls.get(0).name());
             for (LayerRef l : ls) {
                 io.precis.engine.plan.ActivationSpec o = plan.activations().get(l.name());
                 if (o.smoothSearch() != spec.smoothSearch() || Double.compare(o.smoothAlpha(), spec.smoothAlpha()) != 0 || o.dynamic() != spec.dynamic()
-                        || !o.range().equals(spec.range()) || o.element() != spec.element() || o.granularity() != spec.granularity())
+                        || !o.range().equals(spec.range()) || o.element() != spec.element() || o.granularity() != spec.granularity()
+                        || o.asymmetric() != spec.asymmetric())
                     throw new IllegalArgumentException(l.name() + " and " + ls.get(0).name() + " read the same input, so they share SmoothQuant's scales,"
                             + " but their activation rules differ (" + o + " vs " + spec + "): give them one rule");
             }

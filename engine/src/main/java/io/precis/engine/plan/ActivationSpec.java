@@ -11,7 +11,7 @@ import java.util.Locale;
  * sharing an input when {@code smoothSearch}; its per-channel scales come from the calibration rows.
  */
 public record ActivationSpec(ActivationQuant.Element element, ActivationQuant.Granularity granularity, boolean dynamic,
-                             double smoothAlpha, boolean smoothSearch, Range range) {
+                             double smoothAlpha, boolean smoothSearch, Range range, boolean asymmetric) {
 
     /** How a static scale is calibrated: max |x|, the p-th percentile of |x|, or the clip minimising the squared error. */
     public record Range(Kind kind, double percent) {
@@ -49,6 +49,18 @@ public record ActivationSpec(ActivationQuant.Element element, ActivationQuant.Gr
         if (range == null) range = Range.ABSMAX;
         if (dynamic && range.kind() != Range.Kind.ABSMAX)
             throw new IllegalArgumentException("a " + range + " range is calibrated once (static); dynamic scales take each call's absmax");
+        if (asymmetric && (element != ActivationQuant.Element.INT8 || !dynamic))
+            throw new IllegalArgumentException("asymmetric activations are int8 with dynamic scales (zero point from each call's min and max)");
+    }
+
+    public ActivationSpec(ActivationQuant.Element element, ActivationQuant.Granularity granularity, boolean dynamic,
+                          double smoothAlpha, boolean smoothSearch, Range range) {
+        this(element, granularity, dynamic, smoothAlpha, smoothSearch, range, false);
+    }
+
+    /** This spec with asymmetric (uint8, zero point) codes. */
+    public ActivationSpec asymmetricCodes() {
+        return new ActivationSpec(element, granularity, dynamic, smoothAlpha, smoothSearch, range, true);
     }
 
     public ActivationSpec(ActivationQuant.Granularity granularity, boolean dynamic) {
@@ -61,7 +73,7 @@ public record ActivationSpec(ActivationQuant.Element element, ActivationQuant.Gr
 
     /** This spec with SmoothQuant's alpha searched over {@link io.precis.engine.algo.SmoothQuant#ALPHAS}. */
     public ActivationSpec searchingSmoothQuant() {
-        return new ActivationSpec(element, granularity, dynamic, Double.NaN, true, range);
+        return new ActivationSpec(element, granularity, dynamic, Double.NaN, true, range, asymmetric);
     }
 
     public boolean smooth() {
@@ -75,6 +87,7 @@ public record ActivationSpec(ActivationQuant.Element element, ActivationQuant.Gr
 
     /** The quantizer for a layer; {@code absmax}: the calibrated clip value (static only). */
     public ActivationQuant quantizer(float absmax) {
+        if (asymmetric) return ActivationQuant.int8Asymmetric(granularity);
         float maxCode = element == ActivationQuant.Element.FP8_E4M3 ? 448f : 127f;
         return new ActivationQuant(element, granularity, dynamic, false, dynamic ? 0 : absmax > 0 ? absmax / maxCode : 1f);
     }
@@ -94,9 +107,9 @@ public record ActivationSpec(ActivationQuant.Element element, ActivationQuant.Gr
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "%s %s %s%s%s", element == ActivationQuant.Element.INT8 ? "int8" : "fp8_e4m3",
+        return String.format(Locale.ROOT, "%s %s %s%s%s%s", element == ActivationQuant.Element.INT8 ? "int8" : "fp8_e4m3",
                 granularity == ActivationQuant.Granularity.PER_TOKEN ? "per token" : "per tensor",
-                dynamic ? "dynamic" : "static", dynamic || range.kind() == Range.Kind.ABSMAX ? "" : " " + range,
+                dynamic ? "dynamic" : "static", asymmetric ? " asymmetric" : "", dynamic || range.kind() == Range.Kind.ABSMAX ? "" : " " + range,
                 smoothSearch ? ", smoothquant alpha searched" : smooth() ? String.format(Locale.ROOT, ", smoothquant alpha %.3g", smoothAlpha) : "");
     }
 }

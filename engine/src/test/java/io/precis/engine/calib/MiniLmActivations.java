@@ -127,6 +127,11 @@ final class MiniLmActivations {
         more.put("smoothquant searched, norm-fed", List.of(weights, io.precis.engine.plan.Rule.activations("a", star, token),
                 io.precis.engine.plan.Rule.activations("s", normFed, token.searchingSmoothQuant())));
         more.put("smoothquant searched, all 36", List.of(weights, io.precis.engine.plan.Rule.activations("s", star, token.searchingSmoothQuant())));
+        io.precis.engine.plan.ActivationSpec asym = token.asymmetricCodes();
+        more.put("asymmetric per token", List.of(weights, io.precis.engine.plan.Rule.activations("a", star, asym)));
+        more.put("asymmetric per token, smoothquant searched, norm-fed", List.of(weights, io.precis.engine.plan.Rule.activations("a", star, asym),
+                io.precis.engine.plan.Rule.activations("s", normFed, asym.searchingSmoothQuant())));
+        more.put("asymmetric per token, smoothquant searched, all 36", List.of(weights, io.precis.engine.plan.Rule.activations("s", star, asym.searchingSmoothQuant())));
         more.put("fp8 per token", List.of(weights, io.precis.engine.plan.Rule.activations("a", star, new io.precis.engine.plan.ActivationSpec(
                 ActivationQuant.Element.FP8_E4M3, ActivationQuant.Granularity.PER_TOKEN, true, Double.NaN, false, null))));
         for (io.precis.engine.plan.ActivationSpec.Range range : List.of(io.precis.engine.plan.ActivationSpec.Range.percentile(99.99),

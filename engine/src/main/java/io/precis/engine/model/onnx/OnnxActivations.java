@@ -189,6 +189,7 @@ final class OnnxActivations {
             b.addInitializer(floats(p + "_smooth", smooth, smooth.length));
             in = node(b, "Div", p + "_x", in, p + "_smooth");
         }
+        if (q.asymmetric()) return asymmetric(b, in, q, p, opset);
         String scale;
         if (!q.dynamic()) {
             b.addInitializer(floats(p + "_scale", new float[] {q.staticScale()}));
@@ -230,6 +231,36 @@ final class OnnxActivations {
         }
         String r = node(b, "Round", p + "_r", c);
         return node(b, "Mul", p + "_y", r, scale);
+    }
+
+    /** uint8 codes with a zero point, per token or per tensor: {@link ActivationQuant#apply}'s asymmetric arithmetic. */
+    private static String asymmetric(OnnxMl.GraphProto.Builder b, String in, ActivationQuant q, String p, long opset) {
+        boolean perToken = q.granularity() == ActivationQuant.Granularity.PER_TOKEN;
+        b.addInitializer(floats(p + "_zero", new float[] {0f}));
+        b.addInitializer(floats(p + "_255", new float[] {255f}));
+        b.addInitializer(floats(p + "_tiny", new float[] {Float.MIN_NORMAL}));
+        String hi = node(b, "Max", p + "_hi", reduce(b, "ReduceMax", in, p + "_max", perToken, opset), p + "_zero");
+        String lo = node(b, "Min", p + "_lo", reduce(b, "ReduceMin", in, p + "_min", perToken, opset), p + "_zero");
+        String s = node(b, "Max", p + "_s", node(b, "Div", p + "_s0", node(b, "Sub", p + "_range", hi, lo), p + "_255"), p + "_tiny");
+        String zp = node(b, "Round", p + "_zp", node(b, "Div", p + "_zp0", node(b, "Neg", p + "_nlo", lo), s));
+        String codes = node(b, "Add", p + "_q0", node(b, "Round", p + "_r", node(b, "Div", p + "_d", in, s)), zp);
+        String c = node(b, "Min", p + "_c", node(b, "Max", p + "_c0", codes, p + "_zero"), p + "_255");
+        return node(b, "Mul", p + "_y", node(b, "Sub", p + "_qz", c, zp), s);
+    }
+
+    private static String reduce(OnnxMl.GraphProto.Builder b, String op, String in, String out, boolean lastAxis, long opset) {
+        OnnxMl.NodeProto.Builder rm = OnnxMl.NodeProto.newBuilder().setOpType(op).setName(out).addInput(in).addOutput(out)
+                .addAttribute(intAttr("keepdims", lastAxis ? 1 : 0));
+        if (lastAxis) {
+            if (opset >= 18) {
+                b.addInitializer(OnnxMl.TensorProto.newBuilder().setName(out + "_axes").setDataType(7).addDims(1).addInt64Data(-1));
+                rm.addInput(out + "_axes");
+            } else {
+                rm.addAttribute(OnnxMl.AttributeProto.newBuilder().setName("axes").setType(OnnxMl.AttributeProto.AttributeType.INTS).addInts(-1));
+            }
+        }
+        b.addNode(rm);
+        return out;
     }
 
     private static String node(OnnxMl.GraphProto.Builder b, String op, String out, String... inputs) {
