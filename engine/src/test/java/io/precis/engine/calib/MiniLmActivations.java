@@ -29,7 +29,9 @@ import java.util.Map;
  * fake-quantized in ONNX Runtime's forward pass. SmoothQuant (α 0.5, llm-compressor's scales from calibration
  * max|x| and the max |W| over the layers sharing that input) is kept as an explicit divisor before the quantizer,
  * on the layers whose input comes from a LayerNorm (query, key, value, intermediate.dense: where it folds into
- * γ, β), or on all 36. Damage: mean over held-out sentences of 1 − cos of the embeddings.
+ * γ, β), or on all 36. Damage: mean over held-out sentences of 1 − cos of the embeddings. Further plans go through
+ * the analysis only: α searched per group on the calibration rows, asymmetric (uint8, zero point) per-token codes,
+ * fp8 E4M3, and static per-tensor scales calibrated by a percentile or MSE.
  */
 final class MiniLmActivations {
 
@@ -126,12 +128,14 @@ final class MiniLmActivations {
         Map<String, List<io.precis.engine.plan.Rule>> more = new LinkedHashMap<>();
         more.put("smoothquant searched, norm-fed", List.of(weights, io.precis.engine.plan.Rule.activations("a", star, token),
                 io.precis.engine.plan.Rule.activations("s", normFed, token.searchingSmoothQuant())));
-        more.put("smoothquant searched, all 36", List.of(weights, io.precis.engine.plan.Rule.activations("s", star, token.searchingSmoothQuant())));
+        // the all-36 variants only on request (-Dprecis.activations.all=true): two more searches, about a minute
+        boolean every = Boolean.getBoolean("precis.activations.all");
+        if (every) more.put("smoothquant searched, all 36", List.of(weights, io.precis.engine.plan.Rule.activations("s", star, token.searchingSmoothQuant())));
         io.precis.engine.plan.ActivationSpec asym = token.asymmetricCodes();
         more.put("asymmetric per token", List.of(weights, io.precis.engine.plan.Rule.activations("a", star, asym)));
         more.put("asymmetric per token, smoothquant searched, norm-fed", List.of(weights, io.precis.engine.plan.Rule.activations("a", star, asym),
                 io.precis.engine.plan.Rule.activations("s", normFed, asym.searchingSmoothQuant())));
-        more.put("asymmetric per token, smoothquant searched, all 36", List.of(weights, io.precis.engine.plan.Rule.activations("s", star, asym.searchingSmoothQuant())));
+        if (every) more.put("asymmetric per token, smoothquant searched, all 36", List.of(weights, io.precis.engine.plan.Rule.activations("s", star, asym.searchingSmoothQuant())));
         more.put("fp8 per token", List.of(weights, io.precis.engine.plan.Rule.activations("a", star, new io.precis.engine.plan.ActivationSpec(
                 ActivationQuant.Element.FP8_E4M3, ActivationQuant.Granularity.PER_TOKEN, true, Double.NaN, false, null))));
         for (io.precis.engine.plan.ActivationSpec.Range range : List.of(io.precis.engine.plan.ActivationSpec.Range.percentile(99.99),

@@ -132,6 +132,11 @@ final class OnnxActivations {
                 if (gi < 0) continue;
                 renamed.put(m.getName() + "|" + m.getOutput(0), Map.of(gi, divided(b, byName.get(m.getInput(gi)), s, prefix + "_gamma")));
                 renamed.put(p.getName() + "|" + p.getOutput(0), Map.of(bi, divided(b, byName.get(p.getInput(bi)), s, prefix + "_beta")));
+            } else if (p.getOpType().equals("Mul") && p.getInputCount() == 2) {
+                // RMSNorm's scale (Llama): x = normed · γ, no β
+                int gi = perChannel(byName.get(p.getInput(1)), s.length) ? 1 : perChannel(byName.get(p.getInput(0)), s.length) ? 0 : -1;
+                if (gi < 0) continue;
+                renamed.put(p.getName() + "|" + p.getOutput(0), Map.of(gi, divided(b, byName.get(p.getInput(gi)), s, prefix + "_gamma")));
             } else {
                 continue;
             }

@@ -29,6 +29,11 @@ class OnnxSmoothFoldTest {
 
     /** x → Sigmoid → norm (Mul γ, Add β, or LayerNormalization) → h; h·W1, h·W2 (W = diag(s)·W0); optionally h + x too. */
     private static OnnxMl.ModelProto graph(boolean layerNormOp, boolean residual, float[] s, Random rnd) {
+        return graph(layerNormOp ? 1 : 0, residual, s, rnd);
+    }
+
+    /** @param norm 0: Mul γ, Add β; 1: LayerNormalization; 2: Mul γ only (RMSNorm's scale) */
+    private static OnnxMl.ModelProto graph(int norm, boolean residual, float[] s, Random rnd) {
         OnnxMl.GraphProto.Builder g = OnnxMl.GraphProto.newBuilder().setName("t");
         g.addInput(value("x", N, D));
         g.addInitializer(floats("gamma", random(rnd, D, 0.5f, 2f), D));
@@ -40,8 +45,10 @@ class OnnxSmoothFoldTest {
             g.addInitializer(floats(w[0], v, D, o));
         }
         node(g, "Sigmoid", "t", "x");
-        if (layerNormOp) {
+        if (norm == 1) {
             node(g, "LayerNormalization", "h", "t", "gamma", "beta");
+        } else if (norm == 2) {
+            node(g, "Mul", "h", "t", "gamma");
         } else {
             node(g, "Mul", "y", "t", "gamma");
             node(g, "Add", "h", "y", "beta");
@@ -62,7 +69,7 @@ class OnnxSmoothFoldTest {
         Random rnd = new Random(7);
         float[] s = random(rnd, D, 0.2f, 5f);
         float[] x = random(rnd, N * D, -4f, 4f);
-        for (boolean lnOp : new boolean[] {false, true}) {
+        for (int lnOp = 0; lnOp < 3; lnOp++) {
             OnnxMl.ModelProto p = graph(lnOp, false, s, rnd);
             Map<String, ActivationQuant> q = Map.of("w1", ActivationQuant.int8PerToken(), "w2", ActivationQuant.int8PerToken());
             Map<String, float[]> sm = Map.of("w1", s, "w2", s);
@@ -91,7 +98,7 @@ class OnnxSmoothFoldTest {
                 }
                 assertTrue(flips <= a.length / 100, out + ": " + flips + " of " + a.length + " differ beyond float rounding");
             }
-            // the original γ and β stay as they were (new initializers carry γ/s, β/s)
+            // the original γ (and β) stay as they were (new initializers carry γ/s, β/s)
             OnnxMl.GraphProto rg = OnnxMl.ModelProto.parseFrom(folded.model()).getGraph();
             assertTrue(rg.getInitializerList().stream().anyMatch(t -> t.getName().equals("gamma")));
             assertTrue(rg.getInitializerList().stream().anyMatch(t -> t.getName().startsWith("precis_fold")));
