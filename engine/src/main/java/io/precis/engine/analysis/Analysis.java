@@ -450,7 +450,8 @@ public final class Analysis {
             List<String> kept = new ArrayList<>();
             for (LayerRef l : divisors.keySet()) if (!folded.contains(l)) kept.add(l.name());
             return "; smoothquant " + String.join(", ", alphas) + "; scales folded into the preceding norm for "
-                    + (folded.isEmpty() ? "no layer" : folded.size() + " layers") + (kept.isEmpty() ? "" : ", kept explicit for " + kept.size()
+                    + (folded.isEmpty() ? "no layer" : String.join(", ", folded.stream().map(LayerRef::name).toList()))
+                    + (kept.isEmpty() ? "" : ", kept explicit for " + kept.size()
                     + " (their input also feeds other operations or comes from no norm)");
         }
     }
