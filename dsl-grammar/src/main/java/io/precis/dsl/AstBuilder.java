@@ -121,12 +121,15 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
     @Override
     public Statement visitQuantizeActivations(QuantizeActivationsContext ctx) {
         FormatName format = format(ctx.formatName());
-        if (!format.name().equalsIgnoreCase("int8")) {
-            diagnostics.add(Diagnostic.error(format.span(), "activations are quantized to int8 here, not " + format.name())
+        String fname = format.name().toLowerCase(java.util.Locale.ROOT);
+        if (!fname.equals("int8") && !fname.equals("fp8") && !fname.equals("fp8_e4m3")) {
+            diagnostics.add(Diagnostic.error(format.span(), "activations are quantized to int8 or fp8 (E4M3) here, not " + format.name())
                     .withHelp("Weights take the other formats: quantize <patterns> to " + format.name()));
         }
         Optional<Statement.QuantizeActivations.Granularity> granularity = Optional.empty();
         Optional<Statement.QuantizeActivations.Scale> scale = Optional.empty();
+        Optional<Statement.QuantizeActivations.Codes> codes = Optional.empty();
+        Optional<Statement.QuantizeActivations.Range> range = Optional.empty();
         Optional<Statement.QuantizeActivations.Smooth> smooth = Optional.empty();
         List<SelectionClauseContext> selection = new ArrayList<>();
         for (ActivationClauseContext clause : ctx.activationClause()) {
@@ -144,6 +147,27 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
                                 + scale.get().source() + "')"));
                     }
                     scale = Optional.of(new Statement.QuantizeActivations.Scale(sc.DYNAMIC() != null, span(sc)));
+                }
+                case ActivationSymmetryContext sy -> {
+                    if (codes.isPresent()) {
+                        diagnostics.add(Diagnostic.error(span(sy), "symmetric or asymmetric given twice in one rule"));
+                    }
+                    codes = Optional.of(new Statement.QuantizeActivations.Codes(sy.symmetry().SYMMETRIC() != null, span(sy)));
+                }
+                case ActivationClippingContext cl -> {
+                    if (range.isPresent()) {
+                        diagnostics.add(Diagnostic.error(span(cl), "the static scale's calibration given twice in one rule (first as '"
+                                + range.get().source() + "')"));
+                    }
+                    ClippingContext c = cl.clipping();
+                    Optional<NumberLiteral> p = c.number() == null ? Optional.empty() : Optional.of(number(c.number()));
+                    QuantizeOption.Clipping.Method method = c.ABSMAX() != null ? QuantizeOption.Clipping.Method.ABSMAX
+                            : c.MSE() != null ? QuantizeOption.Clipping.Method.MSE : QuantizeOption.Clipping.Method.PERCENTILE;
+                    Statement.QuantizeActivations.Range r = new Statement.QuantizeActivations.Range(method, p, span(cl));
+                    if (p.isPresent() && !(r.percent() > 0 && r.percent() <= 100)) {
+                        diagnostics.add(Diagnostic.error(p.get().span(), "a percentile must be above 0 and at most 100, not " + p.get().text()));
+                    }
+                    range = Optional.of(r);
                 }
                 case ActivationSmoothContext sm -> {
                     if (smooth.isPresent()) {
@@ -164,8 +188,18 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
             diagnostics.add(Diagnostic.error(scale.get().span(), "per-token scales are computed per call (dynamic), not static")
                     .withHelp("A static scale is one per tensor: per tensor static"));
         }
+        boolean dynamic = scale.map(Statement.QuantizeActivations.Scale::dynamic).orElse(range.isEmpty());
+        if (range.isPresent() && range.get().method() != QuantizeOption.Clipping.Method.ABSMAX
+                && (dynamic || granularity.map(Statement.QuantizeActivations.Granularity::perToken).orElse(false))) {
+            diagnostics.add(Diagnostic.error(range.get().span(), range.get().source() + " calibrates a static scale once; dynamic scales take each call's absmax")
+                    .withHelp("per tensor static " + range.get().source()));
+        }
+        if (codes.isPresent() && !codes.get().symmetric() && (fname.startsWith("fp8") || !dynamic)) {
+            diagnostics.add(Diagnostic.error(codes.get().span(), "asymmetric activations are int8 with dynamic scales (a zero point from each call's min and max)")
+                    .withHelp(fname.startsWith("fp8") ? "fp8 is symmetric: drop 'asymmetric'" : "drop 'static', or 'asymmetric'"));
+        }
         return new Statement.QuantizeActivations(selection(ctx.patternList(), selection, span(ctx.patternList())), format, granularity,
-                scale, smooth, binding, at);
+                scale, codes, range, smooth, binding, at);
     }
 
     @Override

@@ -298,9 +298,18 @@ public final class Statements {
             throw compiler.error(sel.where().get().span(), "quantize activations chooses layers by name, kind, params or index, not by sensitivity",
                     Optional.empty(), "A sensitivity belongs to a weight format: choose the layers by name or params");
         }
-        io.precis.engine.plan.ActivationSpec spec = new io.precis.engine.plan.ActivationSpec(q.perToken()
+        io.precis.engine.plan.ActivationSpec.Range range = q.range().map(rg -> switch (rg.method()) {
+            case ABSMAX -> io.precis.engine.plan.ActivationSpec.Range.ABSMAX;
+            case MSE -> io.precis.engine.plan.ActivationSpec.Range.MSE;
+            case PERCENTILE -> io.precis.engine.plan.ActivationSpec.Range.percentile(rg.percent());
+        }).orElse(io.precis.engine.plan.ActivationSpec.Range.ABSMAX);
+        // 'using smoothquant' without a number searches alpha; with one it is fixed
+        boolean search = q.smooth().map(sm -> sm.alpha().isEmpty()).orElse(false);
+        double alpha = q.smooth().flatMap(Statement.QuantizeActivations.Smooth::alpha).map(io.precis.dsl.ast.NumberLiteral::value).orElse(Double.NaN);
+        io.precis.engine.plan.ActivationSpec spec = new io.precis.engine.plan.ActivationSpec(q.fp8()
+                ? io.precis.engine.algo.ActivationQuant.Element.FP8_E4M3 : io.precis.engine.algo.ActivationQuant.Element.INT8, q.perToken()
                 ? io.precis.engine.algo.ActivationQuant.Granularity.PER_TOKEN : io.precis.engine.algo.ActivationQuant.Granularity.PER_TENSOR, q.dynamic(),
-                q.smooth().map(sm -> sm.alpha().map(io.precis.dsl.ast.NumberLiteral::value).orElse(0.5)).orElse(Double.NaN));
+                alpha, search, range, q.codes().map(c -> !c.symmetric()).orElse(false));
         Rule rule = Rule.activations(r.label(q), compiler.patterns(sel.patterns()), spec).except(compiler.patterns(sel.except()));
         if (sel.where().isPresent()) {
             Compiler.Condition c = compiler.condition(sel.where().get());

@@ -46,7 +46,7 @@ class ActivationCellsTest {
         try (CellTester cells = new CellTester()) {
             cells.run(MINILM).assertOk();
             cells.run("quantize encoder.* to int8\nquantize activations of encoder.* to int8\nshow plan as plain").assertOk();
-            cells.run("quantize activations of *.attention.self.*, *.intermediate.dense to int8 using smoothquant\nshow plan as sq\n"
+            cells.run("quantize activations of *.attention.self.*, *.intermediate.dense to int8 using smoothquant 0.5\nshow plan as sq\n"
                     + "evaluate as esq\nevaluate plain as eplain").assertOk();
             Plan sq = cells.variable("sq", Plan.class);
             assertTrue(sq.toText().contains("W int8 / A int8 per token dynamic, smoothquant alpha 0.5"), sq.toText());
@@ -54,6 +54,17 @@ class ActivationCellsTest {
             PlanEvaluation plain = cells.variable("eplain", PlanEvaluation.class);
             assertEquals(0, smoothed.samples().overlap());
             assertTrue(smoothed.value() < plain.value(), "smoothquant " + smoothed.value() + " vs plain W8A8 " + plain.value());
+            // MiniLM is post-LN: each norm also feeds the residual, so nothing folds and the evaluation says so
+            assertTrue(smoothed.calibration().contains("α fixed by the rules; scales folded into the preceding norm for no layer, kept explicit for 24"),
+                    smoothed.calibration());
+
+            // without a number, alpha is searched per group on the calibration rows and the evaluation names the choices
+            cells.run("quantize activations of *.attention.self.*, *.intermediate.dense to int8 using smoothquant\nshow plan as sqs\nevaluate as esqs").assertOk();
+            assertTrue(cells.variable("sqs", Plan.class).toText().contains("W int8 / A int8 per token dynamic, smoothquant alpha searched"),
+                    cells.variable("sqs", Plan.class).toText());
+            String chosen = cells.variable("esqs", PlanEvaluation.class).calibration();
+            assertTrue(chosen.matches("(?s).*α searched on \\d+ calibration rows: encoder\\.layer\\.0\\.attention\\.self\\.query \\(\\+2 sharing its input\\) α [01]\\.\\d\\d, "
+                    + "encoder\\.layer\\.0\\.intermediate\\.dense α [01]\\.\\d\\d, .*"), chosen);
             String err = cells.run("quantize activations of * to int8 using smoothquant 2").assertFailed("PrecisSyntaxError");
             assertTrue(err.startsWith("line 1:53") && err.contains("from 0 to 1, not 2"), err);
             cells.run("quantize encoder.layer.5.attention.self.query to int4 using gptq").assertOk();
@@ -63,11 +74,36 @@ class ActivationCellsTest {
     }
 
     @Test
+    void fp8AndCalibratedStaticScales() {
+        try (CellTester cells = new CellTester()) {
+            cells.run(MINILM).assertOk();
+            cells.run("quantize encoder.* to int8\nquantize activations of encoder.* to int8\nevaluate as w8a8").assertOk();
+            cells.run("quantize activations of encoder.* to fp8\nshow plan as p8\nevaluate as e8").assertOk();
+            assertTrue(cells.variable("p8", Plan.class).toText().contains("W int8 / A fp8_e4m3 per token dynamic"), cells.variable("p8", Plan.class).toText());
+            double fp8 = cells.variable("e8", PlanEvaluation.class).value(), int8 = cells.variable("w8a8", PlanEvaluation.class).value();
+            assertTrue(fp8 > 0 && fp8 != int8, "fp8 activations are measured, not int8's: " + fp8 + " vs " + int8);
+
+            cells.run("quantize activations of encoder.* to int8 per tensor static\nevaluate as eabs").assertOk();
+            cells.run("quantize activations of encoder.* to int8 per tensor percentile 99.99\nshow plan as pp\nevaluate as epct").assertOk();
+            assertTrue(cells.variable("pp", Plan.class).toText().contains("W int8 / A int8 per tensor static percentile 99.99"),
+                    cells.variable("pp", Plan.class).toText());
+            cells.run("quantize activations of encoder.* to int8 static mse\nevaluate as emse").assertOk();
+            double abs = cells.variable("eabs", PlanEvaluation.class).value();
+            double pct = cells.variable("epct", PlanEvaluation.class).value(), mse = cells.variable("emse", PlanEvaluation.class).value();
+            assertTrue(pct != abs && mse != abs, "the calibration method changes the scale: absmax " + abs + ", percentile " + pct + ", mse " + mse);
+            assertTrue(mse < abs, "clipping outliers by MSE lowers per-tensor damage on MiniLM: " + mse + " vs " + abs);
+            assertEquals(0, cells.variable("emse", PlanEvaluation.class).samples().overlap());
+        }
+    }
+
+    @Test
     void mistakesAreErrorsWhereTheyAre() {
         try (CellTester cells = new CellTester()) {
             cells.run(MINILM).assertOk();
-            String err = cells.run("keep pooler*\nquantize activations of * to fp8_e4m3").assertFailed("PrecisSyntaxError");
-            assertTrue(err.startsWith("line 2:30") && err.contains("activations are quantized to int8 here, not fp8_e4m3"), err);
+            String err = cells.run("keep pooler*\nquantize activations of * to int4").assertFailed("PrecisSyntaxError");
+            assertTrue(err.startsWith("line 2:30") && err.contains("activations are quantized to int8 or fp8 (E4M3) here, not int4"), err);
+            err = cells.run("quantize activations of * to int8 dynamic percentile 99.9").assertFailed("PrecisSyntaxError");
+            assertTrue(err.startsWith("line 1:43") && err.contains("percentile 99.9 calibrates a static scale once"), err);
             err = cells.run("quantize activations of * to int8 per token static").assertFailed("PrecisSyntaxError");
             assertTrue(err.startsWith("line 1:45") && err.contains("per-token scales are computed per call (dynamic), not static"), err);
             err = cells.run("quantize activations of * to int8 where sensitivity < 1").assertFailed("PrecisError");

@@ -92,6 +92,8 @@ granularity
 activationClause
     : PER (TOKEN | TENSOR)   # activationGranularity
     | (STATIC | DYNAMIC)     # activationScale
+    | symmetry               # activationSymmetry
+    | clipping               # activationClipping
     | USING SMOOTHQUANT number? # activationSmooth
     | selectionClause        # activationSelection
     ;

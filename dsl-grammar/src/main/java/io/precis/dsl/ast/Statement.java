@@ -156,22 +156,55 @@ public sealed interface Statement extends Node {
     }
 
     /**
-     * {@code quantize activations of patterns to int8 [per token | per tensor] [static | dynamic] [where p] [except
-     * patterns]}: a rule that quantizes the matching linear layers' inputs.
+     * {@code quantize activations of patterns to int8|fp8 [per token | per tensor] [static | dynamic] [symmetric |
+     * asymmetric] [absmax | mse | percentile P] [using smoothquant [alpha]] [where p] [except patterns]}: a rule that
+     * quantizes the matching linear layers' inputs.
      */
     @Help(name = "quantize activations",
-            synopsis = "quantize activations of <patterns> to <int8> [per token | per tensor] [static | dynamic]"
-                    + " [using smoothquant [<alpha>]] [where <condition>] [except <patterns>]",
-            summary = "Add a rule: fake-quantize the input of the matching linear layers to int8 before their weights"
-                    + " multiply it, in the real forward pass, whatever their weights' format (W8A8 with 'quantize ... to"
-                    + " int8'). Per token (the default) takes one scale per row, computed per call (dynamic); per tensor"
-                    + " one scale, per call (dynamic) or calibrated once as max |x| on the calibration data (static)."
-                    + " 'using smoothquant' (migration strength alpha, 0.5 unless given) divides each input channel by"
-                    + " SmoothQuant's scale and multiplies the weights by it, scales from the calibration data."
-                    + " 'show plan' shows W <format> / A <activations>; 'evaluate' measures both together.",
+            synopsis = "quantize activations of <patterns> to <int8 | fp8> [per token | per tensor] [static | dynamic]"
+                    + " [symmetric | asymmetric] [absmax | mse | percentile <p>] [using smoothquant [<alpha>]]"
+                    + " [where <condition>] [except <patterns>]",
+            summary = "Add a rule: fake-quantize the input of the matching linear layers to int8 (±127, absmax/127) or fp8"
+                    + " E4M3 (absmax/448) before their weights multiply it, in the real forward pass, whatever their weights'"
+                    + " format (W8A8 with 'quantize ... to int8'). Per token (the default) takes one scale per row, computed"
+                    + " per call (dynamic); per tensor one scale, per call (dynamic) or calibrated once on the calibration"
+                    + " data (static), from max |x| (absmax, the default), a percentile of |x| or the clip with the least"
+                    + " squared error (mse). 'asymmetric' (int8, dynamic) uses uint8 codes with a zero point from each call's"
+                    + " min and max. 'using smoothquant' divides each input channel by SmoothQuant's scale and multiplies"
+                    + " the weights by it (folded into the preceding norm where the graph allows), scales from the"
+                    + " calibration data; without a number its migration strength alpha is searched per group of layers"
+                    + " sharing an input (0 to 1 by 0.05, by the layers' output error on the calibration rows), with one it"
+                    + " is fixed. 'show plan' shows W <format> / A <activations>; 'evaluate' measures both together and"
+                    + " names the alphas chosen and the layers folded.",
             example = "quantize activations of encoder.* to int8 per token dynamic")
     record QuantizeActivations(@Keyword("of") LayerSelection layers, @Keyword("to") FormatName format, Optional<Granularity> granularity,
-                               Optional<Scale> scale, Optional<Smooth> smooth, Optional<Name> binding, Span span) implements Statement {
+                               Optional<Scale> scale, Optional<Codes> codes, Optional<Range> range, Optional<Smooth> smooth,
+                               Optional<Name> binding, Span span) implements Statement {
+
+        /** {@code symmetric} or {@code asymmetric} codes. */
+        public record Codes(boolean symmetric, Span span) implements Part {
+            @Override
+            public String source() {
+                return symmetric ? "symmetric" : "asymmetric";
+            }
+        }
+
+        /** How a static scale is calibrated: {@code absmax}, {@code mse} or {@code percentile P} (P in (0, 100]). */
+        public record Range(QuantizeOption.Clipping.Method method, Optional<NumberLiteral> percentile, Span span) implements Part {
+            @Override
+            public String source() {
+                return switch (method) {
+                    case ABSMAX -> "absmax";
+                    case MSE -> "mse";
+                    case PERCENTILE -> "percentile " + percentile.map(NumberLiteral::text).orElse("");
+                };
+            }
+
+            /** The percentile in (0, 100] (a written 99.9% counts as 99.9). */
+            public double percent() {
+                return percentile.map(p -> p.isPercent() ? p.value() * 100 : p.value()).orElse(Double.NaN);
+            }
+        }
 
         /** {@code using smoothquant [alpha]}. */
         public record Smooth(Optional<NumberLiteral> alpha, Span span) implements Part {
@@ -197,13 +230,18 @@ public sealed interface Statement extends Node {
             }
         }
 
-        /** Per token unless {@code per tensor} or {@code static} says otherwise. */
+        /** Per token unless {@code per tensor} or a static scale says otherwise. */
         public boolean perToken() {
-            return granularity.map(Granularity::perToken).orElse(scale.map(Scale::dynamic).orElse(true));
+            return granularity.map(Granularity::perToken).orElse(dynamic());
         }
 
+        /** Dynamic unless {@code static} or a calibration method ({@code mse}, {@code percentile}) says otherwise. */
         public boolean dynamic() {
-            return scale.map(Scale::dynamic).orElse(true);
+            return scale.map(Scale::dynamic).orElse(range.isEmpty());
+        }
+
+        public boolean fp8() {
+            return format.name().toLowerCase(java.util.Locale.ROOT).startsWith("fp8");
         }
     }
 

@@ -387,12 +387,12 @@ public final class Analysis {
         if (runner.streams(config)) {
             OutputSums ref = runner.referenceSums(t);
             long t0 = System.nanoTime();
-            OutputSums sums = withActivations(ap.activations(), ap.divisors(), () -> runner.measureStreaming(ap.transforms(), t));
+            OutputSums sums = withActivations(ap.activations(), () -> runner.measureStreaming(ap.transforms(), t));
             double seconds = (System.nanoTime() - t0) / 1e9;
             return new Measured(sums.metrics(ref.loss()), runner.evaluator().score(sums.loss(), sums.accuracy(), sums.kl(), seconds, label));
         }
         long t0 = System.nanoTime();
-        float[][] out = withActivations(ap.activations(), ap.divisors(), () -> runner.outputsWith(ap.transforms(), t));
+        float[][] out = withActivations(ap.activations(), () -> runner.outputsWith(ap.transforms(), t));
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<SensitivityMetric, Double> values = OutputMetrics.of(out, runner.reference(), runner.targets(), runner.referenceLoss());
         return new Measured(values, runner.evaluator().score(out, seconds, label));
@@ -508,12 +508,9 @@ public final class Analysis {
                 io.precis.engine.calib.PlanQuantizer.quantize(model, plan, calInputs, calibration.sequential(), t::checkInterrupt));
         t.step();
         Map<LayerRef, io.precis.engine.model.WeightTransform> transforms = new LinkedHashMap<>(q.transforms(model));
-        java.util.function.Function<List<LayerRef>, Map<String, io.precis.engine.calib.LayerStats>> capture = ls -> atFullPrecision(() ->
-                io.precis.engine.calib.Calibration.capture(model, calInputs, ls, false, t::checkInterrupt));
-        Map<LayerRef, io.precis.engine.algo.ActivationQuant> acts = activationQuantizers(plan, capture);
-        Map<LayerRef, float[]> divisors = smoothing(plan, capture, transforms);
+        ActivationSetup acts = activationSetup(plan, calInputs, calibration.seed(), transforms, t);
         long t0 = System.nanoTime();
-        float[][] out = withActivations(acts, divisors, () -> atFullPrecision(() -> runner.outputsWith(transforms, t)));
+        float[][] out = withActivations(acts, () -> atFullPrecision(() -> runner.outputsWith(transforms, t)));
         double seconds = (System.nanoTime() - t0) / 1e9;
         t.step();
         Map<SensitivityMetric, Double> values = OutputMetrics.of(out, runner.reference(), runner.targets(), runner.referenceLoss());
@@ -525,7 +522,7 @@ public final class Analysis {
         io.precis.engine.calib.Calibration.Samples samples = io.precis.engine.calib.Calibration.Samples.of(calibration.data(), calInputs,
                 data, runner.evaluator().inputs());
         return new PlanEvaluation(plan, metric.estimated() ? metric.measuredAs(model.task()) : metric, m.value(metric), m.values(), m.evaluation(), baseline, describe(),
-                samples.text() + "; " + q.describe(), samples);
+                samples.text() + "; " + q.describe() + acts.describe(), samples);
     }
 
     /** Runs the plan for real: its metric, the evaluator's scores, against full precision. */
@@ -534,42 +531,124 @@ public final class Analysis {
             throw new IllegalArgumentException("the plan uses " + String.join("; ", plan.algorithms())
                     + (plan.hasStaticActivations() ? " and calibrated activation scales (static, smoothquant)" : "") + ", which need calibration data: "
                     + "evaluate(plan, Calibration.on(data))");
-        Map<LayerRef, io.precis.engine.algo.ActivationQuant> acts = activationQuantizers(plan, ls -> Map.of());
-        return withActivations(acts, Map.of(), () -> evaluateWeights(plan));
+        ActivationSetup acts = activationSetup(plan, List.of(), 0, new LinkedHashMap<>(), null);
+        return withActivations(acts, () -> evaluateWeights(plan));
+    }
+
+    /** Calibration rows kept per distinct layer input for SmoothQuant's α search and percentile/MSE clips. */
+    static final int ACTIVATION_ROWS = 1024;
+
+    /**
+     * The activation side of a plan: each quantized layer's quantizer, SmoothQuant's divisors (by layer), what was
+     * chosen (searched α per group) and, once run, which layers' divisors were folded into a preceding norm.
+     */
+    static final class ActivationSetup {
+        final Map<LayerRef, io.precis.engine.algo.ActivationQuant> quant = new LinkedHashMap<>();
+        final Map<LayerRef, float[]> divisors = new LinkedHashMap<>();
+        final List<String> alphas = new ArrayList<>();
+        java.util.Set<LayerRef> folded = java.util.Set.of();
+
+        String describe() {
+            if (divisors.isEmpty()) return "";
+            List<String> kept = new ArrayList<>();
+            for (LayerRef l : divisors.keySet()) if (!folded.contains(l)) kept.add(l.name());
+            return "; smoothquant " + String.join(", ", alphas) + "; scales folded into the preceding norm for "
+                    + (folded.isEmpty() ? "no layer" : String.join(", ", folded.stream().map(LayerRef::name).toList()))
+                    + (kept.isEmpty() ? "" : ", kept explicit for " + kept.size()
+                    + " (their input also feeds other operations or comes from no norm)");
+        }
     }
 
     /**
-     * SmoothQuant for the plan's smoothed layers: per input channel s from the calibration rows' max |x| (range 2·max)
-     * and the largest |W| over the smoothed layers reading the same input, as llm-compressor computes it. Kept as an
-     * explicit scale: each such layer's transform becomes W·diag(s), then its format; the input is divided by s before
-     * its quantizer (returned, by layer). Round-to-nearest weights only.
+     * The plan's activation quantizers and SmoothQuant. SmoothQuant per group of smoothed layers reading one input:
+     * s from the calibration rows' max |x| (range 2·max) and the largest |W| over the group, as llm-compressor
+     * computes it, with α fixed or searched ({@link io.precis.engine.algo.SmoothQuant#search}: the group's output
+     * error on at most {@link #ACTIVATION_ROWS} calibration rows, never the evaluation rows). Each smoothed layer's
+     * transform becomes W·diag(s), then its format; the input is divided by s before its quantizer (folded into the
+     * preceding norm where the graph allows). Static scales are calibrated on the input as the quantizer sees it
+     * (divided by s when smoothed). Round-to-nearest weights only.
      */
-    Map<LayerRef, float[]> smoothing(Plan plan, java.util.function.Function<List<LayerRef>, Map<String, io.precis.engine.calib.LayerStats>> capture,
-                                     Map<LayerRef, WeightTransform> transforms) {
-        List<LayerRef> layers = new ArrayList<>();
+    private ActivationSetup activationSetup(Plan plan, List<io.precis.engine.model.ModelInput> calibration, long seed,
+                                            Map<LayerRef, WeightTransform> transforms, Tracker t) {
+        Runnable check = t == null ? null : t::checkInterrupt;
+        return activationSetup(plan,
+                ls -> atFullPrecision(() -> io.precis.engine.calib.Calibration.capture(model, calibration, ls, false, check)),
+                ls -> atFullPrecision(() -> io.precis.engine.calib.Calibration.captureRows(model, calibration, ls, ACTIVATION_ROWS, seed, check)),
+                transforms, check);
+    }
+
+    /**
+     * As above, with the statistics and rows from elsewhere ({@link Method} keeps them across configurations, so a
+     * sweep with activation rules does not capture them again per configuration).
+     */
+    ActivationSetup activationSetup(Plan plan, java.util.function.Function<List<LayerRef>, Map<String, io.precis.engine.calib.LayerStats>> capture,
+                                    java.util.function.Function<List<LayerRef>, Map<String, float[]>> captureRows,
+                                    Map<LayerRef, WeightTransform> transforms, Runnable check) {
+        ActivationSetup out = new ActivationSetup();
+        if (plan.activations().isEmpty()) return out;
+        List<LayerRef> smoothed = new ArrayList<>(), stats = new ArrayList<>(), rows = new ArrayList<>();
         plan.activations().forEach((n, a) -> {
-            if (a.smooth()) layers.add(model.layer(n));
+            LayerRef l = model.layer(n);
+            if (a.smooth()) smoothed.add(l);
+            if (a.needsCalibration()) stats.add(l);
+            if (a.smoothSearch() || !a.dynamic() && a.range().kind() != io.precis.engine.plan.ActivationSpec.Range.Kind.ABSMAX) rows.add(l);
         });
-        if (layers.isEmpty()) return Map.of();
-        for (LayerRef l : layers) {
+        for (LayerRef l : smoothed) {
             io.precis.engine.plan.LayerPlan lp = plan.layer(l.name()).orElseThrow();
             if (lp.isPruned() || lp.isQuantized() && lp.algorithm().needsCalibration())
                 throw new IllegalArgumentException(l.name() + ": smoothquant combines with round-to-nearest weights, not with "
                         + (lp.isPruned() ? "pruning" : lp.algorithm().name()));
         }
-        Map<String, io.precis.engine.calib.LayerStats> stats = capture.apply(layers);
-        Map<io.precis.engine.calib.LayerStats, List<LayerRef>> groups = new java.util.IdentityHashMap<>();
-        for (LayerRef l : layers) groups.computeIfAbsent(stats.get(l.name()), k -> new ArrayList<>()).add(l);
-        Map<LayerRef, float[]> out = new LinkedHashMap<>();
-        for (Map.Entry<io.precis.engine.calib.LayerStats, List<LayerRef>> g : groups.entrySet()) {
+        Map<String, io.precis.engine.calib.LayerStats> st = stats.isEmpty() ? Map.of() : capture.apply(stats);
+        Map<String, float[]> xs = rows.isEmpty() ? Map.of() : captureRows.apply(rows);
+        // groups in model order (the first layer of each), for the report
+        Map<io.precis.engine.calib.LayerStats, List<LayerRef>> byStats = new java.util.IdentityHashMap<>();
+        List<Map.Entry<io.precis.engine.calib.LayerStats, List<LayerRef>>> groups = new ArrayList<>();
+        for (LayerRef l : smoothed) {
+            List<LayerRef> members = byStats.get(st.get(l.name()));
+            if (members == null) {
+                members = new ArrayList<>();
+                byStats.put(st.get(l.name()), members);
+                groups.add(Map.entry(st.get(l.name()), members));
+            }
+            members.add(l);
+        }
+        for (Map.Entry<io.precis.engine.calib.LayerStats, List<LayerRef>> g : groups) {
+            if (check != null) check.run();
+            List<LayerRef> ls = g.getValue();
+            io.precis.engine.plan.ActivationSpec spec = plan.activations().get(ls.get(0).name());
+            for (LayerRef l : ls) {
+                io.precis.engine.plan.ActivationSpec o = plan.activations().get(l.name());
+                if (o.smoothSearch() != spec.smoothSearch() || Double.compare(o.smoothAlpha(), spec.smoothAlpha()) != 0 || o.dynamic() != spec.dynamic()
+                        || !o.range().equals(spec.range()) || o.element() != spec.element() || o.granularity() != spec.granularity()
+                        || o.asymmetric() != spec.asymmetric())
+                    throw new IllegalArgumentException(l.name() + " and " + ls.get(0).name() + " read the same input, so they share SmoothQuant's scales,"
+                            + " but their activation rules differ (" + o + " vs " + spec + "): give them one rule");
+            }
             int in = g.getKey().width();
             float[] range = g.getKey().maxAbs();
             for (int c = 0; c < in; c++) range[c] *= 2;
             List<io.precis.engine.algo.Awq.Weight> ws = new ArrayList<>();
-            for (LayerRef l : g.getValue()) ws.add(rowsByInput(l, in));
-            for (LayerRef l : g.getValue()) {
-                float[] s = io.precis.engine.algo.SmoothQuant.scales(range, ws, in, plan.activations().get(l.name()).smoothAlpha());
-                out.put(l, s);
+            for (LayerRef l : ls) ws.add(rowsByInput(l, in));
+            float[] s;
+            String names = ls.get(0).name() + (ls.size() > 1 ? " (+" + (ls.size() - 1) + " sharing its input)" : "");
+            if (spec.smoothSearch()) {
+                float[] x = xs.get(ls.get(0).name());
+                List<java.util.function.UnaryOperator<float[]>> qs = new ArrayList<>();
+                for (int i = 0; i < ls.size(); i++) {
+                    io.precis.engine.plan.LayerPlan lp = plan.layer(ls.get(i).name()).orElseThrow();
+                    int outs = ws.get(i).rows();
+                    qs.add(lp.isQuantized() ? w -> io.precis.engine.algo.QuantAlgorithm.RTN.quantize(w, outs, in, lp.format(), null) : w -> w);
+                }
+                io.precis.engine.algo.SmoothQuant.Search r = io.precis.engine.algo.SmoothQuant.search(x, x.length / in, in, range, ws, qs,
+                        v -> spec.quantizer(spec.dynamic() ? 0 : spec.clip(v)), io.precis.engine.algo.SmoothQuant.ALPHAS);
+                s = r.scales();
+                out.alphas.add(String.format(java.util.Locale.ROOT, "%s α %.2f", names, r.alpha()));
+            } else {
+                s = io.precis.engine.algo.SmoothQuant.scales(range, ws, in, spec.smoothAlpha());
+            }
+            for (LayerRef l : ls) {
+                out.divisors.put(l, s);
                 WeightTransform base = transforms.get(l);
                 int axis = l.weight().reductionAxis();
                 transforms.put(l, WeightTransform.of((base == null ? "full precision" : base.label()) + ", smoothed", v -> {
@@ -581,7 +660,36 @@ public final class Analysis {
                 }));
             }
         }
+        if (!out.divisors.isEmpty() && out.alphas.isEmpty()) out.alphas.add("α fixed by the rules");
+        else if (!out.alphas.isEmpty()) out.alphas.set(0, "α searched on " + Math.min(ACTIVATION_ROWS, rowsOf(xs, smoothed)) + " calibration rows: " + out.alphas.get(0));
+        plan.activations().forEach((n, a) -> {
+            LayerRef l = model.layer(n);
+            float clip = 0;
+            if (!a.dynamic()) {
+                float[] s = out.divisors.get(l);
+                if (a.range().kind() == io.precis.engine.plan.ActivationSpec.Range.Kind.ABSMAX) {
+                    float[] m = st.get(n).maxAbs();
+                    for (int c = 0; c < m.length; c++) clip = Math.max(clip, s == null ? m[c] : m[c] / s[c]);
+                } else {
+                    float[] x = xs.get(n);
+                    if (s != null) {
+                        x = x.clone();
+                        for (int i = 0; i < x.length; i++) x[i] /= s[i % s.length];
+                    }
+                    clip = a.clip(x);
+                }
+            }
+            out.quant.put(l, a.quantizer(clip));
+        });
         return out;
+    }
+
+    private static int rowsOf(Map<String, float[]> xs, List<LayerRef> layers) {
+        for (LayerRef l : layers) {
+            float[] x = xs.get(l.name());
+            if (x != null) return x.length / Math.toIntExact(l.weight().shape()[l.weight().reductionAxis()]);
+        }
+        return 0;
     }
 
     /** A linear layer's full-precision weight as [out][in]. */
@@ -595,28 +703,11 @@ public final class Analysis {
         return new io.precis.engine.algo.Awq.Weight(t, outs);
     }
 
-    /** The quantizer of every layer whose input the plan quantizes; static scales from max |x| over {@code calibration}. */
-    Map<LayerRef, io.precis.engine.algo.ActivationQuant> activationQuantizers(Plan plan,
-            java.util.function.Function<List<LayerRef>, Map<String, io.precis.engine.calib.LayerStats>> capture) {
-        Map<LayerRef, io.precis.engine.algo.ActivationQuant> out = new LinkedHashMap<>();
-        List<LayerRef> statics = new ArrayList<>();
-        plan.activations().forEach((n, a) -> {
-            if (!a.dynamic()) statics.add(model.layer(n));
-        });
-        Map<String, io.precis.engine.calib.LayerStats> stats = statics.isEmpty() ? Map.of() : capture.apply(statics);
-        plan.activations().forEach((n, a) -> {
-            float absmax = 0;
-            if (!a.dynamic()) for (float v : stats.get(n).maxAbs()) absmax = Math.max(absmax, v);
-            out.put(model.layer(n), a.quantizer(absmax));
-        });
-        return out;
-    }
-
     /** Runs {@code work} with the layers' inputs quantized (the full-precision reference computed first, without). */
-    private <T> T withActivations(Map<LayerRef, io.precis.engine.algo.ActivationQuant> acts, Map<LayerRef, float[]> divisors, Supplier<T> work) {
-        if (acts.isEmpty()) return work.get();
+    private <T> T withActivations(ActivationSetup acts, Supplier<T> work) {
+        if (acts.quant.isEmpty()) return work.get();
         runner.reference();
-        model.quantizeActivations(acts, divisors);
+        acts.folded = model.quantizeActivations(acts.quant, acts.divisors);
         try {
             return work.get();
         } finally {

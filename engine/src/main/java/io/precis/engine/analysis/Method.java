@@ -193,7 +193,7 @@ public final class Method {
     }
 
     /** One configuration ready to run: each layer's transform, the activation quantizers and SmoothQuant's divisors. */
-    record Applied(Map<LayerRef, WeightTransform> transforms, Map<LayerRef, ActivationQuant> activations, Map<LayerRef, float[]> divisors) {}
+    record Applied(Map<LayerRef, WeightTransform> transforms, Analysis.ActivationSetup activations) {}
 
     /** The transforms of a configuration (each layer at its format by the algorithm, pruned first where a rule says). */
     Applied apply(Analysis a, Map<LayerRef, Format> config, Tracker t) {
@@ -217,10 +217,28 @@ public final class Method {
                 transforms.put(l, WeightTransform.of(f + " using " + algorithm.name(), v -> v.write(w)));
             }
         }
-        if (rules == null || rules.activations().isEmpty()) return new Applied(transforms, Map.of(), Map.of());
-        java.util.function.Function<List<LayerRef>, Map<String, LayerStats>> capture = ls -> stats(a, ls, algorithm.needsGram(), t);
-        Map<LayerRef, ActivationQuant> acts = a.activationQuantizers(rules, capture);
-        Map<LayerRef, float[]> divisors = a.smoothing(rules, capture, transforms);
-        return new Applied(transforms, acts, divisors);
+        if (rules == null || rules.activations().isEmpty()) return new Applied(transforms, new Analysis.ActivationSetup());
+        return new Applied(transforms, a.activationSetup(rules, ls -> stats(a, ls, algorithm.needsGram(), t), ls -> rows(a, ls, t), transforms,
+                t::checkInterrupt));
     }
+
+    /** Calibration rows of these layers' inputs (SmoothQuant's α search, percentile/MSE clips), captured once per method. */
+    private Map<String, float[]> rows(Analysis a, List<LayerRef> layers, Tracker t) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        List<LayerRef> missing = new ArrayList<>();
+        for (LayerRef l : layers) {
+            float[] r = rows.get(l.name());
+            if (r != null) out.put(l.name(), r); else missing.add(l);
+        }
+        if (!missing.isEmpty()) {
+            Map<String, float[]> got = a.atFullPrecision(() -> Calibration.captureRows(a.model(), inputs(a.model()), missing, Analysis.ACTIVATION_ROWS,
+                    calibration.seed(), t::checkInterrupt));
+            rows.putAll(got);
+            out.putAll(got);
+        }
+        return out;
+    }
+
+    /** Rows captured for the activation rules (one method serves one statement's configurations). */
+    private final Map<String, float[]> rows = new java.util.HashMap<>();
 }

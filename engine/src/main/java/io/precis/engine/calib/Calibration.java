@@ -92,6 +92,50 @@ public record Calibration(Dataset data, int samples, long seed, int batchSize, b
         return out;
     }
 
+    /**
+     * Each layer's input rows themselves, for what statistics cannot give (SmoothQuant's α search, percentile and
+     * MSE clips): at most {@code maxRows} rows per distinct input, a uniform sample (reservoir, seeded) of all the
+     * calibration rows. Layers reading the same tensor share one array. Memory: maxRows × width floats per input.
+     */
+    public static Map<String, float[]> captureRows(Model model, List<ModelInput> batches, List<LayerRef> layers, int maxRows, long seed,
+                                                   Runnable checkpoint) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        Map<String, long[]> seenByLayer = new LinkedHashMap<>();   // rows seen, rows kept; shared like the arrays
+        Map<float[], String> firstReader = new IdentityHashMap<>();
+        Map<String, String> sharesWith = new LinkedHashMap<>();
+        java.util.Random rnd = new java.util.Random(seed);
+        for (ModelInput in : batches) {
+            if (checkpoint != null) checkpoint.run();
+            Map<String, float[]> rows = model.layerInputs(in, layers);
+            firstReader.clear();
+            for (LayerRef l : layers) {
+                float[] x = rows.get(l.name());
+                String owner = firstReader.putIfAbsent(x, l.name());
+                if (owner != null) {
+                    sharesWith.putIfAbsent(l.name(), owner);
+                    continue;
+                }
+                int d = width(l), n = x.length / d;
+                float[] keep = out.computeIfAbsent(l.name(), k -> new float[Math.multiplyExact(maxRows, d)]);
+                long[] c = seenByLayer.computeIfAbsent(l.name(), k -> new long[2]);
+                for (int r = 0; r < n; r++, c[0]++) {
+                    long slot = c[0] < maxRows ? c[0] : (long) (rnd.nextDouble() * (c[0] + 1));
+                    if (slot < maxRows) System.arraycopy(x, r * d, keep, (int) slot * d, d);
+                }
+                c[1] = Math.min(c[0], maxRows);
+            }
+        }
+        Map<String, float[]> result = new LinkedHashMap<>();
+        for (LayerRef l : layers) {
+            String owner = sharesWith.getOrDefault(l.name(), l.name());
+            float[] keep = out.get(owner);
+            if (keep == null) continue;
+            int kept = (int) seenByLayer.get(owner)[1] * width(l);
+            result.put(l.name(), keep.length == kept ? keep : result.containsKey(owner) ? result.get(owner) : Arrays.copyOf(keep, kept));
+        }
+        return result;
+    }
+
     /** Input features of a linear layer: its weight's reduction axis. */
     static int width(LayerRef l) {
         var w = l.weight();

@@ -228,15 +228,16 @@ public final class Model implements AutoCloseable {
     }
 
     /** See {@link ModelBackend#quantizeActivations}; layers are this model's. An empty map turns it off. */
-    public synchronized void quantizeActivations(java.util.Map<LayerRef, io.precis.engine.algo.ActivationQuant> quant,
-                                                 java.util.Map<LayerRef, float[]> smooth) {
+    public synchronized java.util.Set<LayerRef> quantizeActivations(java.util.Map<LayerRef, io.precis.engine.algo.ActivationQuant> quant,
+                                                                    java.util.Map<LayerRef, float[]> smooth) {
         checkOpen();
         java.util.Map<LayerRef, io.precis.engine.algo.ActivationQuant> q = new java.util.LinkedHashMap<>();
         java.util.Map<LayerRef, float[]> s = new java.util.LinkedHashMap<>();
         quant.forEach((l, a) -> q.put(layer(l.name()), a));
         smooth.forEach((l, v) -> s.put(layer(l.name()), v));
-        backend.quantizeActivations(q, s);
+        java.util.Set<LayerRef> folded = backend.quantizeActivations(q, s);
         activationsQuantized = !q.isEmpty();
+        return folded;
     }
 
     private boolean activationsQuantized;

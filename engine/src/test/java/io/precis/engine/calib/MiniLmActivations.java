@@ -29,12 +29,15 @@ import java.util.Map;
  * fake-quantized in ONNX Runtime's forward pass. SmoothQuant (α 0.5, llm-compressor's scales from calibration
  * max|x| and the max |W| over the layers sharing that input) is kept as an explicit divisor before the quantizer,
  * on the layers whose input comes from a LayerNorm (query, key, value, intermediate.dense: where it folds into
- * γ, β), or on all 36. Damage: mean over held-out sentences of 1 − cos of the embeddings.
+ * γ, β), or on all 36. Damage: mean over held-out sentences of 1 − cos of the embeddings. Further plans go through
+ * the analysis only: α searched per group on the calibration rows, asymmetric (uint8, zero point) per-token codes,
+ * fp8 E4M3, and static per-tensor scales calibrated by a percentile or MSE.
  */
 final class MiniLmActivations {
 
     record Result(double w8a16, double w8a8, double w8a8Static, double w8a8SmoothNorm, double w8a8SmoothAll, double w8a16ByAnalysis,
-                  double w8a8ByAnalysis, double w8a8StaticByAnalysis, double w8a8SmoothNormByAnalysis, String plan, Calibration.Samples samples) {}
+                  double w8a8ByAnalysis, double w8a8StaticByAnalysis, double w8a8SmoothNormByAnalysis, String plan, Calibration.Samples samples,
+                  Map<String, Double> byPlan, Map<String, String> notes) {}
 
     private MiniLmActivations() {}
 
@@ -120,7 +123,35 @@ final class MiniLmActivations {
         double smoothByAnalysis = a.evaluate(smoothPlan, cal).value();
         double dynamicByAnalysis = a.evaluate(dynamicPlan).value();
         double staticByAnalysis = a.evaluate(staticPlan, cal).value();
-        return new Result(w8a16, w8a8, w8a8Static, smooth[0], smooth[1], byAnalysis, dynamicByAnalysis, staticByAnalysis, smoothByAnalysis, dynamicPlan.toText(), samples);
+        // further plans, measured by the analysis only: α searched on the calibration rows, fp8, calibrated static clips
+        io.precis.engine.plan.ActivationSpec token = new io.precis.engine.plan.ActivationSpec(ActivationQuant.Granularity.PER_TOKEN, true);
+        Map<String, List<io.precis.engine.plan.Rule>> more = new LinkedHashMap<>();
+        more.put("smoothquant searched, norm-fed", List.of(weights, io.precis.engine.plan.Rule.activations("a", star, token),
+                io.precis.engine.plan.Rule.activations("s", normFed, token.searchingSmoothQuant())));
+        // the all-36 variants only on request (-Dprecis.activations.all=true): two more searches, about a minute
+        boolean every = Boolean.getBoolean("precis.activations.all");
+        if (every) more.put("smoothquant searched, all 36", List.of(weights, io.precis.engine.plan.Rule.activations("s", star, token.searchingSmoothQuant())));
+        io.precis.engine.plan.ActivationSpec asym = token.asymmetricCodes();
+        more.put("asymmetric per token", List.of(weights, io.precis.engine.plan.Rule.activations("a", star, asym)));
+        more.put("asymmetric per token, smoothquant searched, norm-fed", List.of(weights, io.precis.engine.plan.Rule.activations("a", star, asym),
+                io.precis.engine.plan.Rule.activations("s", normFed, asym.searchingSmoothQuant())));
+        if (every) more.put("asymmetric per token, smoothquant searched, all 36", List.of(weights, io.precis.engine.plan.Rule.activations("s", star, asym.searchingSmoothQuant())));
+        more.put("fp8 per token", List.of(weights, io.precis.engine.plan.Rule.activations("a", star, new io.precis.engine.plan.ActivationSpec(
+                ActivationQuant.Element.FP8_E4M3, ActivationQuant.Granularity.PER_TOKEN, true, Double.NaN, false, null))));
+        for (io.precis.engine.plan.ActivationSpec.Range range : List.of(io.precis.engine.plan.ActivationSpec.Range.percentile(99.99),
+                io.precis.engine.plan.ActivationSpec.Range.MSE))
+            more.put("int8 per tensor static " + range, List.of(weights, io.precis.engine.plan.Rule.activations("a", star, new io.precis.engine.plan.ActivationSpec(
+                    ActivationQuant.Element.INT8, ActivationQuant.Granularity.PER_TENSOR, false, Double.NaN, false, range))));
+        Map<String, Double> byPlan = new LinkedHashMap<>();
+        Map<String, String> notes = new LinkedHashMap<>();
+        more.forEach((name, rules) -> {
+            io.precis.engine.plan.Plan p = io.precis.engine.plan.Planner.resolve(m.name(), m.layers(), rules, io.precis.engine.plan.SensitivityLookup.NONE);
+            io.precis.engine.analysis.PlanEvaluation e = a.evaluate(p, cal);
+            byPlan.put(name, e.value());
+            notes.put(name, e.calibration());
+        });
+        return new Result(w8a16, w8a8, w8a8Static, smooth[0], smooth[1], byAnalysis, dynamicByAnalysis, staticByAnalysis, smoothByAnalysis, dynamicPlan.toText(), samples,
+                byPlan, notes);
     }
 
     /** Each layer's weights rounded to int8 per output channel (ONNX layout [in][out]). */

@@ -268,10 +268,10 @@ public final class OnnxBackend implements ModelBackend {
     private OrtSession activations;
 
     @Override
-    public synchronized void quantizeActivations(Map<LayerRef, io.precis.engine.algo.ActivationQuant> quant, Map<LayerRef, float[]> smooth) {
+    public synchronized java.util.Set<LayerRef> quantizeActivations(Map<LayerRef, io.precis.engine.algo.ActivationQuant> quant, Map<LayerRef, float[]> smooth) {
         if (activations != null) closeQuietly(activations);
         activations = null;
-        if (quant.isEmpty()) return;
+        if (quant.isEmpty()) return java.util.Set.of();
         if (options.onnxSwap() != LoadOptions.OnnxSwap.LIVE)
             throw new UnsupportedOperationException(where + ": quantizing activations needs the default live weight buffers (swap live)");
         Map<String, io.precis.engine.algo.ActivationQuant> byWeight = new java.util.LinkedHashMap<>();
@@ -284,7 +284,11 @@ public final class OnnxBackend implements ModelBackend {
             float[] s = smooth.get(l);
             if (s != null) smoothByWeight.put(l.weight().name(), s);
         }
-        activations = liveSession(OnnxActivations.rewrite(proto, byWeight, smoothByWeight), null);
+        OnnxActivations.Rewritten r = OnnxActivations.rewrite(proto, byWeight, smoothByWeight, true);
+        activations = liveSession(r.model(), null);
+        java.util.Set<LayerRef> folded = new java.util.LinkedHashSet<>();
+        for (LayerRef l : quant.keySet()) if (r.folded().contains(l.weight().name())) folded.add(l);
+        return folded;
     }
 
     @Override
