@@ -8,7 +8,7 @@ import io.precis.engine.model.Model;
 import io.precis.engine.model.onnx.OnnxBackend;
 import io.precis.engine.plan.LayerPlan;
 import io.precis.engine.plan.Plan;
-import io.precis.engine.quant.Encoded;
+import io.precis.engine.calib.PlanQuantizer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -31,8 +31,13 @@ import java.util.Set;
  * <p>The codes and scales are those of Precis's own encoding, which decodes bit for bit to the fake-quantized
  * weights every analysis evaluates; DequantizeLinear computes {@code (code - zero_point) · scale} in float32,
  * the same product. int2/int3 codes are stored in INT4 and int5..int7 in INT8 containers (ONNX has no narrower
- * types; the values are exactly the plan's). Formats with a float element or a lookup table, llama.cpp's block
- * formats and calibrated (GPTQ/AWQ) layers are refused with every such layer named, and nothing is written.
+ * types; the values are exactly the plan's). GPTQ layers are stored as GPTQ's codes on the original weights'
+ * scales; AWQ layers as RTN(W·diag(s)) with a {@code Div} by s on the MatMul's input, the same function
+ * (folding 1/s into a LayerNorm is not exact in BERT-style graphs, whose normalised output also feeds the residual,
+ * and Precis searches s per layer, so Q, K and V reading one norm have different s). GPTQ with dynamic act-order is
+ * refused: its groups are scattered over the input features, and DequantizeLinear's blocks are contiguous.
+ * Formats with a float element or a lookup table and llama.cpp's block formats are refused with every such layer
+ * named, and nothing is written.
  */
 public final class OnnxQdq {
 
@@ -49,13 +54,18 @@ public final class OnnxQdq {
 
     /** Writes the plan's model to {@code file} atomically; the directory must exist and the file must not be the model's own. */
     public static Report write(Plan plan, Model model, Path file) {
+        return write(plan, model, file, null);
+    }
+
+    /** As {@link #write(Plan, Model, Path)}, the GPTQ/AWQ layers' weights from {@code calibrated} (may be null without such layers). */
+    public static Report write(Plan plan, Model model, Path file, PlanQuantizer.Result calibrated) {
         Path abs = file.toAbsolutePath().normalize();
         Path dir = abs.getParent();
         if (dir == null || !Files.isDirectory(dir)) throw new WriteFailed(file, "its directory does not exist", null);
         refuseModelFile(model, abs, file);
         List<String> notes = new ArrayList<>();
         OnnxMl.ModelProto original = graphOf(model);
-        OnnxMl.ModelProto out = build(plan, model, original, notes);
+        OnnxMl.ModelProto out = build(plan, model, original, calibrated, notes);
         byte[] bytes = out.toByteArray();
         Path tmp = null;
         try {
@@ -93,10 +103,28 @@ public final class OnnxQdq {
 
     /** The quantized graph (in memory; nothing written). */
     static OnnxMl.ModelProto build(Plan plan, Model model, OnnxMl.ModelProto original, List<String> notes) {
+        return build(plan, model, original, null, notes);
+    }
+
+    static OnnxMl.ModelProto build(Plan plan, Model model, OnnxMl.ModelProto original, PlanQuantizer.Result calibrated, List<String> notes) {
         Set<String> initializers = new HashSet<>();
         original.getGraph().getInitializerList().forEach(t -> initializers.add(t.getName()));
-        List<QuantizedWeights.Tensor> tensors = QuantizedWeights.encode(plan, model, "ONNX QDQ", (l, t) ->
-                initializers.contains(t.name()) ? null : "its weight " + t.name() + " is not an initializer of the graph");
+        List<QuantizedWeights.Tensor> tensors = QuantizedWeights.encode(plan, model, calibrated, "ONNX QDQ", (l, t) -> {
+            if (!initializers.contains(t.name())) return "its weight " + t.name() + " is not an initializer of the graph";
+            if (l.algorithm() instanceof io.precis.engine.algo.QuantAlgorithm.GptqAlgorithm g
+                    && g.options().actOrder() == io.precis.engine.algo.Gptq.ActOrder.DYNAMIC
+                    && l.format().granularity() instanceof io.precis.engine.format.Granularity.Groups)
+                return "GPTQ with dynamic act-order forms its groups from scattered input features (g_idx), and DequantizeLinear's blocks are"
+                        + " contiguous; use act-order static (groups in column order) or export as compressed-tensors, which stores g_idx";
+            if (l.algorithm().name().equals("awq")) {
+                for (OnnxMl.NodeProto n : original.getGraph().getNodeList())
+                    for (int i = 0; i < n.getInputCount(); i++)
+                        if (n.getInput(i).equals(t.name()) && !(n.getOpType().equals("MatMul") && i == 1))
+                            return "its AWQ scale divides the input of the operation that reads " + t.name() + ", and here a "
+                                    + n.getOpType() + " reads it as input " + i + " (a MatMul's B is needed)";
+            }
+            return null;
+        });
         OnnxMl.ModelProto raised = OnnxOpset.raise(original);
         OnnxMl.GraphProto g = raised.getGraph();
         Set<String> quantized = new HashSet<>();
@@ -129,7 +157,30 @@ public final class OnnxQdq {
             b.addNode(dq);
             if (t.bits() != 4 && t.bits() != 8) containers.add("int" + t.bits() + " codes in " + (t.bits() < 4 ? "INT4" : "INT8") + " containers");
         }
-        b.addAllNode(g.getNodeList());
+        // AWQ: the input of each MatMul reading the weight divided by s (per input feature, broadcast on the last axis)
+        java.util.Map<String, String> awqInput = new java.util.HashMap<>();
+        for (QuantizedWeights.Tensor t : tensors) {
+            if (t.inputScales() == null) continue;
+            String name = t.ref().name(), s = fresh(name + "_awq_scale", taken);
+            ByteBuffer buf = ByteBuffer.allocate(t.inputScales().length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (float v : t.inputScales()) buf.putFloat(v);
+            b.addInitializer(tensor(s, OnnxMl.TensorProto.DataType.FLOAT_VALUE, new long[] {t.inputScales().length}, ByteString.copyFrom(buf.array())));
+            awqInput.put(name, s);
+        }
+        int awqLayers = 0;
+        for (OnnxMl.NodeProto n : g.getNodeList()) {
+            String s = n.getOpType().equals("MatMul") && n.getInputCount() == 2 ? awqInput.get(n.getInput(1)) : null;
+            if (s == null) {
+                b.addNode(n);
+                continue;
+            }
+            String divided = fresh(n.getInput(0) + "_awq_" + n.getInput(1), taken);
+            b.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Div").setName(n.getInput(1) + "_AwqScale").addInput(n.getInput(0)).addInput(s)
+                    .addOutput(divided));
+            b.addNode(n.toBuilder().setInput(0, divided));
+            awqLayers++;
+        }
+        if (awqLayers > 0) notes.add(awqLayers + " AWQ layers with their input divided by s (Div) before the MatMul");
         notes.addAll(containers);
         if (tensors.stream().anyMatch(t -> t.fitted().scaleType() != io.precis.engine.format.ScaleType.FP32))
             notes.add("scales stored as float32 (their values are the plan's fp16/bf16-rounded ones)");
@@ -155,7 +206,7 @@ public final class OnnxQdq {
     }
 
     private static OnnxMl.TensorProto scales(String name, QuantizedWeights.Tensor t) {
-        Encoded e = t.encoded();
+        QuantizedWeights.Codes e = t.encoded();
         ByteBuffer buf = ByteBuffer.allocate(e.groupCount() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         for (int k = 0; k < e.groupCount(); k++) buf.putFloat(e.scale(k));
         return tensor(name, OnnxMl.TensorProto.DataType.FLOAT_VALUE, t.scaleDims(), ByteString.copyFrom(buf.array()));
