@@ -65,10 +65,13 @@ public final class CompressedTensors {
     }
 
     /** The weight scheme of a config group. */
-    record Scheme(int bits, boolean symmetric, String strategy, int groupSize, String actorder) {
+    record Scheme(int bits, boolean symmetric, String strategy, int groupSize, String actorder, Input input) {
         Scheme(int bits, boolean symmetric, String strategy, int groupSize) {
-            this(bits, symmetric, strategy, groupSize, null);
+            this(bits, symmetric, strategy, groupSize, null, null);
         }
+
+        /** compressed-tensors' format of the group: int8 codes unpacked when the inputs are quantized too (what vLLM's W8A8 loads). */
+        String format() { return input == null ? "pack-quantized" : "int-quantized"; }
 
         ObjectNode json() {
             ObjectNode w = JSON.createObjectNode();
@@ -89,11 +92,11 @@ public final class CompressedTensors {
 
     /** Writes the three files into {@code dir} (created when its parent exists), each atomically, after every check passed. */
     public static Report write(Plan plan, Model model, Path dir) {
-        return write(plan, model, dir, null);
+        return write(plan, model, dir, Calibrated.none(plan));
     }
 
-    /** As {@link #write(Plan, Model, Path)}, GPTQ layers from {@code calibrated} (may be null without such layers). */
-    public static Report write(Plan plan, Model model, Path dir, PlanQuantizer.Result calibrated) {
+    /** As {@link #write(Plan, Model, Path)}, GPTQ layers and static input scales from {@code calibrated}. */
+    public static Report write(Plan plan, Model model, Path dir, Calibrated calibrated) {
         Path abs = dir.toAbsolutePath().normalize();
         if (abs.getParent() == null || !Files.isDirectory(abs.getParent())) throw new WriteFailed(dir, "its parent directory does not exist", null);
         if (Files.exists(abs) && !Files.isDirectory(abs)) throw new WriteFailed(dir, "it is a file; compressed-tensors is a directory", null);
@@ -137,13 +140,36 @@ public final class CompressedTensors {
         return null;
     }
 
-    /** The layer's weight scheme, with GPTQ's act-order as compressed-tensors names it. */
-    static Scheme scheme(LayerPlan l) {
+    /** A quantized input: int8 symmetric, per token (dynamic) or per tensor (static: input_scale in the checkpoint, or dynamic). */
+    record Input(String strategy, boolean dynamic) {
+        ObjectNode json() {
+            ObjectNode a = JSON.createObjectNode();
+            a.put("num_bits", 8);
+            a.put("type", "int");
+            a.put("symmetric", true);
+            a.put("strategy", strategy);
+            a.putNull("group_size");
+            a.put("dynamic", dynamic);
+            if (dynamic) a.putNull("observer");
+            else a.put("observer", "minmax");
+            return a;
+        }
+
+        String yaml() {
+            return "{num_bits: 8, type: int, symmetric: true, strategy: " + strategy + ", dynamic: " + dynamic
+                    + (dynamic ? "" : ", observer: minmax") + "}";
+        }
+    }
+
+    /** The layer's scheme: its weights, GPTQ's act-order as compressed-tensors names it, its quantized input. */
+    static Scheme scheme(LayerPlan l, Plan plan) {
         Scheme s = scheme(l.format());
+        String actorder = null;
         if (l.algorithm() instanceof QuantAlgorithm.GptqAlgorithm g && g.options().actOrder() != Gptq.ActOrder.NONE)
-            return new Scheme(s.bits(), s.symmetric(), s.strategy(), s.groupSize(),
-                    g.options().actOrder() == Gptq.ActOrder.DYNAMIC && s.strategy().equals("group") ? "group" : "static");
-        return s;
+            actorder = g.options().actOrder() == Gptq.ActOrder.DYNAMIC && s.strategy().equals("group") ? "group" : "static";
+        io.precis.engine.plan.ActivationSpec a = plan.activations().get(l.name());
+        Input input = a == null ? null : new Input(a.granularity() == io.precis.engine.algo.ActivationQuant.Granularity.PER_TOKEN ? "token" : "tensor", a.dynamic());
+        return new Scheme(s.bits(), s.symmetric(), s.strategy(), s.groupSize(), actorder, input);
     }
 
     static Scheme scheme(Format f) {
@@ -159,7 +185,7 @@ public final class CompressedTensors {
     static Map<Scheme, List<String>> groups(Plan plan) {
         Map<Scheme, List<String>> out = new LinkedHashMap<>();
         for (LayerPlan l : plan.layers())
-            if (l.isQuantized()) out.computeIfAbsent(scheme(l), s -> new ArrayList<>()).add(l.name());
+            if (l.isQuantized()) out.computeIfAbsent(scheme(l, plan), s -> new ArrayList<>()).add(l.name());
         return out;
     }
 
@@ -168,17 +194,17 @@ public final class CompressedTensors {
         Map<QuantAlgorithm, Map<Scheme, List<String>>> out = new LinkedHashMap<>();
         for (LayerPlan l : plan.layers())
             if (l.isQuantized())
-                out.computeIfAbsent(l.algorithm(), a -> new LinkedHashMap<>()).computeIfAbsent(scheme(l), s -> new ArrayList<>()).add(l.name());
+                out.computeIfAbsent(l.algorithm(), a -> new LinkedHashMap<>()).computeIfAbsent(scheme(l, plan), s -> new ArrayList<>()).add(l.name());
         return out;
     }
 
     /** File name to bytes; throws (naming every layer) before anything is written when the plan does not fit. */
     static Map<String, byte[]> build(Plan plan, Model model) {
-        return build(plan, model, null);
+        return build(plan, model, Calibrated.none(plan));
     }
 
-    static Map<String, byte[]> build(Plan plan, Model model, PlanQuantizer.Result calibrated) {
-        List<QuantizedWeights.Tensor> tensors = QuantizedWeights.encode(plan, model, calibrated, "compressed-tensors", CompressedTensors::problem);
+    static Map<String, byte[]> build(Plan plan, Model model, Calibrated calibrated) {
+        List<QuantizedWeights.Tensor> tensors = QuantizedWeights.encode(plan, model, calibrated, "compressed-tensors", CompressedTensors::problem, true);
         Map<String, QuantizedWeights.Tensor> byTensor = new LinkedHashMap<>();
         tensors.forEach(t -> byTensor.put(t.ref().name(), t));
         Map<String, Safetensors.Tensor> st = new LinkedHashMap<>();
@@ -189,7 +215,14 @@ public final class CompressedTensors {
             for (TensorRef t : layer.tensors()) {
                 QuantizedWeights.Tensor q = byTensor.get(t.name());
                 if (q != null) {
-                    packed(layer.name(), q, st);
+                    Scheme scheme = scheme(q.layer(), plan);
+                    if (scheme.input() != null) {
+                        unpacked(layer.name(), q, st);
+                        var aq = calibrated.activations().get(layer.name());
+                        if (!aq.dynamic()) st.put(layer.name() + ".input_scale", new Safetensors.Tensor("F32", new long[] {1}, floats(new float[] {aq.staticScale()})));
+                    } else {
+                        packed(layer.name(), q, st);
+                    }
                 } else if (t.dtype().equals("float32")) {
                     boolean single = layer.tensors().stream().filter(o -> o.role() == t.role()).count() == 1;
                     String name = single && t.role() == TensorRef.Role.WEIGHT ? layer.name() + ".weight"
@@ -207,7 +240,9 @@ public final class CompressedTensors {
         Map<Scheme, List<String>> groups = groups(plan);
         ObjectNode qc = JSON.createObjectNode();
         qc.put("quant_method", "compressed-tensors");
-        qc.put("format", "pack-quantized");
+        java.util.Set<String> formats = new java.util.TreeSet<>();
+        groups.keySet().forEach(g -> formats.add(g.format()));
+        qc.put("format", formats.size() == 1 ? formats.iterator().next() : formats.isEmpty() ? "pack-quantized" : "mixed-precision");
         qc.put("quantization_status", "compressed");
         ObjectNode cg = qc.putObject("config_groups");
         int i = 0;
@@ -215,9 +250,10 @@ public final class CompressedTensors {
             ObjectNode group = cg.putObject("group_" + i++);
             group.putArray("targets").add(target(g.getValue()));
             group.set("weights", g.getKey().json());
-            group.putNull("input_activations");
+            if (g.getKey().input() != null) group.set("input_activations", g.getKey().input().json());
+            else group.putNull("input_activations");
             group.putNull("output_activations");
-            group.put("format", "pack-quantized");
+            group.put("format", g.getKey().format());
         }
         ArrayNode ig = qc.putArray("ignore");
         ignore.forEach(ig::add);
@@ -237,7 +273,7 @@ public final class CompressedTensors {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        files.put("recipe.yaml", recipe(stages(plan), ignore, calibrated).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        files.put("recipe.yaml", recipe(stages(plan), ignore, calibrated.weights()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         return files;
     }
 
@@ -285,6 +321,7 @@ public final class CompressedTensors {
                 y.append(", dynamic: false, observer: minmax");
                 if (s.actorder() != null) y.append(", actorder: ").append(s.actorder());
                 y.append("}\n");
+                if (s.input() != null) y.append("          input_activations: ").append(s.input().yaml()).append("\n");
             }
             stage++;
         }
@@ -296,6 +333,45 @@ public final class CompressedTensors {
             return JSON.writeValueAsString(s);
         } catch (IOException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * int-quantized (a layer whose input is quantized too): {@code L.weight} as int8 codes [out, in] (asymmetric ones
+     * offset to signed, as compressed-tensors stores them), {@code L.weight_scale}, {@code L.weight_zero_point} (int8,
+     * the scale's shape) when asymmetric.
+     */
+    private static void unpacked(String layer, QuantizedWeights.Tensor q, Map<String, Safetensors.Tensor> st) {
+        QuantizedWeights.Codes e = q.encoded();
+        int bits = q.bits(), offset = 1 << (bits - 1);
+        boolean transposed = q.ref().channelAxis() == 1;
+        int rows = transposed ? q.dims()[1] : q.dims()[0], cols = transposed ? q.dims()[0] : q.dims()[1];
+        byte[] w = new byte[rows * cols];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) {
+                int code = e.code(transposed ? c * rows + r : r * cols + c);
+                w[r * cols + c] = (byte) (q.signed() ? code : code - offset);
+            }
+        st.put(layer + ".weight", new Safetensors.Tensor("I8", new long[] {rows, cols}, w));
+        Scheme s = scheme(q.layer().format());
+        int gpr = s.strategy().equals("group") ? (cols + s.groupSize() - 1) / s.groupSize() : 1;
+        boolean tensor = s.strategy().equals("tensor");
+        int n = tensor ? 1 : rows * gpr;
+        float[] scale = new float[n];
+        byte[] zero = new byte[n];
+        for (int r = 0; r < (tensor ? 1 : rows); r++)
+            for (int b = 0; b < gpr; b++) {
+                int k = tensor ? 0 : !s.strategy().equals("group") ? r : transposed && q.groupIndex() == null ? b * rows + r : r * gpr + b;
+                scale[r * gpr + b] = e.scale(k);
+                zero[r * gpr + b] = (byte) (e.zeroPoint(k) - offset);
+            }
+        long[] shape = tensor ? new long[] {1} : new long[] {rows, gpr};
+        st.put(layer + ".weight_scale", scales(scale, shape, q.fitted().scaleType()));
+        if (!q.signed()) st.put(layer + ".weight_zero_point", new Safetensors.Tensor("I8", shape, zero));
+        if (q.groupIndex() != null) {
+            ByteBuffer g = ByteBuffer.allocate(cols * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (int c = 0; c < cols; c++) g.putInt(q.groupIndex()[c]);
+            st.put(layer + ".weight_g_idx", new Safetensors.Tensor("I32", new long[] {cols}, g.array()));
         }
     }
 

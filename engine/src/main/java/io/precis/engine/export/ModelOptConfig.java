@@ -23,8 +23,9 @@ import java.util.Map;
 /**
  * A plan as NVIDIA ModelOpt's {@code quant_cfg} (the dict {@code mtq.quantize(model, config)} takes), as JSON:
  * one {@code *<layer>.weight_quantizer} entry per quantized layer ({@code num_bits}; {@code axis} 0 per channel,
- * null per tensor; {@code block_sizes} {"-1": N} for groups), {@code *<layer>.input_quantizer} disabled (weights
- * only), {@code default} disabled, and {@code algorithm} "max" (round to nearest from the weights' absmax), or for a
+ * null per tensor; {@code block_sizes} {"-1": N} for groups), {@code *<layer>.input_quantizer} disabled, or for a
+ * static per-tensor int8 input {@code {"num_bits": 8, "axis": null}} (ModelOpt calibrates its amax by max, Precis's
+ * static rule; dynamic inputs are refused), {@code default} disabled, and {@code algorithm} "max" (round to nearest from the weights' absmax), or for a
  * plan whose quantized layers all use AWQ {@code {"method": "awq_lite", "alpha_step": 1/grid}} (ModelOpt's AWQ; it
  * searches its own scales when it calibrates: a quant_cfg is a recipe, not weights). ModelOpt's calibration
  * algorithms are max, smoothquant, awq_lite/awq_full/awq_clip and svdquant (modelopt.torch.quantization.model_calib):
@@ -39,7 +40,7 @@ public final class ModelOptConfig {
 
     public record Report(Path file, int layers, String algorithm) {
         public String describe() {
-            return String.format(Locale.ROOT, "Wrote %s: ModelOpt quant_cfg for %d quantized layers (weights only, algorithm %s)", file, layers, algorithm);
+            return String.format(Locale.ROOT, "Wrote %s: ModelOpt quant_cfg for %d quantized layers (algorithm %s)", file, layers, algorithm);
         }
     }
 
@@ -94,6 +95,12 @@ public final class ModelOptConfig {
             String why = problem(l);
             if (why != null) problems.put(l.name() + " (" + l.formatText() + ")", why);
         }
+        plan.activations().forEach((n, a) -> {
+            String label = n + " (input " + a + ")";
+            if (a.smooth()) problems.put(label, "its SmoothQuant scales are not written by the exports yet");
+            else if (a.dynamic()) problems.put(label, "ModelOpt's int8 input quantizers are static per tensor (amax calibrated by max); this one is dynamic");
+            else if (plan.layer(n).map(l -> !l.isQuantized()).orElse(true)) problems.put(label, "its input is quantized but its weights are not; quantize its weights too");
+        });
         List<LayerPlan> quantized = plan.layers().stream().filter(LayerPlan::isQuantized).toList();
         long awq = quantized.stream().filter(l -> l.algorithm().name().equals("awq")).count();
         if (problems.isEmpty() && awq > 0 && awq < quantized.size())
@@ -107,7 +114,14 @@ public final class ModelOptConfig {
         for (LayerPlan l : plan.layers()) {
             if (!l.isQuantized()) continue;
             cfg.set("*" + l.name() + ".weight_quantizer", quantizer(l.format()));
-            cfg.putObject("*" + l.name() + ".input_quantizer").put("enable", false);
+            if (plan.activations().containsKey(l.name())) {
+                ObjectNode in = cfg.putObject("*" + l.name() + ".input_quantizer");
+                in.put("num_bits", 8);
+                in.putNull("axis");
+                in.put("enable", true);
+            } else {
+                cfg.putObject("*" + l.name() + ".input_quantizer").put("enable", false);
+            }
         }
         cfg.putObject("default").put("enable", false);
         if (awq > 0) {

@@ -8,7 +8,6 @@ import io.precis.engine.model.Model;
 import io.precis.engine.model.onnx.OnnxBackend;
 import io.precis.engine.plan.LayerPlan;
 import io.precis.engine.plan.Plan;
-import io.precis.engine.calib.PlanQuantizer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -54,11 +53,11 @@ public final class OnnxQdq {
 
     /** Writes the plan's model to {@code file} atomically; the directory must exist and the file must not be the model's own. */
     public static Report write(Plan plan, Model model, Path file) {
-        return write(plan, model, file, null);
+        return write(plan, model, file, Calibrated.none(plan));
     }
 
-    /** As {@link #write(Plan, Model, Path)}, the GPTQ/AWQ layers' weights from {@code calibrated} (may be null without such layers). */
-    public static Report write(Plan plan, Model model, Path file, PlanQuantizer.Result calibrated) {
+    /** As {@link #write(Plan, Model, Path)}, with the GPTQ/AWQ layers' weights and the static input scales from {@code calibrated}. */
+    public static Report write(Plan plan, Model model, Path file, Calibrated calibrated) {
         Path abs = file.toAbsolutePath().normalize();
         Path dir = abs.getParent();
         if (dir == null || !Files.isDirectory(dir)) throw new WriteFailed(file, "its directory does not exist", null);
@@ -78,7 +77,7 @@ public final class OnnxQdq {
             if (tmp != null) try { Files.deleteIfExists(tmp); } catch (IOException ignored) { /* moved or never written */ }
         }
         int layers = (int) plan.layers().stream().filter(LayerPlan::isQuantized).count();
-        int tensors = (int) out.getGraph().getNodeList().stream().filter(n -> n.getName().endsWith(DQ_SUFFIX)).count();
+        int tensors = (int) out.getGraph().getNodeList().stream().filter(n -> n.getName().endsWith(DQ_SUFFIX) && !n.getName().contains("_input_q")).count();
         return new Report(file, layers, tensors, bytes.length, OnnxOpset.of(original), notes);
     }
 
@@ -103,10 +102,10 @@ public final class OnnxQdq {
 
     /** The quantized graph (in memory; nothing written). */
     static OnnxMl.ModelProto build(Plan plan, Model model, OnnxMl.ModelProto original, List<String> notes) {
-        return build(plan, model, original, null, notes);
+        return build(plan, model, original, Calibrated.none(plan), notes);
     }
 
-    static OnnxMl.ModelProto build(Plan plan, Model model, OnnxMl.ModelProto original, PlanQuantizer.Result calibrated, List<String> notes) {
+    static OnnxMl.ModelProto build(Plan plan, Model model, OnnxMl.ModelProto original, Calibrated calibrated, List<String> notes) {
         Set<String> initializers = new HashSet<>();
         original.getGraph().getInitializerList().forEach(t -> initializers.add(t.getName()));
         List<QuantizedWeights.Tensor> tensors = QuantizedWeights.encode(plan, model, calibrated, "ONNX QDQ", (l, t) -> {
@@ -124,7 +123,7 @@ public final class OnnxQdq {
                                     + n.getOpType() + " reads it as input " + i + " (a MatMul's B is needed)";
             }
             return null;
-        });
+        }, false);
         OnnxMl.ModelProto raised = OnnxOpset.raise(original);
         OnnxMl.GraphProto g = raised.getGraph();
         Set<String> quantized = new HashSet<>();
@@ -167,24 +166,84 @@ public final class OnnxQdq {
             b.addInitializer(tensor(s, OnnxMl.TensorProto.DataType.FLOAT_VALUE, new long[] {t.inputScales().length}, ByteString.copyFrom(buf.array())));
             awqInput.put(name, s);
         }
+        // quantized inputs, by the weight their MatMul reads
+        java.util.Map<String, io.precis.engine.algo.ActivationQuant> inputQuant = new java.util.HashMap<>();
+        calibrated.activations().forEach((layer, q) -> inputQuant.put(model.layer(layer).weight().name(), q));
+        java.util.Map<String, String> quantizedInputs = new java.util.HashMap<>();    // (input, quantizer) -> its tensor
+        Set<String> found = new HashSet<>();
         int awqLayers = 0;
         for (OnnxMl.NodeProto n : g.getNodeList()) {
-            String s = n.getOpType().equals("MatMul") && n.getInputCount() == 2 ? awqInput.get(n.getInput(1)) : null;
-            if (s == null) {
+            boolean matmul = n.getOpType().equals("MatMul") && n.getInputCount() == 2;
+            String s = matmul ? awqInput.get(n.getInput(1)) : null;
+            io.precis.engine.algo.ActivationQuant aq = matmul ? inputQuant.get(n.getInput(1)) : null;
+            if (s == null && aq == null) {
                 b.addNode(n);
                 continue;
             }
-            String divided = fresh(n.getInput(0) + "_awq_" + n.getInput(1), taken);
-            b.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Div").setName(n.getInput(1) + "_AwqScale").addInput(n.getInput(0)).addInput(s)
-                    .addOutput(divided));
-            b.addNode(n.toBuilder().setInput(0, divided));
-            awqLayers++;
+            String x = n.getInput(0);
+            if (aq != null) {
+                found.add(n.getInput(1));
+                String key = x + "|" + aq + "|" + aq.staticScale();
+                String y = quantizedInputs.get(key);
+                if (y == null) {
+                    y = quantizeInput(b, x, aq, fresh(x + "_input_q", taken), taken);
+                    quantizedInputs.put(key, y);
+                }
+                x = y;
+            }
+            // AWQ's weights are RTN(W·s)/s: the (quantized) input times 1/s, then the stored RTN(W·s)
+            if (s != null) {
+                String divided = fresh(n.getInput(0) + "_awq_" + n.getInput(1), taken);
+                b.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Div").setName(n.getInput(1) + "_AwqScale").addInput(x).addInput(s)
+                        .addOutput(divided));
+                x = divided;
+                awqLayers++;
+            }
+            b.addNode(n.toBuilder().setInput(0, x));
         }
+        for (String w : inputQuant.keySet())
+            if (!found.contains(w))
+                throw new IllegalArgumentException("ONNX QDQ cannot quantize the input of the layer whose weight is " + w + ": no MatMul reads it directly");
         if (awqLayers > 0) notes.add(awqLayers + " AWQ layers with their input divided by s (Div) before the MatMul");
+        if (!inputQuant.isEmpty()) notes.add(inputQuant.size() + " layers with int8 inputs (" + quantizedInputs.size() + " quantized tensors)");
         notes.addAll(containers);
         if (tensors.stream().anyMatch(t -> t.fitted().scaleType() != io.precis.engine.format.ScaleType.FP32))
             notes.add("scales stored as float32 (their values are the plan's fp16/bf16-rounded ones)");
         return raised.toBuilder().setGraph(b).setProducerName("precis").setProducerVersion("export " + OnnxOpset.TARGET).build();
+    }
+
+    /**
+     * A layer input's int8 quantization: static per tensor as QuantizeLinear/DequantizeLinear (a Clip to ±127·s first
+     * on Precis's grid, whose codes stop at −127 where INT8 goes to −128), dynamic (per token or per tensor) as the
+     * standard-op subgraph the evaluation itself runs ({@link io.precis.engine.model.onnx.OnnxActivations}), since
+     * QuantizeLinear takes one fixed scale. Returns the dequantized tensor's name.
+     */
+    private static String quantizeInput(OnnxMl.GraphProto.Builder b, String x, io.precis.engine.algo.ActivationQuant q, String p, Set<String> taken) {
+        if (q.dynamic()) {
+            String y = io.precis.engine.model.onnx.OnnxActivations.insert(b, x, q, p, OnnxOpset.TARGET);
+            taken.add(y);
+            return y;
+        }
+        float s = q.staticScale();
+        String scale = p + "_scale", zero = p + "_zero_point";
+        b.addInitializer(tensor(scale, OnnxMl.TensorProto.DataType.FLOAT_VALUE, new long[0], floatBytes(s)));
+        b.addInitializer(tensor(zero, OnnxMl.TensorProto.DataType.INT8_VALUE, new long[0], ByteString.copyFrom(new byte[] {0})));
+        String in = x;
+        if (!q.fullRange()) {
+            b.addInitializer(tensor(p + "_lo", OnnxMl.TensorProto.DataType.FLOAT_VALUE, new long[0], floatBytes(-127f * s)));
+            b.addInitializer(tensor(p + "_hi", OnnxMl.TensorProto.DataType.FLOAT_VALUE, new long[0], floatBytes(127f * s)));
+            in = p + "_clipped";
+            b.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Clip").setName(in).addInput(x).addInput(p + "_lo").addInput(p + "_hi").addOutput(in));
+        }
+        b.addNode(OnnxMl.NodeProto.newBuilder().setOpType("QuantizeLinear").setName(p + "_QuantizeLinear").addInput(in).addInput(scale).addInput(zero)
+                .addOutput(p + "_int8"));
+        b.addNode(OnnxMl.NodeProto.newBuilder().setOpType("DequantizeLinear").setName(p + "_DequantizeLinear").addInput(p + "_int8").addInput(scale)
+                .addInput(zero).addOutput(p));
+        return p;
+    }
+
+    private static ByteString floatBytes(float v) {
+        return ByteString.copyFrom(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(v).array());
     }
 
     private static int dataType(QuantizedWeights.Tensor t) {

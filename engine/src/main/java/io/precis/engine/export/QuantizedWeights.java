@@ -101,16 +101,18 @@ final class QuantizedWeights {
      * export cannot hold it (or null); all problems are reported together as one exception naming each layer.
      */
     static List<Tensor> encode(Plan plan, Model model, String exportName, BiFunction<LayerPlan, TensorRef, String> problem) {
-        return encode(plan, model, null, exportName, problem);
+        return encode(plan, model, Calibrated.none(plan), exportName, problem, false);
     }
 
     /**
-     * As {@link #encode(Plan, Model, String, BiFunction)}, the GPTQ and AWQ layers from {@code calibrated} (null:
-     * such layers are refused, saying how to calibrate).
+     * As {@link #encode(Plan, Model, String, BiFunction)}, the GPTQ and AWQ layers from {@code cal} (without them such
+     * layers are refused, saying how to calibrate), and the plan's quantized inputs checked too
+     * ({@code inputsNeedWeights}: a quantized input needs quantized weights in this export).
      */
-    static List<Tensor> encode(Plan plan, Model model, PlanQuantizer.Result calibrated, String exportName,
-                               BiFunction<LayerPlan, TensorRef, String> problem) {
-        Map<String, String> problems = new LinkedHashMap<>();
+    static List<Tensor> encode(Plan plan, Model model, Calibrated cal, String exportName,
+                               BiFunction<LayerPlan, TensorRef, String> problem, boolean inputsNeedWeights) {
+        PlanQuantizer.Result calibrated = cal.weights();
+        Map<String, String> problems = new LinkedHashMap<>(cal.activationProblems(plan, inputsNeedWeights));
         List<LayerPlan> layers = new ArrayList<>();
         for (LayerPlan l : plan.layers()) {
             if (l.isPruned()) {

@@ -95,7 +95,7 @@ class CalibratedExportsTest {
         assertEquals(24, q.weights().size());
         assertEquals(12, q.details().size(), "AWQ's scales kept for the export");
         Path file = dir.resolve("calibrated.onnx");
-        OnnxQdq.Report report = OnnxQdq.write(plan, model, file, q);
+        OnnxQdq.Report report = OnnxQdq.write(plan, model, file, Calibrated.of(plan, q));
         assertTrue(report.describe().contains("12 AWQ layers"), report.describe());
         OnnxMl.ModelProto written = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(file));
         assertEquals(12, written.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Div") && n.getName().endsWith("_AwqScale")).count());
@@ -127,7 +127,7 @@ class CalibratedExportsTest {
     void dynamicActOrderIsRefusedByQdqAndCalibratedLayersNeedTheirCalibration(@TempDir Path dir) {
         Plan plan = Planner.resolve(model.name(), model.layers(), List.of(
                 rule("encoder.layer.0.attention.self.query", "int4 group 32", GPTQ_DYNAMIC)), SensitivityLookup.NONE);
-        String m = assertThrows(IllegalArgumentException.class, () -> OnnxQdq.write(plan, model, dir.resolve("x.onnx"), calibrate(plan))).getMessage();
+        String m = assertThrows(IllegalArgumentException.class, () -> OnnxQdq.write(plan, model, dir.resolve("x.onnx"), Calibrated.of(plan, calibrate(plan)))).getMessage();
         assertTrue(m.contains("encoder.layer.0.attention.self.query") && m.contains("dynamic act-order") && m.contains("g_idx"), m);
         Plan gptq = Planner.resolve(model.name(), model.layers(), List.of(
                 rule("encoder.layer.0.attention.self.query", "int4 group 32", QuantAlgorithm.of("gptq"))), SensitivityLookup.NONE);
@@ -145,7 +145,7 @@ class CalibratedExportsTest {
                 OnnxQdqTest.rule("encoder.layer.2.*", "int8 grid compressed-tensors")), SensitivityLookup.NONE);
         PlanQuantizer.Result q = calibrate(plan);
         Path dir = tmp.resolve("ct");
-        CompressedTensors.write(plan, model, dir, q);
+        CompressedTensors.write(plan, model, dir, Calibrated.of(plan, q));
         Map<String, Safetensors.Tensor> st = Safetensors.read(Files.readAllBytes(dir.resolve("model.safetensors")));
         int checked = 0;
         for (String name : List.of("encoder.layer.0.attention.self.value", "encoder.layer.0.output.dense", dyn)) {
@@ -192,7 +192,7 @@ class CalibratedExportsTest {
     void awqIsRefusedByCompressedTensorsAndModelOptSaysAwqLiteButNoGptq(@TempDir Path tmp) throws Exception {
         Plan awq = Planner.resolve(model.name(), model.layers(), List.of(rule("encoder.layer.0.*", "int4 group 32", QuantAlgorithm.of("awq"))),
                 SensitivityLookup.NONE);
-        String m = assertThrows(IllegalArgumentException.class, () -> CompressedTensors.write(awq, model, tmp.resolve("ct"), null)).getMessage();
+        String m = assertThrows(IllegalArgumentException.class, () -> CompressedTensors.write(awq, model, tmp.resolve("ct"), Calibrated.none(awq))).getMessage();
         assertTrue(m.contains("these 6 layers") && m.contains("AWQ scales") && m.contains("norm"), m);
         assertFalse(Files.exists(tmp.resolve("ct")));
 
@@ -212,6 +212,125 @@ class CalibratedExportsTest {
         String mr = assertThrows(IllegalArgumentException.class, () -> ModelOptConfig.write(mixedRtn, model, tmp.resolve("m.json"))).getMessage();
         assertTrue(mr.contains("this layer") && mr.contains("encoder.layer.1.output.dense") && mr.contains("one algorithm"), mr);
         assertFalse(Files.exists(tmp.resolve("m.json")));
+    }
+
+    static Rule inputs(String pattern, io.precis.engine.algo.ActivationQuant.Granularity g, boolean dynamic) {
+        return Rule.activations("quantize activations of " + pattern, List.of(LayerPattern.glob(pattern)), new io.precis.engine.plan.ActivationSpec(g, dynamic));
+    }
+
+    /** int8 weights; every kind of quantized input in the first layer (Q, K and V share theirs) and the last. */
+    static Plan w8a8(boolean everyLayer) {
+        var token = io.precis.engine.algo.ActivationQuant.Granularity.PER_TOKEN;
+        var tensor = io.precis.engine.algo.ActivationQuant.Granularity.PER_TENSOR;
+        return Planner.resolve(model.name(), model.layers(), everyLayer ? List.of(
+                OnnxQdqTest.rule("encoder.*", "int8"),
+                inputs("encoder.layer.[0-2].*", token, true),
+                inputs("encoder.layer.[34].*", tensor, false),
+                inputs("encoder.layer.5.*", tensor, true)) : List.of(
+                OnnxQdqTest.rule("encoder.*", "int8"),
+                inputs("encoder.layer.0.attention.self.*", token, true),
+                inputs("encoder.layer.0.attention.output.dense", tensor, false),
+                inputs("encoder.layer.0.intermediate.dense", tensor, true),
+                inputs("encoder.layer.5.output.dense", tensor, false)), SensitivityLookup.NONE);
+    }
+
+    /** Precis's evaluation: the plan's weights swapped in and the inputs fake-quantized inside the model's own graph. */
+    static float[][] evaluatedW8A8(Plan plan, Calibrated c) {
+        Map<LayerRef, io.precis.engine.algo.ActivationQuant> acts = new java.util.LinkedHashMap<>();
+        c.activations().forEach((n, q) -> acts.put(model.layer(n), q));
+        plan.applyTo(model);
+        try {
+            float[] weightsOnly = model.forward(batch).values();
+            model.quantizeActivations(acts, Map.of());
+            try {
+                return new float[][] {model.forward(batch).values(), weightsOnly};
+            } finally {
+                model.quantizeActivations(Map.of(), Map.of());
+            }
+        } finally {
+            model.restoreAll();
+        }
+    }
+
+    @Test
+    void onnxRuntimeRunsW8A8AsPrecisEvaluatesIt(@TempDir Path dir) throws Exception {
+        Plan plan = w8a8(false);
+        assertEquals(6, plan.activations().size());
+        Calibrated c = Calibrated.compute(model, plan, calibration, false);
+        Path file = dir.resolve("w8a8.onnx");
+        OnnxQdq.Report report = OnnxQdq.write(plan, model, file, c);
+        assertTrue(report.describe().contains("6 layers with int8 inputs (4 quantized tensors)"), report.describe());
+        OnnxMl.ModelProto written = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(file));
+        assertEquals(2, written.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("QuantizeLinear")).count(), "static inputs");
+        float[] ort = OnnxQdqTest.runOrt(file, batch, "1");
+        float[][] precis = evaluatedW8A8(plan, c);
+        double[] d = OnnxQdqTest.differences(ort, precis[0]);
+        double[] a = OnnxQdqTest.differences(precis[1], precis[0]);
+        System.out.printf("W8A8 QDQ export vs Precis's evaluation (6 quantized inputs, 16 sentences): max abs %.3g, max rel %.3g; quantizing"
+                + " those inputs moves outputs by max abs %.3g%n", d[0], d[1], a[0]);
+        assertTrue(d[1] <= 1e-4, "relative difference " + d[1]);
+        assertTrue(a[0] > 100 * d[0], "the comparison sees the inputs' quantization: " + a[0] + " vs " + d[0]);
+
+        // every layer's input quantized: float rounding differences of 1e-7 flip a few codes, and 36 quantizers in a row
+        // carry the flips on; ONNX Runtime with and without its graph optimizations disagree with each other about as much
+        Plan all = w8a8(true);
+        Calibrated ca = Calibrated.compute(model, all, calibration, false);
+        Path allFile = dir.resolve("w8a8-all.onnx");
+        OnnxQdq.write(all, model, allFile, ca);
+        float[] ortAll = OnnxQdqTest.runOrt(allFile, batch, "1"), ortPlain = OnnxQdqTest.runOrt(allFile, batch, "1", true);
+        float[][] precisAll = evaluatedW8A8(all, ca);
+        System.out.printf("W8A8 with all 36 inputs quantized: ORT vs Precis max rel %.3g, ORT without graph optimizations vs Precis %.3g,"
+                + " ORT vs ORT without optimizations %.3g; the inputs' quantization itself moves outputs by max rel %.3g%n",
+                OnnxQdqTest.differences(ortAll, precisAll[0])[1], OnnxQdqTest.differences(ortPlain, precisAll[0])[1],
+                OnnxQdqTest.differences(ortAll, ortPlain)[1], OnnxQdqTest.differences(precisAll[1], precisAll[0])[1]);
+    }
+
+    @Test
+    void compressedTensorsAndModelOptWriteTheInputQuantizers(@TempDir Path tmp) throws Exception {
+        Plan plan = Planner.resolve(model.name(), model.layers(), List.of(
+                OnnxQdqTest.rule("encoder.*", "int8 grid compressed-tensors"),
+                inputs("encoder.layer.0.*", io.precis.engine.algo.ActivationQuant.Granularity.PER_TOKEN, true),
+                inputs("encoder.layer.1.*", io.precis.engine.algo.ActivationQuant.Granularity.PER_TENSOR, false)), SensitivityLookup.NONE);
+        Calibrated c = Calibrated.compute(model, plan, calibration, false);
+        Path dir = tmp.resolve("w8a8");
+        CompressedTensors.write(plan, model, dir, c);
+        JsonNode qc = JSON.readTree(dir.resolve("config.json").toFile()).get("quantization_config");
+        assertEquals("mixed-precision", qc.get("format").asText());
+        JsonNode g0 = qc.get("config_groups").get("group_0"), g1 = qc.get("config_groups").get("group_1");
+        assertEquals("int-quantized", g0.get("format").asText());
+        assertEquals("token", g0.get("input_activations").get("strategy").asText());
+        assertTrue(g0.get("input_activations").get("dynamic").asBoolean());
+        assertEquals("tensor", g1.get("input_activations").get("strategy").asText());
+        assertFalse(g1.get("input_activations").get("dynamic").asBoolean());
+        assertEquals("pack-quantized", qc.get("config_groups").get("group_2").get("format").asText());
+        Map<String, Safetensors.Tensor> st = Safetensors.read(Files.readAllBytes(dir.resolve("model.safetensors")));
+        String l = "encoder.layer.1.attention.self.key";
+        float inputScale = CompressedTensorsTest.floats(st.get(l + ".input_scale"))[0];
+        assertEquals(c.activations().get(l).staticScale(), inputScale);
+        assertFalse(st.containsKey("encoder.layer.0.attention.self.key.input_scale"), "dynamic: no scale stored");
+        // int-quantized weights: int8 codes [out, in] times the per-channel scale are the fake-quantized weights
+        Safetensors.Tensor w = st.get(l + ".weight");
+        assertEquals("I8", w.dtype());
+        float[] scale = CompressedTensorsTest.floats(st.get(l + ".weight_scale"));
+        LayerRef layer = model.layer(l);
+        float[] expected = model.fullPrecisionWeights(layer.weight());
+        io.precis.engine.model.WeightTransform.fitted(plan.layer(l).orElseThrow().format(), layer.weight()).fakeQuantize(expected, QuantizedWeights.dims(layer.weight()));
+        int in = (int) layer.weight().shape()[0], out = (int) layer.weight().shape()[1];
+        for (int o = 0; o < out; o++)
+            for (int i = 0; i < in; i++) assertEquals(expected[i * out + o], w.data()[o * in + i] * scale[o], l + " [" + o + "," + i + "]");
+        String recipe = Files.readString(dir.resolve("recipe.yaml"));
+        assertTrue(recipe.contains("input_activations: {num_bits: 8, type: int, symmetric: true, strategy: token, dynamic: true}"), recipe);
+
+        Plan statics = Planner.resolve(model.name(), model.layers(), List.of(OnnxQdqTest.rule("encoder.layer.1.*", "int8"),
+                inputs("encoder.layer.1.*", io.precis.engine.algo.ActivationQuant.Granularity.PER_TENSOR, false)), SensitivityLookup.NONE);
+        ModelOptConfig.write(statics, model, tmp.resolve("cfg.json"));
+        JsonNode q = JSON.readTree(tmp.resolve("cfg.json").toFile()).get("quant_cfg");
+        assertTrue(q.get("*encoder.layer.1.output.dense.input_quantizer").get("enable").asBoolean());
+        assertEquals(8, q.get("*encoder.layer.1.output.dense.input_quantizer").get("num_bits").asInt());
+        Plan dynamic = Planner.resolve(model.name(), model.layers(), List.of(OnnxQdqTest.rule("encoder.layer.0.*", "int8"),
+                inputs("encoder.layer.0.*", io.precis.engine.algo.ActivationQuant.Granularity.PER_TOKEN, true)), SensitivityLookup.NONE);
+        String m = assertThrows(IllegalArgumentException.class, () -> ModelOptConfig.write(dynamic, model, tmp.resolve("no.json"))).getMessage();
+        assertTrue(m.contains("encoder.layer.0.attention.self.query (input int8 per token dynamic)") && m.contains("dynamic"), m);
     }
 
     /** The sentences as one padded batch of token ids. */
