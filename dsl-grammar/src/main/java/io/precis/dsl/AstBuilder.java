@@ -412,6 +412,14 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
             }
             return new QuantizeOption.Clipping(QuantizeOption.Clipping.Method.PERCENTILE, Optional.of(p), span(c));
         }
+        if (clause.grid() != null) {
+            String g = clause.grid().word().getText();
+            if (!g.equals("compressed-tensors") && !g.equals("precis")) {
+                diagnostics.add(Diagnostic.error(span(clause.grid().word()), "a grid is compressed-tensors (int4: -8..7, absmax/7.5) or precis"
+                        + " (int4: -7..7, absmax/7), not " + g));
+            }
+            return new QuantizeOption.Grid(g.equals("compressed-tensors"), span(clause.grid()));
+        }
         AlgorithmContext a = clause.algorithm();
         QuantizeOption.Algorithm.Kind kind = a.RTN() != null ? QuantizeOption.Algorithm.Kind.RTN
                 : a.GPTQ() != null ? QuantizeOption.Algorithm.Kind.GPTQ
@@ -426,6 +434,7 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
             case QuantizeOption.StochasticRounding r -> "rounding";
             case QuantizeOption.Clipping c -> "clipping";
             case QuantizeOption.Algorithm a -> "algorithm";
+            case QuantizeOption.Grid g -> "grid";
         };
     }
 

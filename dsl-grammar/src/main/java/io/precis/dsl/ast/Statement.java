@@ -115,7 +115,7 @@ public sealed interface Statement extends Node {
      */
     @Help(name = "quantize",
             synopsis = "quantize <patterns> to <format> [per tensor | per channel | group <n>] [symmetric | asymmetric]"
-                    + " [stochastic [seed <n>]] [absmax | mse | percentile <p>] [using rtn | gptq | awq]"
+                    + " [grid <compressed-tensors|precis>] [stochastic [seed <n>]] [absmax | mse | percentile <p>] [using rtn | gptq | awq]"
                     + " [where <condition>] [except <patterns>]",
             summary = "Add a rule: quantize the matching layers to a format. A later rule overrides an earlier one"
                     + " on the layers it matches; rounding is to nearest, ties to even, unless stochastic.",
