@@ -313,7 +313,8 @@ public sealed interface Statement extends Node {
                     + " (or a .onnx file): a QDQ ONNX model ONNX Runtime runs; as compressed-tensors: a pack-quantized checkpoint"
                     + " directory with llm-compressor's recipe.yaml; as modelopt: ModelOpt's quant_cfg JSON; a file ending .gguf (models"
                     + " loaded from GGUF) gets the model itself, each tensor in its planned llama.cpp format (q8_0 ... q6_k,"
-                    + " fp16, bf16).",
+                    + " fp16, bf16). GPTQ/AWQ layers and static input scales are calibrated on the session's calibration data"
+                    + " first; what a flavour cannot hold is an error naming each layer, and nothing is written.",
             example = "export best to \"plan.json\"")
     record Export(Subject subject, @Keyword("as") Optional<Name> flavour, @Keyword("to") StringLiteral file,
                   Optional<Name> binding, Span span) implements Statement {
