@@ -33,8 +33,10 @@ import java.util.Set;
  * types; the values are exactly the plan's). GPTQ layers are stored as GPTQ's codes on the original weights'
  * scales; AWQ layers as RTN(W·diag(s)) with a {@code Div} by s on the MatMul's input, the same function
  * (folding 1/s into a LayerNorm is not exact in BERT-style graphs, whose normalised output also feeds the residual,
- * and Precis searches s per layer, so Q, K and V reading one norm have different s). GPTQ with dynamic act-order is
- * refused: its groups are scattered over the input features, and DequantizeLinear's blocks are contiguous.
+ * and Precis searches s per layer, so Q, K and V reading one norm have different s). GPTQ with dynamic act-order has
+ * its groups scattered over the input features while DequantizeLinear's blocks are contiguous: its weight rows are
+ * stored sorted by group and the MatMul's input is gathered in the same order (a Gather on the last axis), exact up
+ * to the order of the sum.
  * Formats with a float element or a lookup table and llama.cpp's block formats are refused with every such layer
  * named, and nothing is written.
  */
@@ -110,17 +112,18 @@ public final class OnnxQdq {
         original.getGraph().getInitializerList().forEach(t -> initializers.add(t.getName()));
         List<QuantizedWeights.Tensor> tensors = QuantizedWeights.encode(plan, model, calibrated, "ONNX QDQ", (l, t) -> {
             if (!initializers.contains(t.name())) return "its weight " + t.name() + " is not an initializer of the graph";
-            if (l.algorithm() instanceof io.precis.engine.algo.QuantAlgorithm.GptqAlgorithm g
+            boolean dynamic = l.algorithm() instanceof io.precis.engine.algo.QuantAlgorithm.GptqAlgorithm g
                     && g.options().actOrder() == io.precis.engine.algo.Gptq.ActOrder.DYNAMIC
-                    && l.format().granularity() instanceof io.precis.engine.format.Granularity.Groups)
-                return "GPTQ with dynamic act-order forms its groups from scattered input features (g_idx), and DequantizeLinear's blocks are"
-                        + " contiguous; use act-order static (groups in column order) or export as compressed-tensors, which stores g_idx";
-            if (l.algorithm().name().equals("awq")) {
+                    && l.format().granularity() instanceof io.precis.engine.format.Granularity.Groups;
+            if (dynamic && t.channelAxis() != 1)
+                return "GPTQ with dynamic act-order is written with its input features permuted (a Gather), which needs the weight as a"
+                        + " MatMul's B [in, out]";
+            if (l.algorithm().name().equals("awq") || dynamic) {
                 for (OnnxMl.NodeProto n : original.getGraph().getNodeList())
                     for (int i = 0; i < n.getInputCount(); i++)
                         if (n.getInput(i).equals(t.name()) && !(n.getOpType().equals("MatMul") && i == 1))
-                            return "its AWQ scale divides the input of the operation that reads " + t.name() + ", and here a "
-                                    + n.getOpType() + " reads it as input " + i + " (a MatMul's B is needed)";
+                            return (dynamic ? "its dynamic act-order permutes" : "its AWQ scale divides") + " the input of the operation that reads "
+                                    + t.name() + ", and here a " + n.getOpType() + " reads it as input " + i + " (a MatMul's B is needed)";
             }
             return null;
         }, false);
@@ -138,7 +141,24 @@ public final class OnnxQdq {
         // IR < 4 lists initializers among the inputs; a weight that is now a node's output must not be one
         for (OnnxMl.ValueInfoProto i : g.getInputList()) if (!quantized.contains(i.getName())) b.addInput(i);
         Set<String> containers = new LinkedHashSet<>();
+        // GPTQ with dynamic act-order: the weight's rows (input features) sorted by group, so that each group is one
+        // contiguous block, and the MatMul's input gathered in the same order: the same sum, in another order
+        java.util.Map<String, String> gatherInput = new java.util.HashMap<>();
+        List<QuantizedWeights.Tensor> stored = new ArrayList<>();
         for (QuantizedWeights.Tensor t : tensors) {
+            if (t.groupIndex() == null) {
+                stored.add(t);
+                continue;
+            }
+            int[] perm = byGroup(t.groupIndex());
+            String indices = fresh(t.ref().name() + "_act_order", taken);
+            ByteBuffer buf = ByteBuffer.allocate(perm.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (int p : perm) buf.putLong(p);
+            b.addInitializer(tensor(indices, OnnxMl.TensorProto.DataType.INT64_VALUE, new long[] {perm.length}, ByteString.copyFrom(buf.array())));
+            gatherInput.put(t.ref().name(), indices);
+            stored.add(permuted(t, perm));
+        }
+        for (QuantizedWeights.Tensor t : stored) {
             String name = t.ref().name();
             int type = dataType(t);
             String codes = fresh(name + "_quantized", taken), scale = fresh(name + "_scale", taken);
@@ -176,7 +196,8 @@ public final class OnnxQdq {
             boolean matmul = n.getOpType().equals("MatMul") && n.getInputCount() == 2;
             String s = matmul ? awqInput.get(n.getInput(1)) : null;
             io.precis.engine.algo.ActivationQuant aq = matmul ? inputQuant.get(n.getInput(1)) : null;
-            if (s == null && aq == null) {
+            String gather = matmul ? gatherInput.get(n.getInput(1)) : null;
+            if (s == null && aq == null && gather == null) {
                 b.addNode(n);
                 continue;
             }
@@ -199,8 +220,15 @@ public final class OnnxQdq {
                 x = divided;
                 awqLayers++;
             }
+            if (gather != null) {
+                String gathered = fresh(n.getInput(0) + "_act_order_" + n.getInput(1), taken);
+                b.addNode(OnnxMl.NodeProto.newBuilder().setOpType("Gather").setName(n.getInput(1) + "_ActOrder").addInput(x).addInput(gather)
+                        .addOutput(gathered).addAttribute(intAttribute("axis", -1)));
+                x = gathered;
+            }
             b.addNode(n.toBuilder().setInput(0, x));
         }
+        if (!gatherInput.isEmpty()) notes.add(gatherInput.size() + " GPTQ layers with dynamic act-order, their input features gathered in group order");
         for (String w : inputQuant.keySet())
             if (!found.contains(w))
                 throw new IllegalArgumentException("ONNX QDQ cannot quantize the input of the layer whose weight is " + w + ": no MatMul reads it directly");
@@ -240,6 +268,33 @@ public final class OnnxQdq {
         b.addNode(OnnxMl.NodeProto.newBuilder().setOpType("DequantizeLinear").setName(p + "_DequantizeLinear").addInput(p + "_int8").addInput(scale)
                 .addInput(zero).addOutput(p));
         return p;
+    }
+
+    /** The input features sorted by their group (stable): position p holds feature perm[p]. */
+    static int[] byGroup(int[] groupIndex) {
+        return java.util.stream.IntStream.range(0, groupIndex.length).boxed()
+                .sorted(java.util.Comparator.comparingInt(c -> groupIndex[c])).mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * A dynamic act-order tensor ([in, out], scales [out][groups]) with its rows in {@code perm} order, groups as
+     * contiguous blocks of the reduction axis: codes [in, out], scales and zero points [groups, out].
+     */
+    private static QuantizedWeights.Tensor permuted(QuantizedWeights.Tensor t, int[] perm) {
+        int in = t.dims()[0], out = t.dims()[1];
+        QuantizedWeights.Codes e = t.encoded();
+        int groups = e.groupCount() / out;
+        int[] codes = new int[in * out];
+        for (int p = 0; p < in; p++) System.arraycopy(e.codes(), perm[p] * out, codes, p * out, out);
+        float[] scales = new float[groups * out];
+        int[] zeros = new int[groups * out];
+        for (int o = 0; o < out; o++)
+            for (int g = 0; g < groups; g++) {
+                scales[g * out + o] = e.scale(o * groups + g);
+                zeros[g * out + o] = e.zeroPoint(o * groups + g);
+            }
+        return new QuantizedWeights.Tensor(t.layer(), t.ref(), t.fitted(), t.dims(), new QuantizedWeights.Codes(codes, scales, zeros),
+                t.axis(), t.block(), t.inputScales(), null);
     }
 
     private static ByteString floatBytes(float v) {

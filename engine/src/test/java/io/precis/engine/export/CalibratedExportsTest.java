@@ -124,11 +124,23 @@ class CalibratedExportsTest {
     }
 
     @Test
-    void dynamicActOrderIsRefusedByQdqAndCalibratedLayersNeedTheirCalibration(@TempDir Path dir) {
+    void dynamicActOrderRunsInOnnxRuntimeWithItsInputGatheredAndCalibratedLayersNeedTheirCalibration(@TempDir Path dir) throws Exception {
         Plan plan = Planner.resolve(model.name(), model.layers(), List.of(
-                rule("encoder.layer.0.attention.self.query", "int4 group 32", GPTQ_DYNAMIC)), SensitivityLookup.NONE);
-        String m = assertThrows(IllegalArgumentException.class, () -> OnnxQdq.write(plan, model, dir.resolve("x.onnx"), Calibrated.of(plan, calibrate(plan)))).getMessage();
-        assertTrue(m.contains("encoder.layer.0.attention.self.query") && m.contains("dynamic act-order") && m.contains("g_idx"), m);
+                rule("encoder.layer.0.*", "int4 group 32", GPTQ_DYNAMIC),
+                rule("encoder.layer.1.*", "int4 group 64 asymmetric", GPTQ_DYNAMIC)), SensitivityLookup.NONE);
+        PlanQuantizer.Result q = calibrate(plan);
+        assertEquals(12, q.details().size(), "g_idx kept for the export");
+        Path file = dir.resolve("act-order.onnx");
+        OnnxQdq.Report report = OnnxQdq.write(plan, model, file, Calibrated.of(plan, q));
+        assertTrue(report.describe().contains("12 GPTQ layers with dynamic act-order"), report.describe());
+        OnnxMl.ModelProto written = OnnxMl.ModelProto.parseFrom(Files.readAllBytes(file));
+        assertEquals(12, written.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Gather") && n.getName().endsWith("_ActOrder")).count());
+        float[] ort = OnnxQdqTest.runOrt(file, batch, "1");
+        float[] precis = evaluated(q);
+        double[] d = OnnxQdqTest.differences(ort, precis);
+        System.out.printf("GPTQ dynamic act-order QDQ export (input gathered by group) vs Precis's evaluation: max abs %.3g, max rel %.3g%n", d[0], d[1]);
+        assertTrue(d[1] <= 1e-4, "relative difference " + d[1]);
+
         Plan gptq = Planner.resolve(model.name(), model.layers(), List.of(
                 rule("encoder.layer.0.attention.self.query", "int4 group 32", QuantAlgorithm.of("gptq"))), SensitivityLookup.NONE);
         String none = assertThrows(IllegalArgumentException.class, () -> OnnxQdq.write(gptq, model, dir.resolve("x.onnx"))).getMessage();
