@@ -449,7 +449,7 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
     }
 
     private QuantizeOption quantizeOption(QuantizeClauseContext clause) {
-        if (clause.rounding() != null || clause.clipping() != null) {
+        if (clause.rounding() != null || clause.clipping() != null || clause.grid() != null) {
             return roundingOrClipping(clause);
         }
         return option(clause.granularity(), clause.symmetry(), clause.algorithm(), clause);
@@ -514,7 +514,15 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
             }
             return new QuantizeOption.Clipping(QuantizeOption.Clipping.Method.PERCENTILE, Optional.of(p), span(c));
         }
-        throw new IllegalStateException("neither rounding nor clipping: " + clause.getText());
+        if (clause.grid() != null) {
+            String g = clause.grid().word().getText();
+            if (!g.equals("compressed-tensors") && !g.equals("precis")) {
+                diagnostics.add(Diagnostic.error(span(clause.grid().word()), "a grid is compressed-tensors (int4: -8..7, absmax/7.5) or precis"
+                        + " (int4: -7..7, absmax/7), not " + g));
+            }
+            return new QuantizeOption.Grid(g.equals("compressed-tensors"), span(clause.grid()));
+        }
+        throw new IllegalStateException("neither rounding, clipping nor grid: " + clause.getText());
     }
 
     private static String optionKind(QuantizeOption option) {
@@ -524,6 +532,7 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
             case QuantizeOption.StochasticRounding r -> "rounding";
             case QuantizeOption.Clipping c -> "clipping";
             case QuantizeOption.Algorithm a -> "algorithm";
+            case QuantizeOption.Grid g -> "grid";
         };
     }
 

@@ -212,6 +212,7 @@ public final class AstPrinter {
                 case GROUP -> "group " + g.groupSize().map(NumberLiteral::text).orElse("");
             };
             case QuantizeOption.Symmetry s -> s.symmetric() ? "symmetric" : "asymmetric";
+            case QuantizeOption.Grid g -> g.compressedTensors() ? "grid compressed-tensors" : "grid precis";
             case QuantizeOption.StochasticRounding r ->
                     "stochastic" + r.seed().map(n -> " seed " + n.text()).orElse("");
             case QuantizeOption.Clipping c -> switch (c.method()) {

@@ -77,7 +77,7 @@ class CompletionTest {
     @Test
     void afterACompleteStatementBothClausesAndNewStatementsFit() {
         CompletionContext c = at("quantize * to int4 |");
-        for (String k : List.of("per", "group", "symmetric", "stochastic", "mse", "gptq", "where", "except", "as",
+        for (String k : List.of("per", "group", "symmetric", "grid", "stochastic", "mse", "gptq", "where", "except", "as",
                 "keep", "show")) {
             assertTrue(c.keywords().contains(k), k);
         }

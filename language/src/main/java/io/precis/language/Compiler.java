@@ -89,6 +89,7 @@ final class Compiler {
                         }
                     };
                     case QuantizeOption.Symmetry s -> s.symmetric() ? f.symmetric() : f.asymmetric();
+                    case QuantizeOption.Grid g -> f.fullRange(g.compressedTensors());
                     case QuantizeOption.StochasticRounding r -> f.stochastic(r.seed().map(n -> (long) n.value()).orElse(defaultSeed));
                     case QuantizeOption.Clipping c -> switch (c.method()) {
                         case ABSMAX -> f.absmax();

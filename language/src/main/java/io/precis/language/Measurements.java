@@ -349,9 +349,22 @@ final class Measurements {
         if (flavour.equals("gguf")) {
             return exportGguf(c, e, model, plan, file);
         }
+        io.precis.engine.export.Calibrated calibrated = io.precis.engine.export.Calibrated.none(plan);
+        if (PlanExports.calibrates(flavour, plan)) {
+            // GPTQ/AWQ weights and static input scales come from the session's calibration data, as 'evaluate' computes them
+            io.precis.engine.calib.Calibration cal;
+            try {
+                c.session().analysis(true);
+                cal = c.session().calibration();
+            } catch (io.precis.engine.model.ModelException | IllegalArgumentException | IllegalStateException ex) {
+                throw c.compiler().error(e, "cannot calibrate the plan for the export: " + ex.getMessage());
+            }
+            Plan p = plan;
+            calibrated = measure(c, e, () -> io.precis.engine.export.Calibrated.compute(model, p, cal.inputs(model), cal.sequential(), cal.seed()));
+        }
         String wrote;
         try {
-            wrote = PlanExports.write(flavour, plan, model, file);
+            wrote = PlanExports.write(flavour, plan, model, file, calibrated);
         } catch (io.precis.engine.io.WriteFailed ex) {
             throw c.compiler().error(e.file(), "cannot write " + file.toAbsolutePath() + ": " + ex.reason());
         } catch (RuntimeException ex) {

@@ -30,17 +30,25 @@ final class PlanExports {
         return name.endsWith(".onnx") ? "onnx" : name.endsWith(".gguf") ? "gguf" : "json";
     }
 
-    /** Writes the plan; returns the line the cell shows. Engine refusals propagate as IllegalArgumentException. */
-    static String write(String flavour, Plan plan, Model model, Path file) {
-        if (!plan.activations().isEmpty()) {
-            // no flavour writes input quantizers yet: refuse rather than write a weights-only file that looks complete
+    /** Whether writing {@code flavour} reads calibration data for this plan (GPTQ/AWQ weights, static input scales). */
+    static boolean calibrates(String flavour, Plan plan) {
+        return (flavour.equals("onnx") || flavour.equals("compressed-tensors")) && plan.needsCalibration();
+    }
+
+    /**
+     * Writes the plan, GPTQ/AWQ weights and static input scales from {@code calibrated}; returns the line the cell
+     * shows. Engine refusals propagate as IllegalArgumentException.
+     */
+    static String write(String flavour, Plan plan, Model model, Path file, io.precis.engine.export.Calibrated calibrated) {
+        if (!plan.activations().isEmpty() && flavour.equals("json")) {
+            // the JSON plan has no field for input quantizers: refuse rather than write a weights-only file that looks complete
             throw new IllegalArgumentException("the plan quantizes the inputs of " + plan.activations().size() + " layers (first "
-                    + plan.activations().keySet().iterator().next() + "), and exports do not hold activation quantization yet;"
-                    + " export a plan without 'quantize activations' rules");
+                    + plan.activations().keySet().iterator().next() + "), and the JSON plan does not hold activation quantization yet;"
+                    + " export it as onnx, compressed-tensors or modelopt, or without 'quantize activations' rules");
         }
         return switch (flavour) {
-            case "onnx" -> OnnxQdq.write(plan, model, file).describe() + ".";
-            case "compressed-tensors" -> io.precis.engine.export.CompressedTensors.write(plan, model, file).describe() + ".";
+            case "onnx" -> OnnxQdq.write(plan, model, file, calibrated).describe() + ".";
+            case "compressed-tensors" -> io.precis.engine.export.CompressedTensors.write(plan, model, file, calibrated).describe() + ".";
             case "modelopt" -> io.precis.engine.export.ModelOptConfig.write(plan, model, file).describe() + ".";
             default -> {
                 PlanJson.write(plan, model, file);

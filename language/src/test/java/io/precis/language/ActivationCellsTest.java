@@ -111,7 +111,7 @@ class ActivationCellsTest {
             cells.run("quantize encoder.* to int8\nquantize activations of encoder.* to int8").assertOk();
             java.nio.file.Path file = java.nio.file.Path.of("target", "activation-export-" + System.nanoTime() + ".json");
             err = cells.run("export plan to \"" + file + "\"").assertFailed("PrecisError");
-            assertTrue(err.contains("exports do not hold activation quantization yet"), err);
+            assertTrue(err.contains("the JSON plan does not hold activation quantization yet"), err);
             assertFalse(java.nio.file.Files.exists(file), "nothing written");
         }
     }

@@ -80,6 +80,7 @@ quantizeClause
     | rounding
     | clipping
     | algorithm
+    | grid
     | selectionClause
     ;
 
@@ -112,6 +113,8 @@ symmetry   : SYMMETRIC | ASYMMETRIC ;
 rounding   : STOCHASTIC (SEED number)? ;
 clipping   : ABSMAX | MSE | PERCENTILE number ;
 algorithm  : USING? (RTN | GPTQ | AWQ) ;
+// the integer grid of symmetric formats: compressed-tensors (-8..7, absmax/7.5 at int4) or precis (±7, absmax/7)
+grid       : GRID word ;
 
 selectionClause
     : WHERE predicate     # where
@@ -169,7 +172,7 @@ nonReserved
     | SYMMETRIC | ASYMMETRIC | STOCHASTIC | SEED | ABSMAX | MSE | PERCENTILE | RTN | GPTQ | AWQ
     | LAYERS | MATCHING | BUDGET | BITS | TOLERANCE | USING
     | PRECISION | LAW | FOR | AT | TRAINED | QUANTIZED | ACROSS | TRAINING | PRECISIONS
-    | OF | TOKEN | STATIC | DYNAMIC | SMOOTHQUANT
+    | OF | TOKEN | STATIC | DYNAMIC | SMOOTHQUANT | GRID
     ;
 
 // ---------------------------------------------------------------- lexer
@@ -208,6 +211,7 @@ PERCENTILE  : 'percentile' ;
 RTN         : 'rtn' ;
 GPTQ        : 'gptq' ;
 AWQ         : 'awq' ;
+GRID        : 'grid' ;
 WHERE       : 'where' ;
 EXCEPT      : 'except' ;
 KEEP        : 'keep' ;

@@ -22,6 +22,13 @@ public sealed interface QuantizeOption extends Node {
         }
     }
 
+    /**
+     * {@code grid compressed-tensors} (symmetric codes −2^(n−1)..2^(n−1)−1, scale absmax/((2^n−1)/2), the grid vLLM and
+     * llm-compressor use) or {@code grid precis} (±(2^(n−1)−1), absmax/(2^(n−1)−1), the default).
+     */
+    record Grid(boolean compressedTensors, Span span) implements QuantizeOption {
+    }
+
     /** {@code symmetric} or {@code asymmetric} (with a zero point). */
     record Symmetry(boolean symmetric, Span span) implements QuantizeOption {
     }

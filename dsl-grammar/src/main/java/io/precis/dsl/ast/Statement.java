@@ -119,7 +119,7 @@ public sealed interface Statement extends Node {
      */
     @Help(name = "quantize",
             synopsis = "quantize <patterns> to <format> [per tensor | per channel | group <n>] [symmetric | asymmetric]"
-                    + " [stochastic [seed <n>]] [absmax | mse | percentile <p>] [using rtn | gptq | awq]"
+                    + " [grid <compressed-tensors|precis>] [stochastic [seed <n>]] [absmax | mse | percentile <p>] [using rtn | gptq | awq]"
                     + " [where <condition>] [except <patterns>]",
             summary = "Add a rule: quantize the matching layers to a format. A later rule overrides an earlier one"
                     + " on the layers it matches; rounding is to nearest, ties to even, unless stochastic.",
@@ -395,7 +395,8 @@ public sealed interface Statement extends Node {
                     + " (or a .onnx file): a QDQ ONNX model ONNX Runtime runs; as compressed-tensors: a pack-quantized checkpoint"
                     + " directory with llm-compressor's recipe.yaml; as modelopt: ModelOpt's quant_cfg JSON; a file ending .gguf (models"
                     + " loaded from GGUF) gets the model itself, each tensor in its planned llama.cpp format (q8_0 ... q6_k,"
-                    + " fp16, bf16).",
+                    + " fp16, bf16). GPTQ/AWQ layers and static input scales are calibrated on the session's calibration data"
+                    + " first; what a flavour cannot hold is an error naming each layer, and nothing is written.",
             example = "export best to \"plan.json\"")
     record Export(Subject subject, @Keyword("as") Optional<Name> flavour, @Keyword("to") StringLiteral file,
                   Optional<Name> binding, Span span) implements Statement {

@@ -28,6 +28,20 @@ public sealed interface QuantAlgorithm {
     /** Name and every option, e.g. {@code gptq (damp 0.01, block 128, act-order none)}. */
     String describe();
 
+    /**
+     * What an export needs beyond the dequantized weights.
+     *
+     * @param weights       as {@link #quantize} returns them
+     * @param inputScales   AWQ's per-input-channel scales s (the weights are RTN(W·diag(s))·diag(1/s)), else null
+     * @param groupOfColumn GPTQ with dynamic act-order: each input column's group (g_idx), else null
+     */
+    record Detailed(float[] weights, float[] inputScales, int[] groupOfColumn) {}
+
+    /** {@link #quantize} with what an export needs to store the result as codes (see {@link Detailed}). */
+    default Detailed quantizeDetailed(float[] w, int rows, int cols, Format format, LayerStats stats) {
+        return new Detailed(quantize(w, rows, cols, format, stats), null, null);
+    }
+
     QuantAlgorithm RTN = new Rtn();
 
     /** The default options of an algorithm by its word. */
@@ -65,6 +79,12 @@ public sealed interface QuantAlgorithm {
             return Gptq.quantize(w, rows, cols, stats.hessian(), format, options).weights();
         }
 
+        @Override
+        public Detailed quantizeDetailed(float[] w, int rows, int cols, Format format, LayerStats stats) {
+            Gptq.Result r = Gptq.quantize(w, rows, cols, stats.hessian(), format, options);
+            return new Detailed(r.weights(), null, options.actOrder() == Gptq.ActOrder.DYNAMIC ? r.groupOfColumn() : null);
+        }
+
         public String describe() {
             return String.format(Locale.ROOT, "gptq (damp %s, block %d, act-order %s)", options.damp(), options.block(),
                     options.actOrder().name().toLowerCase(Locale.ROOT));
@@ -81,8 +101,14 @@ public sealed interface QuantAlgorithm {
         public boolean needsCalibration() { return true; }
 
         public float[] quantize(float[] w, int rows, int cols, Format format, LayerStats stats) {
+            return quantizeDetailed(w, rows, cols, format, stats).weights();
+        }
+
+        @Override
+        public Detailed quantizeDetailed(float[] w, int rows, int cols, Format format, LayerStats stats) {
             // Awq.search compares errors only, so 2/n·XᵀX serves as XᵀX
-            return Awq.search(List.of(new Awq.Weight(w, rows)), cols, stats.hessian(), stats.meanAbs(), format, options).weights().get(0);
+            Awq.Result r = Awq.search(List.of(new Awq.Weight(w, rows)), cols, stats.hessian(), stats.meanAbs(), format, options);
+            return new Detailed(r.weights().get(0), r.scales(), null);
         }
 
         public String describe() {

@@ -536,7 +536,7 @@ public final class Analysis {
     }
 
     /** Calibration rows kept per distinct layer input for SmoothQuant's α search and percentile/MSE clips. */
-    static final int ACTIVATION_ROWS = 1024;
+    public static final int ACTIVATION_ROWS = 1024;
 
     /**
      * The activation side of a plan: each quantized layer's quantizer, SmoothQuant's divisors (by layer), what was

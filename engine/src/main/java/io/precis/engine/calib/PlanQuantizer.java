@@ -27,8 +27,14 @@ public final class PlanQuantizer {
      * Quantized weights of the calibrated layers (by tensor name, in the tensor's own layout), and what it took.
      *
      * @param statsBytes memory the calibration statistics held at most
+     * @param details by tensor name, what the exports store beyond the weights (AWQ's scales, GPTQ's g_idx)
      */
-    public record Result(Plan plan, Map<String, float[]> weights, long statsBytes, int batches, boolean sequential, double seconds) {
+    public record Result(Plan plan, Map<String, float[]> weights, long statsBytes, int batches, boolean sequential, double seconds,
+                         Map<String, QuantAlgorithm.Detailed> details) {
+
+        public Result(Plan plan, Map<String, float[]> weights, long statsBytes, int batches, boolean sequential, double seconds) {
+            this(plan, weights, statsBytes, batches, sequential, seconds, Map.of());
+        }
 
         /** The transform of every quantized layer of the plan. */
         public Map<LayerRef, WeightTransform> transforms(Model model) {
@@ -88,6 +94,7 @@ public final class PlanQuantizer {
             calibrated.add(l);
         }
         Map<String, float[]> weights = new LinkedHashMap<>();
+        Map<String, QuantAlgorithm.Detailed> details = new LinkedHashMap<>();
         if (calibrated.isEmpty()) return new Result(plan, weights, 0, 0, sequential, 0);
         if (calibration.isEmpty()) throw new IllegalArgumentException("no calibration samples");
         boolean gram = calibrated.stream().anyMatch(l -> l.algorithm().needsGram());
@@ -99,7 +106,7 @@ public final class PlanQuantizer {
                 statsBytes = Calibration.bytes(stats);
                 for (LayerPlan l : calibrated) {
                     if (checkpoint != null) checkpoint.run();
-                    quantizeLayer(model, l, stats.get(l.name()), weights);
+                    quantizeLayer(model, l, stats.get(l.name()), weights, details);
                 }
             } else {
                 // everything round-to-nearest first: a layer's input depends only on the layers before it
@@ -110,7 +117,7 @@ public final class PlanQuantizer {
                     statsBytes = Math.max(statsBytes, Calibration.bytes(stats));
                     for (LayerRef layer : group) {
                         LayerPlan l = plan.layer(layer.name()).orElseThrow();
-                        quantizeLayer(model, l, stats.get(layer.name()), weights);
+                        quantizeLayer(model, l, stats.get(layer.name()), weights, details);
                         float[] w = weights.get(layer.weight().name());
                         model.swap(layer, WeightTransform.of(l.formatText(), v -> v.write(w)));
                     }
@@ -119,7 +126,7 @@ public final class PlanQuantizer {
         } finally {
             if (sequential) model.restoreAll();
         }
-        return new Result(plan, weights, statsBytes, calibration.size(), sequential, (System.nanoTime() - t0) / 1e9);
+        return new Result(plan, weights, statsBytes, calibration.size(), sequential, (System.nanoTime() - t0) / 1e9, details);
     }
 
     /** Layers in model order, grouped by the tensor they read (one probe pass on one batch). */
@@ -140,9 +147,13 @@ public final class PlanQuantizer {
     }
 
     /** One layer: its full-precision weight as [out][in], the algorithm, back to the tensor's layout. */
-    private static void quantizeLayer(Model model, LayerPlan l, LayerStats stats, Map<String, float[]> out) {
+    private static void quantizeLayer(Model model, LayerPlan l, LayerStats stats, Map<String, float[]> out,
+                                      Map<String, QuantAlgorithm.Detailed> details) {
         LayerRef layer = model.layer(l.name());
-        out.put(layer.weight().name(), quantizeLayer(model, layer, l.format(), l.algorithm(), stats));
+        QuantAlgorithm.Detailed d = quantizeLayerDetailed(model, layer, l.format(), l.algorithm(), stats);
+        out.put(layer.weight().name(), d.weights());
+        if (d.inputScales() != null || d.groupOfColumn() != null)
+            details.put(layer.weight().name(), new QuantAlgorithm.Detailed(null, d.inputScales(), d.groupOfColumn()));
     }
 
     /**
@@ -151,14 +162,20 @@ public final class PlanQuantizer {
      */
     public static float[] quantizeLayer(Model model, LayerRef layer, io.precis.engine.format.Format format, QuantAlgorithm alg,
                                         LayerStats stats) {
+        return quantizeLayerDetailed(model, layer, format, alg, stats).weights();
+    }
+
+    private static QuantAlgorithm.Detailed quantizeLayerDetailed(Model model, LayerRef layer, io.precis.engine.format.Format format,
+                                                                 QuantAlgorithm alg, LayerStats stats) {
         TensorRef t = layer.weight();
         float[] w = model.fullPrecisionWeights(t);
         int a = Math.toIntExact(t.shape()[0]), b = Math.toIntExact(t.shape()[1]);
         boolean transposed = t.channelAxis() == 1;     // ONNX MatMul B is [in, out]
         int rows = transposed ? b : a, cols = transposed ? a : b;
         float[] rc = transposed ? transpose(w, a, b) : w;
-        float[] q = alg.quantize(rc, rows, cols, format, stats);
-        return transposed ? transpose(q, rows, cols) : q;
+        QuantAlgorithm.Detailed d = alg.quantizeDetailed(rc, rows, cols, format, stats);
+        float[] q = d.weights();
+        return new QuantAlgorithm.Detailed(transposed ? transpose(q, rows, cols) : q, d.inputScales(), d.groupOfColumn());
     }
 
     static float[] transpose(float[] m, int rows, int cols) {

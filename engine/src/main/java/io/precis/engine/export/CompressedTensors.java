@@ -13,7 +13,9 @@ import io.precis.engine.model.Model;
 import io.precis.engine.model.TensorRef;
 import io.precis.engine.plan.LayerPlan;
 import io.precis.engine.plan.Plan;
-import io.precis.engine.quant.Encoded;
+import io.precis.engine.algo.Gptq;
+import io.precis.engine.algo.QuantAlgorithm;
+import io.precis.engine.calib.PlanQuantizer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -37,8 +39,15 @@ import java.util.Map;
  *     module name ({@code L.weight} as [out, in], {@code L.bias});</li>
  * <li>{@code config.json}: {@code quantization_config} with one config group per distinct weight scheme, whose
  *     targets are regexes naming its layers (mixed precision), and the unquantized linear layers in {@code ignore};</li>
- * <li>{@code recipe.yaml}: a QuantizationModifier with the same groups and ignore list.</li>
+ * <li>{@code recipe.yaml}: one stage per algorithm and options (QuantizationModifier for round to nearest,
+ *     GPTQModifier with {@code block_size}, {@code dampening_frac} and {@code actorder}) with the same groups and
+ *     ignore list.</li>
  * </ul>
+ * GPTQ layers hold GPTQ's codes (from the plan's calibration, {@link PlanQuantizer.Result}); with dynamic act-order
+ * ({@code actorder: group}) also {@code L.weight_g_idx} (int32, each input feature's group), the scales then being
+ * per group in g_idx's numbering. AWQ layers are refused: their per-input-channel scales must be folded into the
+ * operation before (llm-compressor folds them into the preceding norm, shared by the layers reading it), and Precis
+ * searches one per layer, which no single norm can hold.
  * Only what compressed-tensors' integer grid states exactly is written: symmetric layers must use its grid
  * ({@code grid compressed-tensors}: int4 codes −8..7, scale absmax/7.5), since Precis's default (±7, absmax/7)
  * would make llm-compressor quantize differently from what was measured; asymmetric layers match as they are.
@@ -56,7 +65,14 @@ public final class CompressedTensors {
     }
 
     /** The weight scheme of a config group. */
-    record Scheme(int bits, boolean symmetric, String strategy, int groupSize) {
+    record Scheme(int bits, boolean symmetric, String strategy, int groupSize, String actorder, Input input) {
+        Scheme(int bits, boolean symmetric, String strategy, int groupSize) {
+            this(bits, symmetric, strategy, groupSize, null, null);
+        }
+
+        /** compressed-tensors' format of the group: int8 codes unpacked when the inputs are quantized too (what vLLM's W8A8 loads). */
+        String format() { return input == null ? "pack-quantized" : "int-quantized"; }
+
         ObjectNode json() {
             ObjectNode w = JSON.createObjectNode();
             w.put("num_bits", bits);
@@ -67,6 +83,7 @@ public final class CompressedTensors {
             else w.putNull("group_size");
             w.put("dynamic", false);
             w.put("observer", "minmax");
+            if (actorder != null) w.put("actorder", actorder);
             return w;
         }
     }
@@ -75,10 +92,15 @@ public final class CompressedTensors {
 
     /** Writes the three files into {@code dir} (created when its parent exists), each atomically, after every check passed. */
     public static Report write(Plan plan, Model model, Path dir) {
+        return write(plan, model, dir, Calibrated.none(plan));
+    }
+
+    /** As {@link #write(Plan, Model, Path)}, GPTQ layers and static input scales from {@code calibrated}. */
+    public static Report write(Plan plan, Model model, Path dir, Calibrated calibrated) {
         Path abs = dir.toAbsolutePath().normalize();
         if (abs.getParent() == null || !Files.isDirectory(abs.getParent())) throw new WriteFailed(dir, "its parent directory does not exist", null);
         if (Files.exists(abs) && !Files.isDirectory(abs)) throw new WriteFailed(dir, "it is a file; compressed-tensors is a directory", null);
-        Map<String, byte[]> files = build(plan, model);
+        Map<String, byte[]> files = build(plan, model, calibrated);
         long bytes = 0;
         try {
             Files.createDirectories(abs);
@@ -101,6 +123,10 @@ public final class CompressedTensors {
 
     static String problem(LayerPlan l, TensorRef t) {
         Format f = l.format();
+        if (l.algorithm().name().equals("awq"))
+            return "its AWQ scales (one per input feature) would have to be folded into the operation before it, and compressed-tensors"
+                    + " has no tensor for them: llm-compressor folds them into the preceding norm, shared by every layer reading it, while"
+                    + " Precis searches each layer's own; export as onnx (which divides the input explicitly) or use gptq/rtn here";
         LayerKind k = l.layer().kind();
         if (k != LayerKind.LINEAR && k != LayerKind.HEAD) return "it is a " + k.label() + " layer; compressed-tensors quantizes Linear modules";
         if (t.shape().length != 2) return "its weight is not a matrix";
@@ -112,6 +138,38 @@ public final class CompressedTensors {
                     + ((1 << (f.element().bits() - 1)) - 1) + " with absmax/" + ((1 << f.element().bits()) - 1) / 2.0
                     + ": add 'grid compressed-tensors' to its format (then the measured plan is what llm-compressor computes)";
         return null;
+    }
+
+    /** A quantized input: int8 symmetric, per token (dynamic) or per tensor (static: input_scale in the checkpoint, or dynamic). */
+    record Input(String strategy, boolean dynamic) {
+        ObjectNode json() {
+            ObjectNode a = JSON.createObjectNode();
+            a.put("num_bits", 8);
+            a.put("type", "int");
+            a.put("symmetric", true);
+            a.put("strategy", strategy);
+            a.putNull("group_size");
+            a.put("dynamic", dynamic);
+            if (dynamic) a.putNull("observer");
+            else a.put("observer", "minmax");
+            return a;
+        }
+
+        String yaml() {
+            return "{num_bits: 8, type: int, symmetric: true, strategy: " + strategy + ", dynamic: " + dynamic
+                    + (dynamic ? "" : ", observer: minmax") + "}";
+        }
+    }
+
+    /** The layer's scheme: its weights, GPTQ's act-order as compressed-tensors names it, its quantized input. */
+    static Scheme scheme(LayerPlan l, Plan plan) {
+        Scheme s = scheme(l.format());
+        String actorder = null;
+        if (l.algorithm() instanceof QuantAlgorithm.GptqAlgorithm g && g.options().actOrder() != Gptq.ActOrder.NONE)
+            actorder = g.options().actOrder() == Gptq.ActOrder.DYNAMIC && s.strategy().equals("group") ? "group" : "static";
+        io.precis.engine.plan.ActivationSpec a = plan.activations().get(l.name());
+        Input input = a == null ? null : new Input(a.granularity() == io.precis.engine.algo.ActivationQuant.Granularity.PER_TOKEN ? "token" : "tensor", a.dynamic());
+        return new Scheme(s.bits(), s.symmetric(), s.strategy(), s.groupSize(), actorder, input);
     }
 
     static Scheme scheme(Format f) {
@@ -127,13 +185,26 @@ public final class CompressedTensors {
     static Map<Scheme, List<String>> groups(Plan plan) {
         Map<Scheme, List<String>> out = new LinkedHashMap<>();
         for (LayerPlan l : plan.layers())
-            if (l.isQuantized()) out.computeIfAbsent(scheme(l.format()), s -> new ArrayList<>()).add(l.name());
+            if (l.isQuantized()) out.computeIfAbsent(scheme(l, plan), s -> new ArrayList<>()).add(l.name());
+        return out;
+    }
+
+    /** Layers by recipe modifier (the algorithm with its options: "rtn", "gptq (damp 0.01, ...)") and scheme, in plan order. */
+    static Map<QuantAlgorithm, Map<Scheme, List<String>>> stages(Plan plan) {
+        Map<QuantAlgorithm, Map<Scheme, List<String>>> out = new LinkedHashMap<>();
+        for (LayerPlan l : plan.layers())
+            if (l.isQuantized())
+                out.computeIfAbsent(l.algorithm(), a -> new LinkedHashMap<>()).computeIfAbsent(scheme(l, plan), s -> new ArrayList<>()).add(l.name());
         return out;
     }
 
     /** File name to bytes; throws (naming every layer) before anything is written when the plan does not fit. */
     static Map<String, byte[]> build(Plan plan, Model model) {
-        List<QuantizedWeights.Tensor> tensors = QuantizedWeights.encode(plan, model, "compressed-tensors", CompressedTensors::problem);
+        return build(plan, model, Calibrated.none(plan));
+    }
+
+    static Map<String, byte[]> build(Plan plan, Model model, Calibrated calibrated) {
+        List<QuantizedWeights.Tensor> tensors = QuantizedWeights.encode(plan, model, calibrated, "compressed-tensors", CompressedTensors::problem, true);
         Map<String, QuantizedWeights.Tensor> byTensor = new LinkedHashMap<>();
         tensors.forEach(t -> byTensor.put(t.ref().name(), t));
         Map<String, Safetensors.Tensor> st = new LinkedHashMap<>();
@@ -144,7 +215,14 @@ public final class CompressedTensors {
             for (TensorRef t : layer.tensors()) {
                 QuantizedWeights.Tensor q = byTensor.get(t.name());
                 if (q != null) {
-                    packed(layer.name(), q, st);
+                    Scheme scheme = scheme(q.layer(), plan);
+                    if (scheme.input() != null) {
+                        unpacked(layer.name(), q, st);
+                        var aq = calibrated.activations().get(layer.name());
+                        if (!aq.dynamic()) st.put(layer.name() + ".input_scale", new Safetensors.Tensor("F32", new long[] {1}, floats(new float[] {aq.staticScale()})));
+                    } else {
+                        packed(layer.name(), q, st);
+                    }
                 } else if (t.dtype().equals("float32")) {
                     boolean single = layer.tensors().stream().filter(o -> o.role() == t.role()).count() == 1;
                     String name = single && t.role() == TensorRef.Role.WEIGHT ? layer.name() + ".weight"
@@ -162,7 +240,9 @@ public final class CompressedTensors {
         Map<Scheme, List<String>> groups = groups(plan);
         ObjectNode qc = JSON.createObjectNode();
         qc.put("quant_method", "compressed-tensors");
-        qc.put("format", "pack-quantized");
+        java.util.Set<String> formats = new java.util.TreeSet<>();
+        groups.keySet().forEach(g -> formats.add(g.format()));
+        qc.put("format", formats.size() == 1 ? formats.iterator().next() : formats.isEmpty() ? "pack-quantized" : "mixed-precision");
         qc.put("quantization_status", "compressed");
         ObjectNode cg = qc.putObject("config_groups");
         int i = 0;
@@ -170,9 +250,10 @@ public final class CompressedTensors {
             ObjectNode group = cg.putObject("group_" + i++);
             group.putArray("targets").add(target(g.getValue()));
             group.set("weights", g.getKey().json());
-            group.putNull("input_activations");
+            if (g.getKey().input() != null) group.set("input_activations", g.getKey().input().json());
+            else group.putNull("input_activations");
             group.putNull("output_activations");
-            group.put("format", "pack-quantized");
+            group.put("format", g.getKey().format());
         }
         ArrayNode ig = qc.putArray("ignore");
         ignore.forEach(ig::add);
@@ -192,7 +273,7 @@ public final class CompressedTensors {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        files.put("recipe.yaml", recipe(groups, ignore).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        files.put("recipe.yaml", recipe(stages(plan), ignore, calibrated.weights()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         return files;
     }
 
@@ -202,19 +283,47 @@ public final class CompressedTensors {
         return "re:^(" + String.join("|", escaped) + ")$";
     }
 
-    /** The llm-compressor recipe (YAML; strings in JSON quoting, which YAML reads alike). */
+    /** A single round-to-nearest stage (the plan's weight schemes), as before GPTQ layers existed. */
     static String recipe(Map<Scheme, List<String>> groups, List<String> ignore) {
-        StringBuilder y = new StringBuilder("# llm-compressor recipe written by Precis: round-to-nearest (QuantizationModifier) with the plan's weight schemes\n");
-        y.append("default_stage:\n  default_modifiers:\n    QuantizationModifier:\n      ignore: [");
-        y.append(String.join(", ", ignore.stream().map(CompressedTensors::quote).toList())).append("]\n      config_groups:\n");
-        int i = 0;
-        for (Map.Entry<Scheme, List<String>> g : groups.entrySet()) {
-            Scheme s = g.getKey();
-            y.append("        group_").append(i++).append(":\n          targets: [").append(quote(target(g.getValue()))).append("]\n");
-            y.append("          weights: {num_bits: ").append(s.bits()).append(", type: int, symmetric: ").append(s.symmetric())
-                    .append(", strategy: ").append(s.strategy());
-            if (s.groupSize() > 0) y.append(", group_size: ").append(s.groupSize());
-            y.append(", dynamic: false, observer: minmax}\n");
+        return recipe(Map.of(QuantAlgorithm.RTN, groups), ignore, null);
+    }
+
+    /**
+     * The llm-compressor recipe (YAML; strings in JSON quoting, which YAML reads alike): one stage per algorithm and
+     * options, so each modifier quantizes only its own layers (a stage's modifiers are a mapping, one per class).
+     */
+    static String recipe(Map<QuantAlgorithm, Map<Scheme, List<String>>> stages, List<String> ignore, PlanQuantizer.Result calibrated) {
+        StringBuilder y = new StringBuilder("# llm-compressor recipe written by Precis: the plan's weight schemes, one stage per algorithm\n");
+        if (calibrated != null && !calibrated.weights().isEmpty())
+            y.append("# Precis calibrated on ").append(calibrated.batches()).append(" batches, ")
+                    .append(calibrated.sequential() ? "sequentially (each layer's inputs from the quantized layers before it)"
+                            : "every layer's inputs from the full-precision model").append("\n");
+        int stage = 0, i = 0;
+        for (Map.Entry<QuantAlgorithm, Map<Scheme, List<String>>> st : stages.entrySet()) {
+            QuantAlgorithm a = st.getKey();
+            String name = a.name().equals("rtn") ? "default" : a.name() + (stage == 0 ? "" : "_" + stage);
+            y.append(name).append("_stage:\n  ").append(name).append("_modifiers:\n");
+            if (a instanceof QuantAlgorithm.GptqAlgorithm g) {
+                Gptq.Options o = g.options();
+                y.append("    GPTQModifier:\n      block_size: ").append(o.block()).append("\n      dampening_frac: ").append(o.damp())
+                        .append("\n      actorder: ").append(switch (o.actOrder()) { case NONE -> "null"; case STATIC -> "static"; case DYNAMIC -> "group"; })
+                        .append("\n");
+            } else {
+                y.append("    QuantizationModifier:\n");
+            }
+            y.append("      ignore: [").append(String.join(", ", ignore.stream().map(CompressedTensors::quote).toList())).append("]\n      config_groups:\n");
+            for (Map.Entry<Scheme, List<String>> g : st.getValue().entrySet()) {
+                Scheme s = g.getKey();
+                y.append("        group_").append(i++).append(":\n          targets: [").append(quote(target(g.getValue()))).append("]\n");
+                y.append("          weights: {num_bits: ").append(s.bits()).append(", type: int, symmetric: ").append(s.symmetric())
+                        .append(", strategy: ").append(s.strategy());
+                if (s.groupSize() > 0) y.append(", group_size: ").append(s.groupSize());
+                y.append(", dynamic: false, observer: minmax");
+                if (s.actorder() != null) y.append(", actorder: ").append(s.actorder());
+                y.append("}\n");
+                if (s.input() != null) y.append("          input_activations: ").append(s.input().yaml()).append("\n");
+            }
+            stage++;
         }
         return y.toString();
     }
@@ -227,9 +336,48 @@ public final class CompressedTensors {
         }
     }
 
+    /**
+     * int-quantized (a layer whose input is quantized too): {@code L.weight} as int8 codes [out, in] (asymmetric ones
+     * offset to signed, as compressed-tensors stores them), {@code L.weight_scale}, {@code L.weight_zero_point} (int8,
+     * the scale's shape) when asymmetric.
+     */
+    private static void unpacked(String layer, QuantizedWeights.Tensor q, Map<String, Safetensors.Tensor> st) {
+        QuantizedWeights.Codes e = q.encoded();
+        int bits = q.bits(), offset = 1 << (bits - 1);
+        boolean transposed = q.ref().channelAxis() == 1;
+        int rows = transposed ? q.dims()[1] : q.dims()[0], cols = transposed ? q.dims()[0] : q.dims()[1];
+        byte[] w = new byte[rows * cols];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) {
+                int code = e.code(transposed ? c * rows + r : r * cols + c);
+                w[r * cols + c] = (byte) (q.signed() ? code : code - offset);
+            }
+        st.put(layer + ".weight", new Safetensors.Tensor("I8", new long[] {rows, cols}, w));
+        Scheme s = scheme(q.layer().format());
+        int gpr = s.strategy().equals("group") ? (cols + s.groupSize() - 1) / s.groupSize() : 1;
+        boolean tensor = s.strategy().equals("tensor");
+        int n = tensor ? 1 : rows * gpr;
+        float[] scale = new float[n];
+        byte[] zero = new byte[n];
+        for (int r = 0; r < (tensor ? 1 : rows); r++)
+            for (int b = 0; b < gpr; b++) {
+                int k = tensor ? 0 : !s.strategy().equals("group") ? r : transposed && q.groupIndex() == null ? b * rows + r : r * gpr + b;
+                scale[r * gpr + b] = e.scale(k);
+                zero[r * gpr + b] = (byte) (e.zeroPoint(k) - offset);
+            }
+        long[] shape = tensor ? new long[] {1} : new long[] {rows, gpr};
+        st.put(layer + ".weight_scale", scales(scale, shape, q.fitted().scaleType()));
+        if (!q.signed()) st.put(layer + ".weight_zero_point", new Safetensors.Tensor("I8", shape, zero));
+        if (q.groupIndex() != null) {
+            ByteBuffer g = ByteBuffer.allocate(cols * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (int c = 0; c < cols; c++) g.putInt(q.groupIndex()[c]);
+            st.put(layer + ".weight_g_idx", new Safetensors.Tensor("I32", new long[] {cols}, g.array()));
+        }
+    }
+
     /** weight_packed, weight_scale, weight_zero_point, weight_shape of one layer, oriented [out, in]. */
     private static void packed(String layer, QuantizedWeights.Tensor q, Map<String, Safetensors.Tensor> st) {
-        Encoded e = q.encoded();
+        QuantizedWeights.Codes e = q.encoded();
         int bits = q.bits(), offset = 1 << (bits - 1), pf = 32 / bits;
         boolean transposed = q.ref().channelAxis() == 1;
         int rows = transposed ? q.dims()[1] : q.dims()[0], cols = transposed ? q.dims()[0] : q.dims()[1];
@@ -248,13 +396,14 @@ public final class CompressedTensors {
             }
         Scheme s = scheme(q.layer().format());
         int gpr = s.strategy().equals("group") ? (cols + s.groupSize() - 1) / s.groupSize() : 1;
+        boolean gIdx = q.groupIndex() != null;      // dynamic act-order: scales already [out][groups]
         long[] scaleShape = s.strategy().equals("tensor") ? new long[] {1} : new long[] {rows, gpr};
         int n = s.strategy().equals("tensor") ? 1 : rows * gpr;
         float[] scale = new float[n];
         int[] zero = new int[n];
         for (int r = 0; r < (s.strategy().equals("tensor") ? 1 : rows); r++)
             for (int b = 0; b < gpr; b++) {
-                int k = s.strategy().equals("tensor") ? 0 : !s.strategy().equals("group") ? r : transposed ? b * rows + r : r * gpr + b;
+                int k = s.strategy().equals("tensor") ? 0 : !s.strategy().equals("group") ? r : transposed && !gIdx ? b * rows + r : r * gpr + b;
                 scale[r * gpr + b] = e.scale(k);
                 zero[r * gpr + b] = e.zeroPoint(k) - offset;
             }
@@ -275,6 +424,11 @@ public final class CompressedTensors {
                     }
                 st.put(layer + ".weight_zero_point", new Safetensors.Tensor("I32", new long[] {zw, gpr}, zp.array()));
             }
+        }
+        if (gIdx) {
+            ByteBuffer g = ByteBuffer.allocate(cols * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (int c = 0; c < cols; c++) g.putInt(q.groupIndex()[c]);
+            st.put(layer + ".weight_g_idx", new Safetensors.Tensor("I32", new long[] {cols}, g.array()));
         }
         ByteBuffer shape = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(rows).putLong(cols);
         st.put(layer + ".weight_shape", new Safetensors.Tensor("I64", new long[] {2}, shape.array()));

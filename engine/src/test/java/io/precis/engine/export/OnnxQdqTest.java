@@ -172,10 +172,16 @@ class OnnxQdqTest {
     }
 
     static float[] runOrt(Path file, ModelInput input, String accuracyLevel) throws Exception {
+        return runOrt(file, input, accuracyLevel, false);
+    }
+
+    /** {@code noOptimization}: ORT's graph optimizations off (no fusions, the graph's own float arithmetic). */
+    static float[] runOrt(Path file, ModelInput input, String accuracyLevel, boolean noOptimization) throws Exception {
         ModelInput.Tokens tok = (ModelInput.Tokens) input;
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             if (accuracyLevel != null) so.addConfigEntry("session.qdq_matmulnbits_accuracy_level", accuracyLevel);
+            if (noOptimization) so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
             try (OrtSession s = env.createSession(file.toString(), so)) {
             long[] shape = {tok.size(), tok.length()};
             Map<String, OnnxTensor> feed = new HashMap<>();

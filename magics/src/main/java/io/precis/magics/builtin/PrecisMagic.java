@@ -80,7 +80,7 @@ public final class PrecisMagic implements Magic {
             sb.append(String.format(Locale.ROOT, "  %-12s %-40s %s%n", n, f.toString(),
                     f.bitsPerWeight() > 0 ? String.format(Locale.ROOT, "%.4g", f.bitsPerWeight()) : "per shape"));
         }
-        sb.append("Granularity: per tensor | per channel | group N;  symmetric | asymmetric;  stochastic [seed N];  absmax | mse | percentile P");
+        sb.append("Granularity: per tensor | per channel | group N;  symmetric | asymmetric;  grid compressed-tensors | precis;  stochastic [seed N];  absmax | mse | percentile P");
         return sb.toString();
     }
 }

@@ -21,8 +21,17 @@ import java.util.Set;
  * in standard ops (Abs, ReduceMax, Div, Max, Min, Round, Mul), so ONNX Runtime evaluates it in the real forward pass.
  * Only int8 here.
  */
-final class OnnxActivations {
+public final class OnnxActivations {
     private OnnxActivations() {}
+
+    /**
+     * Adds the fake quantization of {@code x} (int8, dynamic or static, as {@link #rewrite} inserts it) to {@code b};
+     * returns the quantized tensor's name. For exports, which write the same subgraph the evaluation runs.
+     */
+    public static String insert(OnnxMl.GraphProto.Builder b, String x, ActivationQuant q, String prefix, long opset) {
+        if (q.element() != ActivationQuant.Element.INT8) throw new IllegalArgumentException("only int8 activations are written, not " + q);
+        return fakeQuant(b, x, q, null, prefix, opset);
+    }
 
     /**
      * @param quant  by weight tensor name: how that layer's input is quantized
