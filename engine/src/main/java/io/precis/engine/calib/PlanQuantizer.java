@@ -9,7 +9,6 @@ import io.precis.engine.model.WeightTransform;
 import io.precis.engine.plan.LayerPlan;
 import io.precis.engine.plan.Plan;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -122,20 +121,19 @@ public final class PlanQuantizer {
         return new Result(plan, weights, statsBytes, calibration.size(), sequential, (System.nanoTime() - t0) / 1e9);
     }
 
-    /** Layers in model order, grouped by the tensor they read (one probe pass on one batch). */
+    /** Layers in model order, grouped by the tensor they read (one probe pass on one batch, streamed). */
     private static List<List<LayerRef>> groupsByInput(Model model, ModelInput probe, List<LayerRef> layers) {
-        Map<String, float[]> rows = model.layerInputs(probe, layers);
-        Map<float[], List<LayerRef>> groups = new IdentityHashMap<>();
-        List<List<LayerRef>> out = new ArrayList<>();
-        for (LayerRef l : layers) {
-            List<LayerRef> g = groups.get(rows.get(l.name()));
-            if (g == null) {
-                g = new ArrayList<>();
-                groups.put(rows.get(l.name()), g);
-                out.add(g);
-            }
-            g.add(l);
-        }
+        Map<String, Integer> group = new java.util.HashMap<>();
+        int[] next = {0};
+        model.layerInputs(probe, layers, (names, x) -> {
+            for (String n : names) group.put(n, next[0]);
+            next[0]++;
+        });
+        Map<Integer, List<LayerRef>> groups = new java.util.TreeMap<>();
+        for (LayerRef l : layers) groups.computeIfAbsent(group.get(l.name()), k -> new ArrayList<>()).add(l);
+        // model order: by each group's first layer
+        List<List<LayerRef>> out = new ArrayList<>(groups.values());
+        out.sort(java.util.Comparator.comparingInt(g -> layers.indexOf(g.get(0))));
         return out;
     }
 
