@@ -81,7 +81,9 @@ public final class PlanQuantizer {
         for (LayerPlan l : plan.layers()) {
             if (!l.isQuantized() || !l.algorithm().needsCalibration()) continue;
             LayerRef layer = model.layer(l.name());
-            if (layer.weights().size() != 1 || layer.weight().shape().length != 2 || !layer.dtype().equals("float32"))
+            // an embedding table is looked up, not multiplied: it has no input rows to calibrate on
+            if (layer.kind() == io.precis.engine.model.LayerKind.EMBEDDING || layer.weights().size() != 1 || layer.weight().shape().length != 2
+                    || !layer.dtype().equals("float32"))
                 throw new IllegalArgumentException(l.name() + " cannot use " + l.algorithm().name() + ": it works on linear layers "
                         + "with one float32 weight matrix (this one is " + layer.kind().label() + " " + java.util.Arrays.toString(layer.shape()) + ")");
             calibrated.add(l);
