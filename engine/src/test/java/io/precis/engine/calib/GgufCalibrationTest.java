@@ -106,30 +106,61 @@ class GgufCalibrationTest {
     }
 
     /**
-     * RTN against GPTQ and AWQ at int4 on the chosen blocks, perplexity on held-out windows (disjoint from the
+     * {@code quantize blk.0.* to int4 group 32 using gptq} as a plan: {@code Analysis.evaluate(plan, calibration)}
+     * captures block 0's inputs (the pass stops there), computes GPTQ from them, and measures what swapping the
+     * same weights by hand measures; calibration and evaluation windows are disjoint and said to be.
+     */
+    @Test
+    void aGptqPlanOnTheLlmMeasuresWhatItsWeightsDo() {
+        TextCorpus text = Datasets.text(SENTENCES).withContext(32);
+        SmolLmAlgorithms.Config c = new SmolLmAlgorithms.Config("blk.0.*", List.of("int4 group 32"), 32, 4, 2, 0);
+        var split = SmolLmAlgorithms.split(text, c);
+        Calibration cal = SmolLmAlgorithms.calibration(split, c);
+        io.precis.engine.format.Format g32 = io.precis.engine.format.Formats.parse("int4 group 32");
+        io.precis.engine.plan.Plan plan = SmolLmAlgorithms.plan(m, "blk.0.*", g32, io.precis.engine.algo.QuantAlgorithm.of("gptq"));
+        assertEquals(7, plan.quantized().size(), "block 0's seven projections (norms stay)");
+        io.precis.engine.analysis.Analysis a = io.precis.engine.analysis.Analysis.of(m, split.evaluation()).samples(2)
+                .cache(io.precis.engine.analysis.SensitivityCache.inMemory());
+        io.precis.engine.analysis.PlanEvaluation pe = a.evaluate(plan, cal);
+        assertEquals(0, pe.samples().overlap(), pe.samples().text());
+        assertTrue(pe.calibration().contains("gptq (damp 0.01, block 128, act-order none)"), pe.calibration());
+
+        Map<String, LayerStats> st = Calibration.capture(m, cal.inputs(m), block(0), true, null);
+        for (LayerRef l : block(0)) {
+            int out = (int) l.weight().shape()[0], in = (int) l.weight().shape()[1];
+            float[] w = io.precis.engine.algo.QuantAlgorithm.of("gptq").quantize(m.fullPrecisionWeights(l.weight()), out, in, g32, st.get(l.name()));
+            m.swap(l, io.precis.engine.model.WeightTransform.of("gptq", v -> v.write(w)));
+        }
+        var byHand = a.evaluator().evaluate();
+        m.restoreAll();
+        double p = pe.evaluation().get(io.precis.engine.eval.Metric.PERPLEXITY);
+        assertEquals(byHand.get(io.precis.engine.eval.Metric.PERPLEXITY), p, 1e-9 * p);
+        assertTrue(pe.evaluation().get(io.precis.engine.eval.Metric.KL) > 0, "the plan changed the model");
+    }
+
+    /**
+     * RTN against GPTQ and AWQ at int4 on SmolLM2's linear layers, perplexity on held-out windows (disjoint from the
      * calibration slice). Sizes come from system properties so the README's larger run uses the same code:
-     * {@code precis.smollm.layers} (glob), {@code precis.smollm.formats} (comma-separated), {@code precis.smollm.windows}
-     * (evaluation windows), {@code precis.smollm.json} (where the numbers go).
+     * {@code precis.smollm.layers} (glob), {@code precis.smollm.formats} (comma-separated), {@code precis.smollm.context},
+     * {@code precis.smollm.calibration} and {@code precis.smollm.windows} (windows), {@code precis.smollm.json} (output).
      */
     @Test
     void gptqAndAwqBeatRoundToNearestOnHeldOutText() {
-        String pattern = System.getProperty("precis.smollm.layers", "blk.*");
-        List<String> formats = List.of(System.getProperty("precis.smollm.formats", "int4 group 128").split(","));
-        int context = Integer.getInteger("precis.smollm.context", 128);
-        int evalWindows = Integer.getInteger("precis.smollm.windows", 8);
-        int calWindows = Integer.getInteger("precis.smollm.calibration", 16);
-        TextCorpus text = Datasets.text(SENTENCES).withContext(context);
-        // the calibration slice: about 4.2 characters a token, so calWindows full windows fit
-        int chars = (int) (calWindows * context * 4.6);
-        SmolLmAlgorithms.Result r = SmolLmAlgorithms.measure(m, text, pattern, formats, chars, calWindows, evalWindows, 0);
+        SmolLmAlgorithms.Config c = new SmolLmAlgorithms.Config(System.getProperty("precis.smollm.layers", "blk.*"),
+                List.of(System.getProperty("precis.smollm.formats", "int4 group 128").split(",")), Integer.getInteger("precis.smollm.context", 64),
+                Integer.getInteger("precis.smollm.calibration", 8), Integer.getInteger("precis.smollm.windows", 4), 0);
+        TextCorpus text = Datasets.text(SENTENCES).withContext(c.context());
+        SmolLmAlgorithms.Result r = SmolLmAlgorithms.measure(m, text, c);
         assertEquals(0, r.samples().overlap(), r.samples().text());
-        for (String f : formats) {
+        for (String f : c.formats()) {
             double rtn = r.perplexity(f, "rtn"), gptq = r.perplexity(f, "gptq"), awq = r.perplexity(f, "awq");
             assertTrue(rtn > r.fullPrecision(), f + ": RTN perplexity " + rtn + " vs full precision " + r.fullPrecision());
             assertTrue(gptq < rtn, f + ": GPTQ perplexity " + gptq + " not below RTN's " + rtn);
             assertTrue(awq < rtn, f + ": AWQ perplexity " + awq + " not below RTN's " + rtn);
         }
+        // the statistics: d² floats per distinct input (stated), and what the heap kept after the capture (measured)
+        assertTrue(r.statsHeapMeasured() < 1.25 * r.statsBytes() + 32e6, r.statsHeapMeasured() + " bytes retained for " + r.statsBytes() + " stated");
         String out = System.getProperty("precis.smollm.json");
-        SmolLmAlgorithms.write(r, pattern, context, Path.of(out != null ? out : "target/smollm2-algorithms.json"));
+        SmolLmAlgorithms.write(r, Path.of(out != null ? out : "target/smollm2-algorithms.json"));
     }
 }
