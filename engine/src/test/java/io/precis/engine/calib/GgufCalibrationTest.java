@@ -136,6 +136,13 @@ class GgufCalibrationTest {
         double p = pe.evaluation().get(io.precis.engine.eval.Metric.PERPLEXITY);
         assertEquals(byHand.get(io.precis.engine.eval.Metric.PERPLEXITY), p, 1e-9 * p);
         assertTrue(pe.evaluation().get(io.precis.engine.eval.Metric.KL) > 0, "the plan changed the model");
+
+        // sequential: attn_output, the MLP and ffn_down are calibrated on what the already-quantized layers before
+        // them produce (four capture passes, each stopping in block 0), so their weights, and the result, differ
+        io.precis.engine.analysis.PlanEvaluation seq = a.evaluate(plan, cal.sequential(true));
+        assertTrue(seq.calibration().contains("sequential"), seq.calibration());
+        double ps = seq.evaluation().get(io.precis.engine.eval.Metric.PERPLEXITY);
+        assertTrue(ps != p && seq.evaluation().get(io.precis.engine.eval.Metric.KL) > 0, ps + " vs " + p);
     }
 
     /**
