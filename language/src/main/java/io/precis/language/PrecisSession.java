@@ -271,6 +271,10 @@ public final class PrecisSession {
     /** What GPTQ and AWQ calibrate on: the {@code calibrate on} data, else the calibration part of the data in use. */
     public synchronized io.precis.engine.calib.Calibration calibration() {
         Dataset d = calibrationName != null ? datasets.get(calibrationName) : split().calibration();
+        // calibration windows as long as the evaluated ones ('set context'), as analysis() cuts the evaluation text
+        if (d instanceof io.precis.engine.data.TextCorpus t && setExplicitly.contains("context")) {
+            d = t.withContext(Integer.parseInt(settings.get("context")));
+        }
         return io.precis.engine.calib.Calibration.on(d).samples(calibrationSamples()).seed(seed())
                 .sequential(settings.get("sequential").equals("yes"));
     }

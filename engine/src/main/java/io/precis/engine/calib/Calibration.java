@@ -73,23 +73,26 @@ public record Calibration(Dataset data, int samples, long seed, int batchSize, b
     public static Map<String, LayerStats> capture(Model model, List<ModelInput> batches, List<LayerRef> layers, boolean gram,
                                                   Runnable checkpoint) {
         Map<String, LayerStats> out = new LinkedHashMap<>();
+        Map<String, LayerRef> byName = new LinkedHashMap<>();
+        for (LayerRef l : layers) byName.put(l.name(), l);
         for (ModelInput in : batches) {
             if (checkpoint != null) checkpoint.run();
-            Map<String, float[]> rows = model.layerInputs(in, layers);
-            Map<float[], LayerStats> shared = new IdentityHashMap<>();
-            for (LayerRef l : layers) {
-                float[] x = rows.get(l.name());
-                LayerStats st = out.get(l.name());
+            // each distinct input arrives once with the layers reading it, is folded in, and is let go
+            model.layerInputs(in, layers, (names, x) -> {
+                LayerStats st = out.get(names.get(0));
                 if (st == null) {
-                    // the first batch decides which layers share statistics (same input tensor, same array)
-                    st = shared.get(x);
-                    if (st == null) st = new LayerStats(width(l), gram);
-                    out.put(l.name(), st);
+                    // the first batch decides which layers share statistics (the same input tensor)
+                    st = new LayerStats(width(byName.get(names.get(0))), gram);
+                    for (String n : names) out.put(n, st);
                 }
-                if (shared.put(x, st) == null) st.add(x, x.length / st.width());
-            }
+                st.add(x, x.length / st.width());
+            });
         }
-        return out;
+        for (LayerRef l : layers)
+            if (!out.containsKey(l.name())) throw new IllegalStateException("the calibration pass never saw the input of " + l.name());
+        Map<String, LayerStats> ordered = new LinkedHashMap<>();
+        for (LayerRef l : layers) ordered.put(l.name(), out.get(l.name()));
+        return ordered;
     }
 
     /**

@@ -9,7 +9,6 @@ import io.precis.engine.model.WeightTransform;
 import io.precis.engine.plan.LayerPlan;
 import io.precis.engine.plan.Plan;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -88,7 +87,9 @@ public final class PlanQuantizer {
         for (LayerPlan l : plan.layers()) {
             if (!l.isQuantized() || !l.algorithm().needsCalibration()) continue;
             LayerRef layer = model.layer(l.name());
-            if (layer.weights().size() != 1 || layer.weight().shape().length != 2 || !layer.dtype().equals("float32"))
+            // an embedding table is looked up, not multiplied: it has no input rows to calibrate on
+            if (layer.kind() == io.precis.engine.model.LayerKind.EMBEDDING || layer.weights().size() != 1 || layer.weight().shape().length != 2
+                    || !layer.dtype().equals("float32"))
                 throw new IllegalArgumentException(l.name() + " cannot use " + l.algorithm().name() + ": it works on linear layers "
                         + "with one float32 weight matrix (this one is " + layer.kind().label() + " " + java.util.Arrays.toString(layer.shape()) + ")");
             calibrated.add(l);
@@ -129,20 +130,19 @@ public final class PlanQuantizer {
         return new Result(plan, weights, statsBytes, calibration.size(), sequential, (System.nanoTime() - t0) / 1e9, details);
     }
 
-    /** Layers in model order, grouped by the tensor they read (one probe pass on one batch). */
+    /** Layers in model order, grouped by the tensor they read (one probe pass on one batch, streamed). */
     private static List<List<LayerRef>> groupsByInput(Model model, ModelInput probe, List<LayerRef> layers) {
-        Map<String, float[]> rows = model.layerInputs(probe, layers);
-        Map<float[], List<LayerRef>> groups = new IdentityHashMap<>();
-        List<List<LayerRef>> out = new ArrayList<>();
-        for (LayerRef l : layers) {
-            List<LayerRef> g = groups.get(rows.get(l.name()));
-            if (g == null) {
-                g = new ArrayList<>();
-                groups.put(rows.get(l.name()), g);
-                out.add(g);
-            }
-            g.add(l);
-        }
+        Map<String, Integer> group = new java.util.HashMap<>();
+        int[] next = {0};
+        model.layerInputs(probe, layers, (names, x) -> {
+            for (String n : names) group.put(n, next[0]);
+            next[0]++;
+        });
+        Map<Integer, List<LayerRef>> groups = new java.util.TreeMap<>();
+        for (LayerRef l : layers) groups.computeIfAbsent(group.get(l.name()), k -> new ArrayList<>()).add(l);
+        // model order: by each group's first layer
+        List<List<LayerRef>> out = new ArrayList<>(groups.values());
+        out.sort(java.util.Comparator.comparingInt(g -> layers.indexOf(g.get(0))));
         return out;
     }
 

@@ -287,6 +287,12 @@ public final class Model implements AutoCloseable {
         return backend.lossGradients(input, targets);
     }
 
+    /** Streams the layers' inputs, one distinct input at a time; see {@link ModelBackend#layerInputs(ModelInput, List, java.util.function.BiConsumer)}. */
+    public synchronized void layerInputs(ModelInput input, List<LayerRef> layers, java.util.function.BiConsumer<List<String>, float[]> sink) {
+        checkOpen();
+        backend.layerInputs(input, layers.stream().map(l -> layer(l.name())).toList(), sink);
+    }
+
     /** A copy of a weight tensor's full-precision values (the original bits even while it is swapped). */
     public synchronized float[] fullPrecisionWeights(TensorRef tensor) {
         checkOpen();

@@ -58,7 +58,28 @@ public interface ModelBackend extends AutoCloseable {
      * or not). Back-ends that cannot see inside their forward pass throw {@link UnsupportedOperationException}.
      */
     default java.util.Map<String, float[]> layerInputs(ModelInput input, List<LayerRef> layers) {
-        throw new UnsupportedOperationException(engine() + " cannot capture its layers' inputs (calibration needs an ONNX model here)");
+        throw new UnsupportedOperationException(engine() + " cannot capture its layers' inputs (calibration needs an ONNX model, "
+                + "a GGUF language model or one of Precis's DJL blocks here)");
+    }
+
+    /**
+     * As {@link #layerInputs(ModelInput, List)}, but each distinct input goes to {@code sink} with the names of the
+     * wanted layers reading it, as soon as it exists, so that only one of them need be held at a time (DJL blocks
+     * hand them over during the pass; the default collects them first).
+     */
+    default void layerInputs(ModelInput input, List<LayerRef> layers, java.util.function.BiConsumer<List<String>, float[]> sink) {
+        java.util.Map<String, float[]> rows = layerInputs(input, layers);
+        java.util.Map<float[], List<String>> byArray = new java.util.IdentityHashMap<>();
+        List<float[]> order = new java.util.ArrayList<>();
+        for (LayerRef l : layers) {
+            float[] x = rows.get(l.name());
+            if (x == null) continue;
+            byArray.computeIfAbsent(x, k -> {
+                order.add(k);
+                return new java.util.ArrayList<>();
+            }).add(l.name());
+        }
+        for (float[] x : order) sink.accept(byArray.get(x), x);
     }
 
     /**

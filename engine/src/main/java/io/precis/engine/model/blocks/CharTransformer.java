@@ -12,6 +12,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.precis.engine.model.djl.InputCapture;
 import io.precis.engine.model.djl.StagedBlock;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +40,7 @@ public final class CharTransformer extends AbstractBlock implements StagedBlock 
         this.heads = heads;
         embed = addChildBlock("embed", new Table(vocab, width));
         position = addChildBlock("position", new Table(context, width));
-        for (int i = 0; i < depth; i++) blocks.add(addChildBlock("blocks." + i, new Layer(width, heads)));
+        for (int i = 0; i < depth; i++) blocks.add(addChildBlock("blocks." + i, new Layer(width, heads, "blocks." + i + ".")));
         lnF = addChildBlock("ln_f", LayerNorm.builder().axis(2).build());
         head = addChildBlock("head", Linear.builder().setUnits(vocab).build());
     }
@@ -72,7 +73,17 @@ public final class CharTransformer extends AbstractBlock implements StagedBlock 
         return runStages(ps, x, from, collect, false);
     }
 
+    @Override
+    public void capture(ParameterStore ps, NDArray x, InputCapture capture) {
+        run(ps, x, 0, null, false, capture);
+    }
+
     private NDArray runStages(ParameterStore ps, NDArray x, int from, List<NDArray> collect, boolean training) {
+        return run(ps, x, from, collect, training, null);
+    }
+
+    /** With a capture: offers each linear layer's input and returns null once every wanted one was offered. */
+    private NDArray run(ParameterStore ps, NDArray x, int from, List<NDArray> collect, boolean training, InputCapture capture) {
         if (from <= 0) {
             NDArray ids = x;
             long t = ids.getShape().get(1);
@@ -85,10 +96,16 @@ public final class CharTransformer extends AbstractBlock implements StagedBlock 
         }
         NDArray mask = causalMask(x.getManager(), (int) x.getShape().get(1));
         for (int i = Math.max(0, from - 1); i < blocks.size(); i++) {
-            x = blocks.get(i).run(ps, x, mask, training);
+            if (capture != null && capture.complete()) return null;
+            x = blocks.get(i).run(ps, x, mask, training, capture);
             if (collect != null) collect.add(x);
         }
+        if (capture != null && capture.complete()) return null;
         x = lnF.forward(ps, new NDList(x), training).singletonOrThrow();
+        if (capture != null) {
+            capture.offer(x, "head");
+            return null;
+        }
         return head.forward(ps, new NDList(x), training).singletonOrThrow();
     }
 
@@ -140,26 +157,28 @@ public final class CharTransformer extends AbstractBlock implements StagedBlock 
         final LayerNorm ln1, ln2;
         final Attention attn;
         final Mlp mlp;
+        final String path;
 
-        Layer(int width, int heads) {
+        Layer(int width, int heads, String path) {
             super((byte) 1);
+            this.path = path;
             ln1 = addChildBlock("ln1", LayerNorm.builder().axis(2).build());
             attn = addChildBlock("attn", new Attention(width, heads));
             ln2 = addChildBlock("ln2", LayerNorm.builder().axis(2).build());
             mlp = addChildBlock("mlp", new Mlp(width));
         }
 
-        NDArray run(ParameterStore ps, NDArray x, NDArray mask, boolean training) {
+        NDArray run(ParameterStore ps, NDArray x, NDArray mask, boolean training, InputCapture capture) {
             NDArray h = ln1.forward(ps, new NDList(x), training).singletonOrThrow();
-            x = x.add(attn.run(ps, h, mask, training));
+            x = x.add(attn.run(ps, h, mask, training, capture, path + "attn."));
             h = ln2.forward(ps, new NDList(x), training).singletonOrThrow();
-            return x.add(mlp.forward(ps, new NDList(h), training).singletonOrThrow());
+            return x.add(mlp.run(ps, h, training, capture, path + "mlp."));
         }
 
         @Override
         protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> params) {
             NDArray x = in.singletonOrThrow();
-            return new NDList(run(ps, x, causalMask(x.getManager(), (int) x.getShape().get(1)), training));
+            return new NDList(run(ps, x, causalMask(x.getManager(), (int) x.getShape().get(1)), training, null));
         }
 
         @Override
@@ -186,7 +205,8 @@ public final class CharTransformer extends AbstractBlock implements StagedBlock 
             proj = addChildBlock("proj", Linear.builder().setUnits(width).build());
         }
 
-        NDArray run(ParameterStore ps, NDArray x, NDArray mask, boolean training) {
+        NDArray run(ParameterStore ps, NDArray x, NDArray mask, boolean training, InputCapture capture, String path) {
+            if (capture != null) capture.offer(x, path + "qkv");
             long b = x.getShape().get(0), t = x.getShape().get(1);
             long dh = width / heads;
             NDList parts = qkv.forward(ps, new NDList(x), training).singletonOrThrow().split(3, 2);
@@ -199,13 +219,14 @@ public final class CharTransformer extends AbstractBlock implements StagedBlock 
             NDArray divisor = x.getManager().create(Math.sqrt(dh));
             NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).div(divisor).add(mask).softmax(-1);
             NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, width);
+            if (capture != null) capture.offer(y, path + "proj");
             return proj.forward(ps, new NDList(y), training).singletonOrThrow();
         }
 
         @Override
         protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> params) {
             NDArray x = in.singletonOrThrow();
-            return new NDList(run(ps, x, causalMask(x.getManager(), (int) x.getShape().get(1)), training));
+            return new NDList(run(ps, x, causalMask(x.getManager(), (int) x.getShape().get(1)), training, null, ""));
         }
 
         @Override
@@ -232,8 +253,14 @@ public final class CharTransformer extends AbstractBlock implements StagedBlock 
 
         @Override
         protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> params) {
-            NDArray h = Activation.gelu(fc1.forward(ps, in, training).singletonOrThrow());
-            return fc2.forward(ps, new NDList(h), training);
+            return new NDList(run(ps, in.singletonOrThrow(), training, null, ""));
+        }
+
+        NDArray run(ParameterStore ps, NDArray x, boolean training, InputCapture capture, String path) {
+            if (capture != null) capture.offer(x, path + "fc1");
+            NDArray h = Activation.gelu(fc1.forward(ps, new NDList(x), training).singletonOrThrow());
+            if (capture != null) capture.offer(h, path + "fc2");
+            return fc2.forward(ps, new NDList(h), training).singletonOrThrow();
         }
 
         @Override

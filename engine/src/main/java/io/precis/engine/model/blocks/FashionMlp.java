@@ -10,6 +10,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.precis.engine.model.djl.InputCapture;
 import io.precis.engine.model.djl.StagedBlock;
 import java.util.List;
 
@@ -51,6 +52,18 @@ public final class FashionMlp extends AbstractBlock implements StagedBlock {
     @Override
     public NDArray runStages(ParameterStore ps, NDArray x, int from, List<NDArray> collect) {
         return runStages(ps, x, from, collect, false);
+    }
+
+    @Override
+    public void capture(ParameterStore ps, NDArray x, InputCapture capture) {
+        x = x.reshape(x.getShape().get(0), -1);
+        capture.offer(x, "fc1");
+        if (capture.complete()) return;
+        x = Activation.relu(fc1.forward(ps, new NDList(x), false).singletonOrThrow());
+        capture.offer(x, "fc2");
+        if (capture.complete()) return;
+        x = Activation.relu(fc2.forward(ps, new NDList(x), false).singletonOrThrow());
+        capture.offer(x, "head");
     }
 
     private NDArray runStages(ParameterStore ps, NDArray x, int from, List<NDArray> collect, boolean training) {

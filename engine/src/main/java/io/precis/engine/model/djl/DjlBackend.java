@@ -299,6 +299,74 @@ public abstract class DjlBackend implements ModelBackend {
     }
 
     @Override
+    public synchronized Map<String, float[]> layerInputs(ModelInput input, List<LayerRef> layers) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        layerInputs(input, layers, (names, x) -> names.forEach(n -> out.put(n, x)));
+        return out;
+    }
+
+    /**
+     * Precis's own blocks ({@link StagedBlock}) offer each linear layer's input from inside their forward pass; DJL
+     * 0.36 has no forward hooks on blocks, and a TorchScript module runs as one libtorch call.
+     */
+    @Override
+    public synchronized void layerInputs(ModelInput input, List<LayerRef> layers, java.util.function.BiConsumer<List<String>, float[]> sink) {
+        if (!(model.getBlock() instanceof StagedBlock staged)) {
+            if (model.getBlock() instanceof ai.djl.nn.SymbolBlock)
+                throw new UnsupportedOperationException(where + ": a TorchScript model cannot be calibrated (GPTQ, AWQ, SmoothQuant, static "
+                        + "activation scales): DJL 0.36 runs it as one call into libtorch and exposes neither its submodules nor forward "
+                        + "hooks, so its layers' inputs are never visible. Export it to ONNX, whose layers can be calibrated.");
+            throw new UnsupportedOperationException(where + ": the block " + model.getBlock().getClass().getSimpleName()
+                    + " cannot hand out its layers' inputs (DJL blocks have no forward hooks; Precis's own blocks offer them)");
+        }
+        Set<String> wanted = new LinkedHashSet<>();
+        for (LayerRef l : layers) {
+            if (l.weight().shape().length != 2)
+                throw new ModelException(where, "layer " + l.name() + " is not a linear layer, so it has no input rows to calibrate on");
+            wanted.add(l.name());
+        }
+        long[][] mask = input instanceof ModelInput.Tokens t ? t.mask() : null;
+        try (NDManager m = model.getNDManager().newSubManager()) {
+            NDArray x = switch (input) {
+                case ModelInput.Images img -> {
+                    if (imageShape == null) throw new ModelException(where, "takes " + inputDescription() + ", not images");
+                    yield m.create(FloatBuffer.wrap(img.pixels()), new Shape(img.n(), img.channels(), img.height(), img.width()));
+                }
+                case ModelInput.Tokens tok -> {
+                    if (imageShape != null) throw new ModelException(where, "takes " + inputDescription() + ", not text");
+                    yield m.create(tok.ids());
+                }
+            };
+            InputCapture capture = new InputCapture(wanted, (names, a) -> sink.accept(names, realRows(a, mask)));
+            staged.capture(new ParameterStore(m, false), x, capture);
+            if (!capture.complete())
+                throw new ModelException(where, "the forward pass never reached the input of " + String.join(", ", capture.missing()));
+        } catch (ModelException | UnsupportedOperationException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ModelException(where, "forward pass failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Rows [..., d] as float32, without the rows of padding tokens when the array is [batch, tokens, d]. */
+    private static float[] realRows(NDArray a, long[][] mask) {
+        float[] all = a.toType(DataType.FLOAT32, false).toFloatArray();
+        Shape s = a.getShape();
+        if (mask == null || s.dimension() != 3 || s.get(0) != mask.length || mask.length == 0 || s.get(1) != mask[0].length) return all;
+        int d = Math.toIntExact(s.get(2)), n = 0;
+        for (long[] r : mask) for (long v : r) n += v != 0 ? 1 : 0;
+        if ((long) n * d == all.length) return all;
+        float[] real = new float[n * d];
+        int k = 0, row = 0;
+        for (long[] r : mask)
+            for (long v : r) {
+                if (v != 0) System.arraycopy(all, row * d, real, k++ * d, d);
+                row++;
+            }
+        return real;
+    }
+
+    @Override
     public String inputDescription() {
         return imageShape == null ? "text (token ids)" : "images " + imageShape[0] + "x" + imageShape[1] + "x" + imageShape[2];
     }

@@ -20,4 +20,11 @@ public interface StagedBlock {
      * adding the input of every later stage to {@code collect} when it is not null.
      */
     NDArray runStages(ParameterStore ps, NDArray x, int from, List<NDArray> collect);
+
+    /**
+     * Runs the forward pass on the model input {@code x}, offering each linear layer's input to {@code capture}
+     * as it is computed (the block's own code calls it beside each multiplication, as a forward hook would), and
+     * stops after the stage where the last wanted layer was offered.
+     */
+    void capture(ParameterStore ps, NDArray x, InputCapture capture);
 }

@@ -72,6 +72,16 @@ public final class LlamaBlock extends AbstractBlock implements StagedBlock {
 
     @Override
     public NDArray runStages(ParameterStore ps, NDArray x, int from, List<NDArray> collect) {
+        return run(x, from, collect, null);
+    }
+
+    @Override
+    public void capture(ParameterStore ps, NDArray x, io.precis.engine.model.djl.InputCapture capture) {
+        run(x, 0, null, capture);
+    }
+
+    /** The stages from {@code from}; with a capture, returns null as soon as every wanted input was offered. */
+    private NDArray run(NDArray x, int from, List<NDArray> collect, io.precis.engine.model.djl.InputCapture capture) {
         if (from <= 0) {
             NDArray ids = x.toType(DataType.INT64, false);
             x = Embedding.embedding(ids, p("token_embd.weight"), SparseFormat.DENSE).singletonOrThrow();
@@ -82,19 +92,26 @@ public final class LlamaBlock extends AbstractBlock implements StagedBlock {
         NDArray[] rope = rope(m, t);
         NDArray mask = causalMask(m, t);
         for (int i = Math.max(0, from - 1); i < c.blocks(); i++) {
-            x = block(i, x, rope, mask);
+            if (capture != null && capture.complete()) return null;
+            x = block(i, x, rope, mask, capture);
             if (collect != null) collect.add(x);
         }
+        if (capture != null && capture.complete()) return null;
         x = rmsNorm(x, p("output_norm.weight"));
         NDArray head = optional("output.weight");
+        if (capture != null) {
+            if (head != null) capture.offer(x, "output"); // a tied head is the token table, not a linear layer of its own
+            return null;
+        }
         return Linear.linear(x, head != null ? head : p("token_embd.weight")).singletonOrThrow();
     }
 
-    private NDArray block(int i, NDArray x, NDArray[] rope, NDArray mask) {
+    private NDArray block(int i, NDArray x, NDArray[] rope, NDArray mask, io.precis.engine.model.djl.InputCapture capture) {
         String b = "blk." + i + ".";
         long batch = x.getShape().get(0), t = x.getShape().get(1);
         int hd = c.headDim(), g = c.heads() / c.kvHeads();
         NDArray h = rmsNorm(x, p(b + "attn_norm.weight"));
+        if (capture != null) capture.offer(h, b + "attn_q", b + "attn_k", b + "attn_v");
         NDArray q = linear(h, b + "attn_q").reshape(batch, t, c.heads(), hd).transpose(0, 2, 1, 3);
         NDArray k = linear(h, b + "attn_k").reshape(batch, t, c.kvHeads(), hd).transpose(0, 2, 1, 3);
         NDArray v = linear(h, b + "attn_v").reshape(batch, t, c.kvHeads(), hd).transpose(0, 2, 1, 3);
@@ -106,11 +123,14 @@ public final class LlamaBlock extends AbstractBlock implements StagedBlock {
         NDArray vg = v.reshape(batch, c.kvHeads(), 1, t, hd);
         NDArray att = qg.matMul(kg.transpose(0, 1, 2, 4, 3)).mul(1.0 / Math.sqrt(hd)).add(mask).softmax(-1);
         NDArray y = att.matMul(vg).reshape(batch, c.heads(), t, hd).transpose(0, 2, 1, 3).reshape(batch, t, (long) c.heads() * hd);
+        if (capture != null) capture.offer(y, b + "attn_output");
         x = x.add(Linear.linear(y, p(b + "attn_output.weight")).singletonOrThrow());
         h = rmsNorm(x, p(b + "ffn_norm.weight"));
+        if (capture != null) capture.offer(h, b + "ffn_gate", b + "ffn_up");
         NDArray gate = linear(h, b + "ffn_gate");
         NDArray up = linear(h, b + "ffn_up");
         NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
+        if (capture != null) capture.offer(act, b + "ffn_down");
         return x.add(Linear.linear(act, p(b + "ffn_down.weight")).singletonOrThrow());
     }
 
