@@ -77,7 +77,7 @@ soak: build venv ## 10,000 mixed cells on one kernel: latency and heap after GC,
 	@mkdir -p target/bench
 	$(PY) tests/soak.py --cells 10000 --window 200 --out target/bench/soak.json
 
-bench: bench-kernel bench-quant bench-dsl bench-models bench-sweep bench-algorithms bench-spark bench-llm ## every benchmark group, JSON under target/bench/
+bench: bench-kernel bench-quant bench-dsl bench-models bench-sweep bench-algorithms bench-spark bench-llm bench-fisher bench-train ## every benchmark group, JSON under target/bench/
 
 bench-kernel: build venv ## kernel start-up and 1+1 round trip, against ipykernel in the same run
 	$(PRECIS) install --prefix $(VENV) --quiet
