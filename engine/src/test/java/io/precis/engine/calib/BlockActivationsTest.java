@@ -205,6 +205,69 @@ class BlockActivationsTest {
         }
     }
 
+    /**
+     * The held-out measurement (opt-in: {@code -Dprecis.smollm.activations.json=FILE}): SmolLM2's 210 linear layers
+     * ({@code blk.*}) at int8 per channel weights, with int8 inputs per token, ± SmoothQuant α searched on the
+     * norm-fed layers (q, k, v, gate, up) or on all of them, symmetric and asymmetric codes; calibration and evaluation
+     * windows disjoint.
+     * Sizes: {@code precis.smollm.context} (32), {@code .calibration} (8 windows), {@code .windows} (8 evaluated).
+     */
+    @Test
+    void smolLm2W8a8AgainstW8a16OnHeldOutWindows() throws Exception {
+        String json = System.getProperty("precis.smollm.activations.json");
+        assumeTrue(json != null, "opt-in measurement: -Dprecis.smollm.activations.json=FILE");
+        Path file = CachedModels.find(CachedModels.SMOLLM2).orElse(null);
+        assumeTrue(file != null, CachedModels.missing(CachedModels.SMOLLM2));
+        int context = Integer.getInteger("precis.smollm.context", 32), calWindows = Integer.getInteger("precis.smollm.calibration", 8),
+                windows = Integer.getInteger("precis.smollm.windows", 8);
+        long t0 = System.nanoTime();
+        try (Model m = Models.load(file)) {
+            TextCorpus text = Datasets.text(TestFiles.sentences()).withContext(context);
+            var split = Datasets.split(text, (int) (calWindows * context * 4.6), 0);
+            Calibration cal = new Calibration(split.calibration(), calWindows, 0, 4, false);
+            Analysis a = Analysis.of(m, split.evaluation()).samples(windows).batchSize(4).cache(SensitivityCache.inMemory());
+            List<LayerPattern> star = List.of(LayerPattern.glob("blk.*"));
+            List<LayerPattern> normFed = java.util.stream.Stream.of("*.attn_q", "*.attn_k", "*.attn_v", "*.ffn_gate", "*.ffn_up")
+                    .map(LayerPattern::glob).toList();
+            Rule weights = Rule.quantize("w", star, Formats.parse("int8 per channel"));
+            ActivationSpec token = new ActivationSpec(ActivationQuant.Granularity.PER_TOKEN, true), asym = token.asymmetricCodes();
+            Map<String, List<Rule>> plans = new LinkedHashMap<>();
+            plans.put("W8A16 (int8 per channel weights only)", List.of(weights));
+            plans.put("W8A8, int8 per token", List.of(weights, Rule.activations("a", star, token)));
+            plans.put("W8A8 per token + SmoothQuant α searched (norm-fed)", List.of(weights, Rule.activations("a", star, token),
+                    Rule.activations("s", normFed, token.searchingSmoothQuant())));
+            plans.put("W8A8 per token asymmetric", List.of(weights, Rule.activations("a", star, asym)));
+            plans.put("W8A8 per token asymmetric + SmoothQuant α searched (norm-fed)", List.of(weights, Rule.activations("a", star, asym),
+                    Rule.activations("s", normFed, asym.searchingSmoothQuant())));
+            // the divisor stays explicit in the blocks, so layers fed by no norm (attn_output, ffn_down) can be smoothed too
+            plans.put("W8A8 per token + SmoothQuant α searched (all 210)", List.of(weights, Rule.activations("s", star, token.searchingSmoothQuant())));
+            plans.put("W8A8 per token asymmetric + SmoothQuant α searched (all 210)", List.of(weights, Rule.activations("s", star, asym.searchingSmoothQuant())));
+            com.fasterxml.jackson.databind.ObjectMapper om = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.node.ObjectNode n = om.createObjectNode();
+            n.put("model", file.getFileName().toString()).put("layers", "blk.*").put("context", context).put("calibration_windows", calWindows)
+                    .put("evaluation_windows", windows).put("seed", 0);
+            com.fasterxml.jackson.databind.node.ArrayNode rows = n.putArray("rows");
+            double w8a16 = Double.NaN;
+            for (Map.Entry<String, List<Rule>> e : plans.entrySet()) {
+                long ts = System.nanoTime();
+                Plan p = Planner.resolve(m.name(), m.layers(), e.getValue(), SensitivityLookup.NONE);
+                io.precis.engine.analysis.PlanEvaluation r = a.evaluate(p, cal);
+                double kl = r.evaluation().get(io.precis.engine.eval.Metric.KL), ppl = r.evaluation().get(io.precis.engine.eval.Metric.PERPLEXITY);
+                if (Double.isNaN(w8a16)) w8a16 = kl;
+                n.put("perplexity_full_precision", r.baseline().get(io.precis.engine.eval.Metric.PERPLEXITY));
+                if (r.samples() != null) n.put("samples", r.samples().text()).put("overlap", r.samples().overlap());
+                rows.addObject().put("plan", e.getKey()).put("kl", kl).put("kl_vs_w8a16", kl / w8a16).put("perplexity", ppl)
+                        .put("one_minus_cosine", r.metrics().getOrDefault(io.precis.engine.analysis.SensitivityMetric.ONE_MINUS_COSINE, Double.NaN))
+                        .put("calibration", r.calibration()).put("seconds", (System.nanoTime() - ts) / 1e9);
+                System.out.printf(Locale.ROOT, "smollm2 %s: KL %.5f (%.2fx W8A16), perplexity %.3f; %s%n", e.getKey(), kl, kl / w8a16, ppl, r.calibration());
+            }
+            n.put("seconds", (System.nanoTime() - t0) / 1e9);
+            Path out = Path.of(json);
+            if (out.getParent() != null) java.nio.file.Files.createDirectories(out.getParent());
+            io.precis.engine.io.AtomicFiles.writeString(out, om.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+        }
+    }
+
     @Test
     void torchScriptRefusesClearly() {
         try (Model m = Models.load(TestFiles.models("torchscript/fashion_cnn.pt"))) {
