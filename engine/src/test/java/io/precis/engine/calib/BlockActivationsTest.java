@@ -206,6 +206,44 @@ class BlockActivationsTest {
     }
 
     /**
+     * A streamed causal-LM measurement (batch by batch, full-precision logits from the kept last-stage inputs) with
+     * activation rules on block 0 and a weight change in block 1: it must start at block 0 and equal the kept run.
+     */
+    @Test
+    void streamedLlmMeasurementStartsAtTheFirstQuantizedInput(@org.junit.jupiter.api.io.TempDir Path tmp) {
+        System.setProperty("precis.streamAboveBytes", "0"); // the tiny model's logits are small: stream them anyway
+        try (Model m = Models.load(io.precis.engine.model.gguf.TinyGguf.write(tmp.resolve("tiny.gguf"), 8, true))) {
+            TextCorpus text = Datasets.text(TestFiles.sentences()).withContext(40);
+            Analysis a = Analysis.of(m, text).samples(50).cache(SensitivityCache.inMemory()).metric(io.precis.engine.analysis.SensitivityMetric.KL);
+            Plan rules = Planner.resolve("tiny", m.layers(), List.of(Rule.activations("a", List.of(LayerPattern.glob("blk.0.*")),
+                    new ActivationSpec(ActivationQuant.Granularity.PER_TOKEN, true))), SensitivityLookup.NONE);
+            io.precis.engine.format.Format int4 = Formats.parse("int4 per channel");
+            LayerRef up = m.layer("blk.1.ffn_up");
+            double streamed = a.method(io.precis.engine.analysis.Method.of(io.precis.engine.algo.QuantAlgorithm.RTN, null, rules))
+                    .sensitivity(List.of(up), List.of(int4)).value(up, int4);
+            Evaluator ev = a.evaluator();
+            assertTrue(ev.inputs().size() > 1, "several batches");
+            Map<LayerRef, ActivationQuant> acts = new LinkedHashMap<>();
+            rules.activations().keySet().forEach(n -> acts.put(m.layer(n), TOKEN));
+            assertEquals(7, acts.size());
+            double kept, weightsOnly;
+            try {
+                m.swap(up, WeightTransform.fakeQuantize(int4));
+                weightsOnly = ev.evaluate().get(io.precis.engine.eval.Metric.KL);
+                m.quantizeActivations(acts, Map.of());
+                kept = ev.evaluate().get(io.precis.engine.eval.Metric.KL);
+            } finally {
+                m.quantizeActivations(Map.of(), Map.of());
+                m.restoreAll();
+            }
+            assertTrue(kept > weightsOnly, "block 0's int8 inputs add damage: " + weightsOnly + " -> " + kept);
+            assertEquals(kept, streamed, 1e-9 * kept, "streamed with rules on block 0 vs the whole kept run");
+        } finally {
+            System.clearProperty("precis.streamAboveBytes");
+        }
+    }
+
+    /**
      * The held-out measurement (opt-in: {@code -Dprecis.smollm.activations.json=FILE}): SmolLM2's 210 linear layers
      * ({@code blk.*}) at int8 per channel weights, with int8 inputs per token, ± SmoothQuant α searched on the
      * norm-fed layers (q, k, v, gate, up) or on all of them, symmetric and asymmetric codes; calibration and evaluation
