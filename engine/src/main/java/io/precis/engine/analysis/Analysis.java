@@ -384,7 +384,7 @@ public final class Analysis {
         checkMethod();
         Method.Applied ap = method.apply(this, config, t);
         String label = describeConfig(config) + ", " + method.label();
-        if (runner.streams(config)) {
+        if (runner.streams(config, ap.activations().quant.keySet())) {
             OutputSums ref = runner.referenceSums(t);
             long t0 = System.nanoTime();
             OutputSums sums = withActivations(ap.activations(), () -> runner.measureStreaming(ap.transforms(), t));
@@ -555,7 +555,8 @@ public final class Analysis {
             return "; smoothquant " + String.join(", ", alphas) + "; scales folded into the preceding norm for "
                     + (folded.isEmpty() ? "no layer" : String.join(", ", folded.stream().map(LayerRef::name).toList()))
                     + (kept.isEmpty() ? "" : ", kept explicit for " + kept.size()
-                    + " (their input also feeds other operations or comes from no norm)");
+                    + " (their input also feeds other operations or comes from no norm, or the model is not an ONNX graph: GGUF and"
+                    + " Precis's DJL blocks divide the input explicitly)");
         }
     }
 

@@ -126,11 +126,31 @@ final class Runner {
      * the last stage twice per batch, so only runs whose logits exceed {@link #streamAboveBytes()} stream.
      */
     boolean streams(Map<LayerRef, ?> config) {
+        return streams(config, java.util.Set.of());
+    }
+
+    /**
+     * As {@link #streams(Map)}, with the inputs of {@code activations} to be quantized too (besides those the model
+     * quantizes now): the last stage, run for the full-precision logits, must not be one of theirs either.
+     */
+    boolean streams(Map<LayerRef, ?> config, java.util.Set<LayerRef> activations) {
         if (evaluator.streamWindow() == 0 || model.stages() < 3) return false;
         // small runs keep the logits (the last stage is not run twice); large ones stream
         if ((long) evaluator.scoredTokens() * model.tokenizer().vocabularySize() * Float.BYTES <= streamAboveBytes()) return false;
         int last = model.stages() - 1;
-        return config.keySet().stream().mapToInt(model::stageOf).allMatch(s -> s > 0 && s < last);
+        java.util.Set<LayerRef> changed = changed(config);
+        changed.addAll(activations);
+        return changed.stream().mapToInt(model::stageOf).allMatch(s -> s > 0 && s < last);
+    }
+
+    /**
+     * The configuration's layers and those whose inputs the model quantizes now: a pass resumed at stage k from
+     * full-precision stage inputs is exact only when none of them is read before k.
+     */
+    private java.util.Set<LayerRef> changed(Map<LayerRef, ?> config) {
+        java.util.Set<LayerRef> all = new java.util.LinkedHashSet<>(config.keySet());
+        all.addAll(model.activationLayers());
+        return all;
     }
 
     /** Full-precision loss and accuracy, from the one pass that also keeps each batch's last-stage input. */
@@ -206,10 +226,14 @@ final class Runner {
         }
     }
 
-    /** The first stage any of the configuration's layers is read in (0 when resuming is off or impossible). */
+    /**
+     * The first stage any of the configuration's layers, or of the layers whose inputs are quantized now, is read
+     * in (0 when resuming is off or impossible).
+     */
     int startStage(Map<LayerRef, ?> config) {
-        if (!prefixReuse || model.stages() <= 1 || config.isEmpty()) return 0;
-        return config.keySet().stream().mapToInt(model::stageOf).min().orElse(0);
+        java.util.Set<LayerRef> changed = changed(config);
+        if (!prefixReuse || model.stages() <= 1 || changed.isEmpty()) return 0;
+        return changed.stream().mapToInt(model::stageOf).min().orElse(0);
     }
 
     private void ensureStageInputs(Tracker tracker) {

@@ -236,14 +236,17 @@ public final class Model implements AutoCloseable {
         quant.forEach((l, a) -> q.put(layer(l.name()), a));
         smooth.forEach((l, v) -> s.put(layer(l.name()), v));
         java.util.Set<LayerRef> folded = backend.quantizeActivations(q, s);
-        activationsQuantized = !q.isEmpty();
+        activationLayers = java.util.Set.copyOf(q.keySet());
         return folded;
     }
 
-    private boolean activationsQuantized;
+    private java.util.Set<LayerRef> activationLayers = java.util.Set.of();
 
     /** Whether {@link #forward} fake-quantizes some layer's inputs. */
-    public synchronized boolean activationsQuantized() { return activationsQuantized; }
+    public synchronized boolean activationsQuantized() { return !activationLayers.isEmpty(); }
+
+    /** The layers whose inputs {@link #forward} fake-quantizes now (empty when none). */
+    public synchronized java.util.Set<LayerRef> activationLayers() { return activationLayers; }
 
     /**
      * How many stages the forward pass runs in sequence (1 when it cannot start in the middle). For the blocks
@@ -256,7 +259,10 @@ public final class Model implements AutoCloseable {
     /** The first stage that reads this layer's weights. */
     public int stageOf(LayerRef layer) { return backend.stageOf(layer(layer.name())); }
 
-    /** A forward pass that also returns the input of every stage after the first, in order (run it at full precision). */
+    /**
+     * A forward pass that also returns the input of every stage after the first, in order (run it at full precision
+     * weights; activation rules are not applied in this pass, so the inputs are full precision).
+     */
     public synchronized ModelOutput forwardCollecting(ModelInput input, List<Activation> stageInputs) {
         checkOpen();
         return backend.forwardStages(input, 0, null, stageInputs);

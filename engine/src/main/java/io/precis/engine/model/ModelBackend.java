@@ -85,14 +85,15 @@ public interface ModelBackend extends AutoCloseable {
     /**
      * From now on, {@link #forward} fake-quantizes the input of each of {@code quant}'s linear layers before its
      * weight multiplies it (divided first by the layer's {@code smooth} divisors, SmoothQuant kept as an explicit
-     * scale, or folded into the preceding norm where the graph allows); an empty map turns it off. The model then
-     * runs as one stage.
+     * scale, or folded into the preceding norm where the graph allows); an empty map turns it off. ONNX models then
+     * run as one stage; Precis's DJL blocks and GGUF models keep their stages, and a pass that collects stage inputs
+     * runs without the rules (full-precision inputs for resumed passes).
      *
      * @return the layers whose divisors were folded into a preceding norm (the rest are explicit)
      */
     default java.util.Set<LayerRef> quantizeActivations(java.util.Map<LayerRef, io.precis.engine.algo.ActivationQuant> quant,
                                                         java.util.Map<LayerRef, float[]> smooth) {
-        if (!quant.isEmpty()) throw new UnsupportedOperationException(engine() + " cannot quantize its layers' inputs (activation quantization needs an ONNX model here)");
+        if (!quant.isEmpty()) throw new UnsupportedOperationException(engine() + " cannot quantize its layers' inputs (activation quantization needs an ONNX model, a GGUF language model or one of Precis's DJL blocks here)");
         return java.util.Set.of();
     }
 

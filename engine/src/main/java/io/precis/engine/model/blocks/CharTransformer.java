@@ -12,7 +12,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import io.precis.engine.model.djl.InputCapture;
+import io.precis.engine.model.djl.LayerInputs;
 import io.precis.engine.model.djl.StagedBlock;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,21 +69,16 @@ public final class CharTransformer extends AbstractBlock implements StagedBlock 
     }
 
     @Override
-    public NDArray runStages(ParameterStore ps, NDArray x, int from, List<NDArray> collect) {
-        return runStages(ps, x, from, collect, false);
-    }
-
-    @Override
-    public void capture(ParameterStore ps, NDArray x, InputCapture capture) {
-        run(ps, x, 0, null, false, capture);
+    public NDArray runStages(ParameterStore ps, NDArray x, int from, List<NDArray> collect, LayerInputs inputs) {
+        return run(ps, x, from, collect, false, inputs);
     }
 
     private NDArray runStages(ParameterStore ps, NDArray x, int from, List<NDArray> collect, boolean training) {
         return run(ps, x, from, collect, training, null);
     }
 
-    /** With a capture: offers each linear layer's input and returns null once every wanted one was offered. */
-    private NDArray run(ParameterStore ps, NDArray x, int from, List<NDArray> collect, boolean training, InputCapture capture) {
+    /** With {@code inputs}: offers each linear layer's input (and multiplies what comes back); null once it is complete. */
+    private NDArray run(ParameterStore ps, NDArray x, int from, List<NDArray> collect, boolean training, LayerInputs inputs) {
         if (from <= 0) {
             NDArray ids = x;
             long t = ids.getShape().get(1);
@@ -96,17 +91,19 @@ public final class CharTransformer extends AbstractBlock implements StagedBlock 
         }
         NDArray mask = causalMask(x.getManager(), (int) x.getShape().get(1));
         for (int i = Math.max(0, from - 1); i < blocks.size(); i++) {
-            if (capture != null && capture.complete()) return null;
-            x = blocks.get(i).run(ps, x, mask, training, capture);
+            if (inputs != null && inputs.complete()) return null;
+            x = blocks.get(i).run(ps, x, mask, training, inputs);
             if (collect != null) collect.add(x);
         }
-        if (capture != null && capture.complete()) return null;
+        if (inputs != null && inputs.complete()) return null;
         x = lnF.forward(ps, new NDList(x), training).singletonOrThrow();
-        if (capture != null) {
-            capture.offer(x, "head");
-            return null;
-        }
+        x = offer(inputs, x, "head");
+        if (inputs != null && inputs.complete()) return null;
         return head.forward(ps, new NDList(x), training).singletonOrThrow();
+    }
+
+    private static NDArray offer(LayerInputs inputs, NDArray x, String layer) {
+        return inputs == null ? x : inputs.offer(x, layer)[0];
     }
 
     private static NDArray causalMask(NDManager m, int t) {
@@ -168,11 +165,11 @@ public final class CharTransformer extends AbstractBlock implements StagedBlock 
             mlp = addChildBlock("mlp", new Mlp(width));
         }
 
-        NDArray run(ParameterStore ps, NDArray x, NDArray mask, boolean training, InputCapture capture) {
+        NDArray run(ParameterStore ps, NDArray x, NDArray mask, boolean training, LayerInputs inputs) {
             NDArray h = ln1.forward(ps, new NDList(x), training).singletonOrThrow();
-            x = x.add(attn.run(ps, h, mask, training, capture, path + "attn."));
+            x = x.add(attn.run(ps, h, mask, training, inputs, path + "attn."));
             h = ln2.forward(ps, new NDList(x), training).singletonOrThrow();
-            return x.add(mlp.run(ps, h, training, capture, path + "mlp."));
+            return x.add(mlp.run(ps, h, training, inputs, path + "mlp."));
         }
 
         @Override
@@ -205,11 +202,11 @@ public final class CharTransformer extends AbstractBlock implements StagedBlock 
             proj = addChildBlock("proj", Linear.builder().setUnits(width).build());
         }
 
-        NDArray run(ParameterStore ps, NDArray x, NDArray mask, boolean training, InputCapture capture, String path) {
-            if (capture != null) capture.offer(x, path + "qkv");
+        NDArray run(ParameterStore ps, NDArray x, NDArray mask, boolean training, LayerInputs inputs, String path) {
+            NDArray in = offer(inputs, x, path + "qkv");
             long b = x.getShape().get(0), t = x.getShape().get(1);
             long dh = width / heads;
-            NDList parts = qkv.forward(ps, new NDList(x), training).singletonOrThrow().split(3, 2);
+            NDList parts = qkv.forward(ps, new NDList(in), training).singletonOrThrow().split(3, 2);
             NDArray q = parts.get(0).reshape(b, t, heads, dh).transpose(0, 2, 1, 3);
             NDArray k = parts.get(1).reshape(b, t, heads, dh).transpose(0, 2, 1, 3);
             NDArray v = parts.get(2).reshape(b, t, heads, dh).transpose(0, 2, 1, 3);
@@ -219,7 +216,7 @@ public final class CharTransformer extends AbstractBlock implements StagedBlock 
             NDArray divisor = x.getManager().create(Math.sqrt(dh));
             NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).div(divisor).add(mask).softmax(-1);
             NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, width);
-            if (capture != null) capture.offer(y, path + "proj");
+            y = offer(inputs, y, path + "proj");
             return proj.forward(ps, new NDList(y), training).singletonOrThrow();
         }
 
@@ -256,10 +253,10 @@ public final class CharTransformer extends AbstractBlock implements StagedBlock 
             return new NDList(run(ps, in.singletonOrThrow(), training, null, ""));
         }
 
-        NDArray run(ParameterStore ps, NDArray x, boolean training, InputCapture capture, String path) {
-            if (capture != null) capture.offer(x, path + "fc1");
+        NDArray run(ParameterStore ps, NDArray x, boolean training, LayerInputs inputs, String path) {
+            x = offer(inputs, x, path + "fc1");
             NDArray h = Activation.gelu(fc1.forward(ps, new NDList(x), training).singletonOrThrow());
-            if (capture != null) capture.offer(h, path + "fc2");
+            h = offer(inputs, h, path + "fc2");
             return fc2.forward(ps, new NDList(h), training).singletonOrThrow();
         }
 

@@ -10,7 +10,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import io.precis.engine.model.djl.InputCapture;
+import io.precis.engine.model.djl.LayerInputs;
 import io.precis.engine.model.djl.StagedBlock;
 import java.util.List;
 
@@ -50,33 +50,35 @@ public final class FashionMlp extends AbstractBlock implements StagedBlock {
     }
 
     @Override
-    public NDArray runStages(ParameterStore ps, NDArray x, int from, List<NDArray> collect) {
-        return runStages(ps, x, from, collect, false);
-    }
-
-    @Override
-    public void capture(ParameterStore ps, NDArray x, InputCapture capture) {
-        x = x.reshape(x.getShape().get(0), -1);
-        capture.offer(x, "fc1");
-        if (capture.complete()) return;
-        x = Activation.relu(fc1.forward(ps, new NDList(x), false).singletonOrThrow());
-        capture.offer(x, "fc2");
-        if (capture.complete()) return;
-        x = Activation.relu(fc2.forward(ps, new NDList(x), false).singletonOrThrow());
-        capture.offer(x, "head");
+    public NDArray runStages(ParameterStore ps, NDArray x, int from, List<NDArray> collect, LayerInputs inputs) {
+        return run(ps, x, from, collect, false, inputs);
     }
 
     private NDArray runStages(ParameterStore ps, NDArray x, int from, List<NDArray> collect, boolean training) {
+        return run(ps, x, from, collect, training, null);
+    }
+
+    /** With {@code inputs}: offers each layer's input (and multiplies what comes back); null once it is complete. */
+    private NDArray run(ParameterStore ps, NDArray x, int from, List<NDArray> collect, boolean training, LayerInputs inputs) {
         if (from <= 0) {
-            x = x.reshape(x.getShape().get(0), -1);
+            x = offer(inputs, x.reshape(x.getShape().get(0), -1), "fc1");
+            if (inputs != null && inputs.complete()) return null;
             x = Activation.relu(fc1.forward(ps, new NDList(x), training).singletonOrThrow());
             if (collect != null) collect.add(x);
         }
         if (from <= 1) {
+            x = offer(inputs, x, "fc2");
+            if (inputs != null && inputs.complete()) return null;
             x = Activation.relu(fc2.forward(ps, new NDList(x), training).singletonOrThrow());
             if (collect != null) collect.add(x);
         }
+        x = offer(inputs, x, "head");
+        if (inputs != null && inputs.complete()) return null;
         return head.forward(ps, new NDList(x), training).singletonOrThrow();
+    }
+
+    private static NDArray offer(LayerInputs inputs, NDArray x, String layer) {
+        return inputs == null ? x : inputs.offer(x, layer)[0];
     }
 
     @Override

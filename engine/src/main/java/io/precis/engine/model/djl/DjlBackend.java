@@ -217,7 +217,15 @@ public abstract class DjlBackend implements ModelBackend {
             NDArray y;
             if (staged != null) {
                 List<NDArray> inner = collect == null ? null : new ArrayList<>();
-                y = staged.runStages(ps, x, from, inner);
+                // the stage inputs a pass collects are full precision (resumed passes start from them), so no rules there
+                ActivationHook hook = collect == null ? activations : null;
+                y = staged.runStages(ps, x, from, inner, hook);
+                if (hook != null) {
+                    java.util.Set<String> never = hook.notOffered();
+                    if (from == 0 && !never.isEmpty())
+                        throw new ModelException(where, "activation rules name " + String.join(", ", never) + ", whose inputs the forward pass"
+                                + " never multiplies by a weight here (only linear layers' inputs are quantized)");
+                }
                 if (inner != null)
                     for (NDArray a : inner) collect.add(new Activation(a.toType(DataType.FLOAT32, false).toFloatArray(), a.getShape().getShape()));
             } else {
@@ -338,7 +346,9 @@ public abstract class DjlBackend implements ModelBackend {
                 }
             };
             InputCapture capture = new InputCapture(wanted, (names, a) -> sink.accept(names, realRows(a, mask)));
-            staged.capture(new ParameterStore(m, false), x, capture);
+            // with activation rules on, a layer's input is what it multiplies: the fake-quantized rows
+            staged.capture(new ParameterStore(m, false), x, LayerInputs.chain(activations, capture));
+            if (activations != null) activations.notOffered();
             if (!capture.complete())
                 throw new ModelException(where, "the forward pass never reached the input of " + String.join(", ", capture.missing()));
         } catch (ModelException | UnsupportedOperationException e) {
@@ -364,6 +374,43 @@ public abstract class DjlBackend implements ModelBackend {
                 row++;
             }
         return real;
+    }
+
+    /** The activation rules in force in {@link #forward} (null when none). */
+    private ActivationHook activations;
+
+    /**
+     * Precis's own blocks hand each linear layer's input to an {@link ActivationHook} inside their forward pass,
+     * which replaces it by its fake-quantized copy (divided by the SmoothQuant divisors first; they stay explicit,
+     * so nothing is folded). Passes that collect stage inputs run without the rules: those inputs are the
+     * full-precision ones a resumed pass starts from, and a pass resumed at stage k is exact only when no quantized
+     * layer reads weights before k ({@code Runner} starts there).
+     */
+    @Override
+    public synchronized Set<LayerRef> quantizeActivations(Map<LayerRef, io.precis.engine.algo.ActivationQuant> quant, Map<LayerRef, float[]> smooth) {
+        if (quant.isEmpty()) {
+            activations = null;
+            return Set.of();
+        }
+        if (!(model.getBlock() instanceof StagedBlock)) {
+            if (model.getBlock() instanceof ai.djl.nn.SymbolBlock)
+                throw new UnsupportedOperationException(where + ": a TorchScript model cannot quantize its layers' inputs: DJL 0.36 runs it as one"
+                        + " call into libtorch, with no place between its layers to change a tensor. Export it to ONNX, whose inputs can be quantized.");
+            throw new UnsupportedOperationException(where + ": the block " + model.getBlock().getClass().getSimpleName()
+                    + " cannot quantize its layers' inputs (DJL blocks have no forward hooks; Precis's own blocks offer them)");
+        }
+        Map<String, io.precis.engine.algo.ActivationQuant> q = new LinkedHashMap<>();
+        Map<String, float[]> s = new HashMap<>();
+        for (Map.Entry<LayerRef, io.precis.engine.algo.ActivationQuant> e : quant.entrySet()) {
+            LayerRef l = e.getKey();
+            if (l.weights().size() != 1 || l.weight().shape().length != 2)
+                throw new IllegalArgumentException(l.name() + " is not a linear layer with one weight matrix; only their inputs are quantized");
+            q.put(l.name(), e.getValue());
+            float[] d = smooth.get(l);
+            if (d != null) s.put(l.name(), d);
+        }
+        activations = new ActivationHook(q, s);
+        return Set.of();
     }
 
     @Override

@@ -13,7 +13,7 @@ import java.util.function.BiConsumer;
  * share one). Only wanted layers reach the sink, as soon as they are computed, so the caller can fold them into
  * its statistics and let them go; a block stops its pass once {@link #complete()} holds.
  */
-public final class InputCapture {
+public final class InputCapture implements LayerInputs {
     private final Set<String> wanted;
     private final Set<String> seen = new HashSet<>();
     private final BiConsumer<List<String>, NDArray> sink;
@@ -24,13 +24,18 @@ public final class InputCapture {
     }
 
     /** {@code x} ([..., in features]) is the input of each of {@code layers} (block paths or GGUF names). */
-    public void offer(NDArray x, String... layers) {
+    @Override
+    public NDArray[] offer(NDArray x, String... layers) {
         List<String> names = new ArrayList<>(layers.length);
         for (String l : layers) if (wanted.contains(l) && seen.add(l)) names.add(l);
         if (!names.isEmpty()) sink.accept(names, x);
+        NDArray[] same = new NDArray[layers.length];
+        java.util.Arrays.fill(same, x);
+        return same;
     }
 
     /** Whether every wanted layer's input has been offered (the rest of the pass can be skipped). */
+    @Override
     public boolean complete() {
         return seen.size() == wanted.size();
     }

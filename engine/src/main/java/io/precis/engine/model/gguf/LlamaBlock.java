@@ -13,6 +13,7 @@ import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.precis.engine.model.djl.LayerInputs;
 import io.precis.engine.model.djl.StagedBlock;
 import java.util.List;
 import java.util.Map;
@@ -71,17 +72,15 @@ public final class LlamaBlock extends AbstractBlock implements StagedBlock {
     }
 
     @Override
-    public NDArray runStages(ParameterStore ps, NDArray x, int from, List<NDArray> collect) {
-        return run(x, from, collect, null);
+    public NDArray runStages(ParameterStore ps, NDArray x, int from, List<NDArray> collect, LayerInputs inputs) {
+        return run(x, from, collect, inputs);
     }
 
-    @Override
-    public void capture(ParameterStore ps, NDArray x, io.precis.engine.model.djl.InputCapture capture) {
-        run(x, 0, null, capture);
-    }
-
-    /** The stages from {@code from}; with a capture, returns null as soon as every wanted input was offered. */
-    private NDArray run(NDArray x, int from, List<NDArray> collect, io.precis.engine.model.djl.InputCapture capture) {
+    /**
+     * The stages from {@code from}; with {@code inputs}, each linear layer multiplies what offering its input hands
+     * back, and the pass returns null as soon as {@code inputs} is complete.
+     */
+    private NDArray run(NDArray x, int from, List<NDArray> collect, LayerInputs inputs) {
         if (from <= 0) {
             NDArray ids = x.toType(DataType.INT64, false);
             x = Embedding.embedding(ids, p("token_embd.weight"), SparseFormat.DENSE).singletonOrThrow();
@@ -92,29 +91,28 @@ public final class LlamaBlock extends AbstractBlock implements StagedBlock {
         NDArray[] rope = rope(m, t);
         NDArray mask = causalMask(m, t);
         for (int i = Math.max(0, from - 1); i < c.blocks(); i++) {
-            if (capture != null && capture.complete()) return null;
-            x = block(i, x, rope, mask, capture);
+            if (inputs != null && inputs.complete()) return null;
+            x = block(i, x, rope, mask, inputs);
             if (collect != null) collect.add(x);
         }
-        if (capture != null && capture.complete()) return null;
+        if (inputs != null && inputs.complete()) return null;
         x = rmsNorm(x, p("output_norm.weight"));
         NDArray head = optional("output.weight");
-        if (capture != null) {
-            if (head != null) capture.offer(x, "output"); // a tied head is the token table, not a linear layer of its own
-            return null;
-        }
+        // a tied head is the token table, not a linear layer of its own
+        if (inputs != null && head != null) x = inputs.offer(x, "output")[0];
+        if (inputs != null && inputs.complete()) return null;
         return Linear.linear(x, head != null ? head : p("token_embd.weight")).singletonOrThrow();
     }
 
-    private NDArray block(int i, NDArray x, NDArray[] rope, NDArray mask, io.precis.engine.model.djl.InputCapture capture) {
+    private NDArray block(int i, NDArray x, NDArray[] rope, NDArray mask, LayerInputs inputs) {
         String b = "blk." + i + ".";
         long batch = x.getShape().get(0), t = x.getShape().get(1);
         int hd = c.headDim(), g = c.heads() / c.kvHeads();
         NDArray h = rmsNorm(x, p(b + "attn_norm.weight"));
-        if (capture != null) capture.offer(h, b + "attn_q", b + "attn_k", b + "attn_v");
-        NDArray q = linear(h, b + "attn_q").reshape(batch, t, c.heads(), hd).transpose(0, 2, 1, 3);
-        NDArray k = linear(h, b + "attn_k").reshape(batch, t, c.kvHeads(), hd).transpose(0, 2, 1, 3);
-        NDArray v = linear(h, b + "attn_v").reshape(batch, t, c.kvHeads(), hd).transpose(0, 2, 1, 3);
+        NDArray[] in = offer(inputs, h, b + "attn_q", b + "attn_k", b + "attn_v");
+        NDArray q = linear(in[0], b + "attn_q").reshape(batch, t, c.heads(), hd).transpose(0, 2, 1, 3);
+        NDArray k = linear(in[1], b + "attn_k").reshape(batch, t, c.kvHeads(), hd).transpose(0, 2, 1, 3);
+        NDArray v = linear(in[2], b + "attn_v").reshape(batch, t, c.kvHeads(), hd).transpose(0, 2, 1, 3);
         q = applyRope(q, rope);
         k = applyRope(k, rope);
         // grouped-query attention: query head j reads key/value head j / g (llama.cpp's mapping); broadcast, no copies
@@ -123,15 +121,22 @@ public final class LlamaBlock extends AbstractBlock implements StagedBlock {
         NDArray vg = v.reshape(batch, c.kvHeads(), 1, t, hd);
         NDArray att = qg.matMul(kg.transpose(0, 1, 2, 4, 3)).mul(1.0 / Math.sqrt(hd)).add(mask).softmax(-1);
         NDArray y = att.matMul(vg).reshape(batch, c.heads(), t, hd).transpose(0, 2, 1, 3).reshape(batch, t, (long) c.heads() * hd);
-        if (capture != null) capture.offer(y, b + "attn_output");
+        y = offer(inputs, y, b + "attn_output")[0];
         x = x.add(Linear.linear(y, p(b + "attn_output.weight")).singletonOrThrow());
         h = rmsNorm(x, p(b + "ffn_norm.weight"));
-        if (capture != null) capture.offer(h, b + "ffn_gate", b + "ffn_up");
-        NDArray gate = linear(h, b + "ffn_gate");
-        NDArray up = linear(h, b + "ffn_up");
+        in = offer(inputs, h, b + "ffn_gate", b + "ffn_up");
+        NDArray gate = linear(in[0], b + "ffn_gate");
+        NDArray up = linear(in[1], b + "ffn_up");
         NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
-        if (capture != null) capture.offer(act, b + "ffn_down");
+        act = offer(inputs, act, b + "ffn_down")[0];
         return x.add(Linear.linear(act, p(b + "ffn_down.weight")).singletonOrThrow());
+    }
+
+    private static NDArray[] offer(LayerInputs inputs, NDArray x, String... layers) {
+        if (inputs != null) return inputs.offer(x, layers);
+        NDArray[] same = new NDArray[layers.length];
+        java.util.Arrays.fill(same, x);
+        return same;
     }
 
     private NDArray linear(NDArray x, String layer) {
