@@ -45,7 +45,7 @@ test: venv system-deps browser-deps models-data lab-data ## every test: unit, 30
 	$(MAKE) --no-print-directory fuzz
 	$(PY) dist/make_dist.py --out target/dist
 	$(PRECIS) install --prefix $(VENV) --quiet
-	$(PY) -m pytest -q -p no:cacheprovider -m "not docker" tests
+	$(PY) -m pytest -q -p no:cacheprovider --durations=15 -m "not docker" tests
 
 build: ## compile and package every module (no tests); the kernel's classpath lands in kernel/target/lib
 	$(MVN) -DskipTests install

@@ -8,7 +8,8 @@
 # trained on), drops duplicates, and writes train.txt / val.txt / manifest.json. Bytes are the tokens (vocabulary 256).
 set -euo pipefail
 cd "$(dirname "$0")"
-CACHE="${PRECIS_CACHE:-$HOME/.cache/precis}/lab-corpus"
+# PRECIS_CACHE=off turns the sensitivity cache off; it names no folder
+if [ -z "${PRECIS_CACHE:-}" ] || [ "${PRECIS_CACHE,,}" = off ]; then CACHE="$HOME/.cache/precis/lab-corpus"; else CACHE="$PRECIS_CACHE/lab-corpus"; fi
 mkdir -p "$CACHE"
 # The corpus is rebuilt when any of its recipes changes.
 stamp=$(cat lab/package-lock.json lab/debian.lock lab/build_corpus.py setup-lab-data.sh | sha256sum | cut -c1-16)

@@ -10,10 +10,14 @@ import java.nio.file.Path;
  */
 public record LabCorpus(byte[] train, byte[] heldOut) {
 
-    /** The default place: {@code $PRECIS_CACHE/lab-corpus}, else {@code ~/.cache/precis/lab-corpus}. */
+    /**
+     * The default place: {@code $PRECIS_CACHE/lab-corpus}, else {@code ~/.cache/precis/lab-corpus}
+     * ({@code PRECIS_CACHE=off} turns the sensitivity cache off and names no folder).
+     */
     public static Path defaultDir() {
         String c = System.getenv("PRECIS_CACHE");
-        return (c != null && !c.isBlank() ? Path.of(c) : Path.of(System.getProperty("user.home"), ".cache", "precis")).resolve("lab-corpus");
+        boolean folder = c != null && !c.isBlank() && !c.equalsIgnoreCase("off");
+        return (folder ? Path.of(c) : Path.of(System.getProperty("user.home"), ".cache", "precis")).resolve("lab-corpus");
     }
 
     /** {@code train.txt} and {@code val.txt} of {@code dir}; a clear message when they are missing. */
