@@ -335,16 +335,7 @@ public abstract class DjlBackend implements ModelBackend {
         }
         long[][] mask = input instanceof ModelInput.Tokens t ? t.mask() : null;
         try (NDManager m = model.getNDManager().newSubManager()) {
-            NDArray x = switch (input) {
-                case ModelInput.Images img -> {
-                    if (imageShape == null) throw new ModelException(where, "takes " + inputDescription() + ", not images");
-                    yield m.create(FloatBuffer.wrap(img.pixels()), new Shape(img.n(), img.channels(), img.height(), img.width()));
-                }
-                case ModelInput.Tokens tok -> {
-                    if (imageShape != null) throw new ModelException(where, "takes " + inputDescription() + ", not text");
-                    yield m.create(tok.ids());
-                }
-            };
+            NDArray x = array(m, input);
             InputCapture capture = new InputCapture(wanted, (names, a) -> sink.accept(names, realRows(a, mask)));
             // with activation rules on, a layer's input is what it multiplies: the fake-quantized rows
             staged.capture(new ParameterStore(m, false), x, LayerInputs.chain(activations, capture));
