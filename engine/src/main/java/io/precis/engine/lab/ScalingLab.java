@@ -203,7 +203,8 @@ public final class ScalingLab {
     }
 
     static int cli(String[] args, PrintStream out) throws IOException {
-        if (args.length == 0) throw new IllegalArgumentException("usage: run --grid full|small [--cell ID] [--out DIR] [--corpus DIR] [--jobs J] | list --grid G | fit TABLE [--family F] [--train P]");
+        if (args.length == 0) throw new IllegalArgumentException("usage: run --grid full|small [--cell ID] [--out DIR] [--corpus DIR] [--jobs J] | list --grid G | fit TABLE [--family F] [--train P]"
+                + " | figures TABLE --out DIR [--family F]");
         String grid = "small", cell = null, family = "int-channel", train = "fp32", table = null, worker = null;
         int jobs = 0;
         Path outDir = null, corpus = LabCorpus.defaultDir();
@@ -260,8 +261,46 @@ public final class ScalingLab {
                 List<PtqRow> rows = PtqTable.read(Path.of(table)).stream().filter(r -> r.ptqFormat().equals(fam) && r.trainPrecision().equals(tp)).toList();
                 out.println(PrecisionLaw.fit(rows, 200, 1));
             }
-            default -> throw new IllegalArgumentException("unknown command '" + args[0] + "'; use run, list or fit");
+            case "figures" -> {
+                if (table == null || outDir == null) throw new IllegalArgumentException("figures needs the table's path and --out DIR");
+                figures(PtqTable.read(Path.of(table)), family, outDir, out);
+            }
+            default -> throw new IllegalArgumentException("unknown command '" + args[0] + "'; use run, list, fit or figures");
         }
         return 0;
+    }
+
+    /**
+     * The README's figures of a PTQ table (PNG, written atomically) and both fits ({@code fit.txt}): δ vs D per size
+     * with Eq. 2 fitted to the fp32 rows, δ vs bits, measured vs predicted and residuals, QAT vs PTQ robustness with
+     * the effective-parameter law (Eq. 8-9) at the middle size and the largest budget.
+     */
+    static void figures(List<PtqRow> rows, String family, Path dir, PrintStream out) throws IOException {
+        Files.createDirectories(dir);
+        List<PtqRow> fp32 = rows.stream().filter(r -> r.ptqFormat().equals(family) && r.trainPrecision().equals("fp32")).toList();
+        if (fp32.isEmpty()) throw new IllegalArgumentException("the table has no fp32 rows of " + family);
+        PrecisionLaw law = PrecisionLaw.fit(fp32, 200, 1);
+        List<PtqRow> fam = rows.stream().filter(r -> r.ptqFormat().equals(family)).toList();
+        TrainingPrecisionLaw across = fam.stream().map(PtqRow::trainPrecision).distinct().count() > 1 ? TrainingPrecisionLaw.fit(fam, 200, 1) : null;
+        List<Long> sizes = fp32.stream().map(PtqRow::n).distinct().sorted().toList();
+        long maxD = fp32.stream().mapToLong(PtqRow::d).max().orElseThrow();
+        long midN = sizes.get(sizes.size() / 2);
+        java.util.Map<String, io.precis.engine.figure.Figure> figs = new java.util.LinkedHashMap<>();
+        for (long n : sizes) figs.put("delta-vs-D-N" + n, LabFigures.deltaVsD(rows, family, "fp32", n, law));
+        figs.put("delta-vs-bits-N" + midN, LabFigures.deltaVsBits(rows, family, "fp32", midN));
+        figs.put("measured-vs-predicted", LabFigures.measuredVsPredicted(law));
+        figs.put("residuals", LabFigures.residuals(law));
+        if (across != null) figs.put("robustness-N" + midN, LabFigures.robustness(across, midN, maxD));
+        for (var e : figs.entrySet()) {
+            Path f = dir.resolve(e.getKey() + ".png"), tmp = dir.resolve(e.getKey() + ".png.tmp");
+            Files.write(tmp, e.getValue().toPng(900, 560));
+            Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            out.println("wrote " + f);
+        }
+        String fits = "Eq. 2 on the fp32 rows of " + family + ":\n" + law + "\n" + (across == null ? "" : "\nEq. 8-9 across training precisions:\n" + across + "\n");
+        Path tmp = dir.resolve("fit.txt.tmp");
+        Files.writeString(tmp, fits);
+        Files.move(tmp, dir.resolve("fit.txt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        out.print(fits);
     }
 }

@@ -71,6 +71,18 @@ class ScalingLabSmallGridTest {
         PrecisionLaw law = PrecisionLaw.fit(rows.stream().filter(r -> r.ptqFormat().equals("int-channel") && r.trainPrecision().equals("fp32")).toList(), 20, 1);
         assertTrue(Double.isFinite(law.cT()) && Double.isFinite(law.gammaD()) && Double.isFinite(law.gammaN()) && Double.isFinite(law.gammaPost()), law.toString());
         assertTrue(law.r2() <= 1, law.toString());
+
+        // the README's figures and fits from the same table, through the command line
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        ScalingLab.cli(new String[] {"figures", out.resolve("ptq.csv").toString(), "--out", out.resolve("figures").toString()},
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
+        for (String f : List.of("delta-vs-bits-N", "measured-vs-predicted", "residuals", "robustness-N", "delta-vs-D-N")) {
+            try (var files = java.nio.file.Files.list(out.resolve("figures"))) {
+                assertTrue(files.anyMatch(p -> p.getFileName().toString().startsWith(f) && p.toString().endsWith(".png")), f);
+            }
+        }
+        String fits = java.nio.file.Files.readString(out.resolve("figures").resolve("fit.txt"));
+        assertTrue(fits.contains("Eq. 2 on the fp32 rows") && fits.contains("across training precisions") && fits.contains("R²"), fits);
     }
 
     private static double lossFp(List<PtqRow> rows, Predicate<PtqRow> which) {
