@@ -161,7 +161,7 @@ lab-data: ## the scaling-law lab's corpus (npm + Debian public-domain English, 5
 # per core on the CPU, one on a GPU); resumes at the unfinished cells
 GRID ?= full
 LAB_JAVA = $(JAVA_HOME)/bin/java -Dai.djl.offline=true --add-modules jdk.incubator.vector -cp engine/target/classes:$$(cat engine/target/models.cp) io.precis.engine.lab.ScalingLab
-scaling-lab: lab-data ## the precision scaling-law grid (GRID=full: 75 runs, about 3 hours on 2 free cores; resumes; CELL=id for one, JOBS=n) -> target/scaling-lab/$(GRID)/ptq.csv, the fits and figures/ (PNG)
+scaling-lab: lab-data ## the precision scaling-law grid (GRID=full: 75 runs, 49 min here on 2 cores; resumes; CELL=id for one, JOBS=n) -> target/scaling-lab/$(GRID)/ptq.csv, the fits and figures/ (PNG)
 	$(MVN) -q -pl engine -am -DskipTests install
 	$(MVN) -q -pl engine dependency:build-classpath -Dmdep.outputFile=target/models.cp -Dmdep.includeScope=runtime
 	@if [ -n "$(LIST)" ]; then $(LAB_JAVA) list --grid $(GRID); exit 0; fi; \

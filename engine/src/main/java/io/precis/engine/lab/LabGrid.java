@@ -15,7 +15,8 @@ public record LabGrid(String name, List<LabSize> sizes, List<Long> budgets, List
      * 3 sizes (N = 55,536 / 100,672 / 332,448) × 5 budgets (0.1M..3.2M tokens, 32×) × fp32, bf16, QAT int8/6/4: 75
      * runs, 86.7M tokens in about 42k steps of 2,048 tokens: about 5 CPU-hours at the one-thread rates measured here
      * (w48l2 9.6k, w64l2 7.5k, w96l3 4.9k tokens/s in fp32, QAT about 0.7x that, plus the PTQ measurements), so about
-     * 3 hours on 2 free cores, longer when other work holds them; far less on a GPU.
+     * 3 hours on 2 cores by those loaded rates; it ran in 49 minutes here on 2026-12-05 (models/lab/ptq-full.csv);
+     * far less on a GPU.
      */
     public static LabGrid full() {
         return new LabGrid("full", List.of(LabSize.of(48, 2, 4), LabSize.of(64, 2, 4), LabSize.of(96, 3, 4)),
