@@ -275,21 +275,8 @@ public final class Evaluator {
             case SentenceSet s -> {
                 List<String> chosen = choose(s.sentences());
                 Tokenizer tok = model.tokenizer();
-                for (int i = 0; i < chosen.size(); i += batchSize) {
-                    List<String> b = chosen.subList(i, Math.min(chosen.size(), i + batchSize));
-                    long[][] ids = new long[b.size()][];
-                    int len = 0;
-                    for (int j = 0; j < ids.length; j++) {
-                        ids[j] = tok.encode(b.get(j));
-                        len = Math.max(len, ids[j].length);
-                    }
-                    long[][] padded = new long[ids.length][len], mask = new long[ids.length][len];
-                    for (int j = 0; j < ids.length; j++) {
-                        System.arraycopy(ids[j], 0, padded[j], 0, ids[j].length);
-                        Arrays.fill(mask[j], 0, ids[j].length, 1);
-                    }
-                    batches.add(new ModelInput.Tokens(padded, mask));
-                }
+                for (int i = 0; i < chosen.size(); i += batchSize)
+                    batches.add(ModelInput.Tokens.of(tok, chosen.subList(i, Math.min(chosen.size(), i + batchSize))));
                 samples = chosen.size();
             }
             case ImageSet img -> {

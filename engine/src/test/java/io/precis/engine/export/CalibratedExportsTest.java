@@ -347,18 +347,7 @@ class CalibratedExportsTest {
 
     /** The sentences as one padded batch of token ids. */
     static ModelInput batch(SentenceSet s) {
-        long[][] ids = new long[s.size()][];
-        int len = 0;
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = model.tokenizer().encode(s.sentences().get(i));
-            len = Math.max(len, ids[i].length);
-        }
-        long[][] padded = new long[ids.length][len], mask = new long[ids.length][len];
-        for (int i = 0; i < ids.length; i++) {
-            System.arraycopy(ids[i], 0, padded[i], 0, ids[i].length);
-            java.util.Arrays.fill(mask[i], 0, ids[i].length, 1);
-        }
-        return new ModelInput.Tokens(padded, mask);
+        return ModelInput.Tokens.of(model.tokenizer(), s.sentences());
     }
 
     /** compressed-tensors' unpack_from_int32 of [rows, cols] codes, offset back to signed. */

@@ -289,7 +289,7 @@ public final class OnnxActivations {
     }
 
     /** A float32 initializer: a scalar when {@code dims} is empty. */
-    private static OnnxMl.TensorProto floats(String name, float[] v, long... dims) {
+    static OnnxMl.TensorProto floats(String name, float[] v, long... dims) {
         ByteBuffer bb = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (float f : v) bb.putFloat(f);
         OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name).setDataType(1).setRawData(ByteString.copyFrom(bb.flip()));

@@ -7,10 +7,7 @@ import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.ByteString;
 import io.precis.engine.algo.ActivationQuant;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -244,10 +241,6 @@ class OnnxSmoothFoldTest {
     }
 
     private static OnnxMl.TensorProto floats(String name, float[] v, long... dims) {
-        ByteBuffer bb = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (float f : v) bb.putFloat(f);
-        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name).setDataType(1).setRawData(ByteString.copyFrom(bb.flip()));
-        for (long d : dims) t.addDims(d);
-        return t.build();
+        return OnnxActivations.floats(name, v, dims);
     }
 }
