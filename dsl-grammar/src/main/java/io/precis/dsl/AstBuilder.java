@@ -324,7 +324,19 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
         Optional<Name> trained = Optional.empty();
         Optional<Name> quantized = Optional.empty();
         Optional<Statement.FitLaw.Across> across = Optional.empty();
+        Optional<QuantizeOption.Algorithm> algorithm = Optional.empty();
         for (LawFilterContext f : ctx.lawFilter()) {
+            if (f.algorithm() != null) {
+                if (algorithm.isPresent()) {
+                    diagnostics.add(Diagnostic.error(span(f), "the algorithm is given twice (first as '" + text(algorithm.get().span()) + "')"));
+                }
+                QuantizeOption.Algorithm a = (QuantizeOption.Algorithm) option(null, null, f.algorithm(), f);
+                if (a.kind() == QuantizeOption.Algorithm.Kind.AWQ) {
+                    diagnostics.add(Diagnostic.error(a.span(), "the scaling-law lab measures rtn and gptq, not awq"));
+                }
+                algorithm = Optional.of(a);
+                continue;
+            }
             if (f.ACROSS() != null) {
                 if (across.isPresent()) {
                     diagnostics.add(Diagnostic.error(span(f), "'across training precisions' is given twice"));
@@ -346,7 +358,7 @@ final class AstBuilder extends PrecisBaseVisitor<Statement> {
             diagnostics.add(Diagnostic.error(trained.get().span(), "'trained " + trained.get().text()
                     + "' fits one training precision and 'across training precisions' fits them all: say one of them"));
         }
-        return new Statement.FitLaw(file, rows, trained, quantized, across, binding, at);
+        return new Statement.FitLaw(file, rows, trained, quantized, algorithm, across, binding, at);
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.precis.dsl.ast.Name;
 import io.precis.dsl.ast.Nodes;
 import io.precis.dsl.ast.NumberLiteral;
 import io.precis.dsl.ast.Span;
+import io.precis.dsl.ast.QuantizeOption;
 import io.precis.dsl.ast.Statement;
 import io.precis.dsl.ast.StringLiteral;
 import io.precis.dsl.ast.Variable;
@@ -31,12 +32,15 @@ class LawSyntaxTest {
     @Test
     void fitReadsAFileOrAVariableWithOptionalFilters() {
         assertEquals(new Statement.FitLaw(Optional.of(new StringLiteral("ptq.csv", N)), Optional.empty(),
-                        Optional.of(new Name("qat-int4", N)), Optional.of(new Name("int-channel", N)), Optional.empty(),
+                        Optional.of(new Name("qat-int4", N)), Optional.of(new Name("int-channel", N)), Optional.empty(), Optional.empty(),
                         Optional.of(new Name("law", N)), N),
                 one("fit precision law on \"ptq.csv\" trained qat-int4 quantized int-channel as law"));
         Statement.FitLaw f = (Statement.FitLaw) one("FIT Precision LAW on rows");
         assertEquals(Optional.of(new Variable("rows", N)), f.rows());
-        assertTrue(f.file().isEmpty() && f.trained().isEmpty() && f.quantized().isEmpty() && f.across().isEmpty());
+        assertTrue(f.file().isEmpty() && f.trained().isEmpty() && f.quantized().isEmpty() && f.algorithm().isEmpty() && f.across().isEmpty());
+        Statement.FitLaw g = (Statement.FitLaw) one("fit precision law on rows using gptq quantized int-g16");
+        assertEquals(Optional.of(new QuantizeOption.Algorithm(QuantizeOption.Algorithm.Kind.GPTQ, N)), g.algorithm());
+        assertEquals(QuantizeOption.Algorithm.Kind.RTN, ((Statement.FitLaw) one("fit precision law on rows rtn")).algorithm().orElseThrow().kind());
     }
 
     @Test
@@ -68,10 +72,12 @@ class LawSyntaxTest {
 
     @Test
     void printsCanonicallyAndReadsBack() {
-        String source = "fit  precision law on \"t.csv\"  quantized fp trained bf16 as l;predict l for D 2e8 , N 500k at 4 bits";
+        String source = "fit  precision law on \"t.csv\"  quantized fp trained bf16 as l;predict l for D 2e8 , N 500k at 4 bits;"
+                + "fit precision law on t USING GPTQ across training precisions";
         ParseResult r = DslParser.parse(source);
         String printed = AstPrinter.print(r.program());
-        assertEquals("fit precision law on \"t.csv\" trained bf16 quantized fp as l\npredict l for N 500k, D 2e8 at 4 bits", printed);
+        assertEquals("fit precision law on \"t.csv\" trained bf16 quantized fp as l\npredict l for N 500k, D 2e8 at 4 bits\n"
+                + "fit precision law on t using gptq across training precisions", printed);
         assertEquals(Nodes.withoutSpans(r.program()), Nodes.withoutSpans(DslParser.parse(printed).program()));
     }
 
@@ -87,6 +93,8 @@ class LawSyntaxTest {
                 errors("fit precision law on \"t.csv\" trained fp32 across training precisions"));
         assertEquals(List.of("1:51 'across training precisions' is given twice"),
                 errors("fit precision law on t across training precisions across training precisions"));
+        assertEquals(List.of("1:34 the algorithm is given twice (first as 'using rtn')"), errors("fit precision law on t using rtn using gptq"));
+        assertEquals(List.of("1:24 the scaling-law lab measures rtn and gptq, not awq"), errors("fit precision law on t using awq"));
         assertTrue(DslParser.parse("fit law on \"t.csv\"").hasErrors());
         assertFalse(DslParser.parse("load model \"m.onnx\" as law").hasErrors(), "law stays usable as a name");
     }

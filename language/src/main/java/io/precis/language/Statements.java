@@ -166,15 +166,17 @@ public final class Statements {
             }
             rows = list.stream().map(PtqRow.class::cast).toList();
         }
+        String algorithm = algorithmChoice(compiler, f, rows);
+        rows = rows.stream().filter(x -> x.algorithm().equals(algorithm)).toList();
         if (f.across().isPresent()) {
-            return fitAcross(r, f, rows);
+            return fitAcross(r, f, rows, algorithm);
         }
         String trained = lawChoice(compiler, f, f.trained(), rows.stream().map(PtqRow::trainPrecision).distinct().toList(), "trained");
         String family = lawChoice(compiler, f, f.quantized(), rows.stream().map(PtqRow::ptqFormat).distinct().toList(), "quantized");
         List<PtqRow> chosen = rows.stream().filter(x -> x.trainPrecision().equals(trained) && x.ptqFormat().equals(family)).toList();
         if (chosen.size() < 5) {
             throw compiler.error(f, "fitting the precision law needs at least 5 rows; the table has " + chosen.size()
-                    + " trained " + trained + " and quantized " + family);
+                    + " trained " + trained + " and quantized " + family + " by " + algorithm);
         }
         PrecisionLaw law;
         try {
@@ -182,7 +184,7 @@ public final class Statements {
         } catch (RuntimeException e) {
             throw compiler.error(f, "the fit did not converge on these " + chosen.size() + " rows: " + e.getMessage());
         }
-        r.context().out().text("Precision law, trained " + trained + ", quantized " + family + ": " + law);
+        r.context().out().text("Precision law, trained " + trained + ", quantized " + family + " by " + algorithm + ": " + law);
         return law;
     }
 
@@ -190,7 +192,7 @@ public final class Statements {
      * {@code fit precision law ... across training precisions}: Kumar et al.'s Eq. 8-9 on every training precision of
      * one PTQ family (200 bootstrap resamples, seed 1).
      */
-    private static TrainingPrecisionLaw fitAcross(CellRuntime.Run r, Statement.FitLaw f, List<PtqRow> rows) {
+    private static TrainingPrecisionLaw fitAcross(CellRuntime.Run r, Statement.FitLaw f, List<PtqRow> rows, String algorithm) {
         Compiler compiler = r.compiler();
         String family = lawChoice(compiler, f, f.quantized(), rows.stream().map(PtqRow::ptqFormat).distinct().toList(), "quantized");
         List<PtqRow> chosen = rows.stream().filter(x -> x.ptqFormat().equals(family)).toList();
@@ -207,11 +209,35 @@ public final class Statements {
             law = TrainingPrecisionLaw.fit(chosen, 200, 1);
         } catch (RuntimeException e) {
             throw compiler.error(f, "cannot fit across the training precisions " + String.join(", ", precisions) + " of the "
-                    + chosen.size() + " rows quantized " + family + ": " + e.getMessage());
+                    + chosen.size() + " rows quantized " + family + " by " + algorithm + ": " + e.getMessage());
         }
         r.context().out().text("Precision law across training precisions (" + String.join(", ", precisions) + "), quantized "
-                + family + ": " + law);
+                + family + " by " + algorithm + ": " + law);
         return law;
+    }
+
+    /**
+     * The PTQ algorithm of the rows to fit: the one named ({@code using gptq}, checked against the table), else round
+     * to nearest when the table has it (the paper's law is round to nearest's), else the table's only one.
+     */
+    private static String algorithmChoice(Compiler compiler, Statement.FitLaw f, List<PtqRow> rows) {
+        List<String> present = rows.stream().map(PtqRow::algorithm).distinct().toList();
+        if (f.algorithm().isPresent()) {
+            String word = f.algorithm().get().kind().name().toLowerCase(java.util.Locale.ROOT);
+            if (!present.contains(word)) {
+                throw compiler.error(f.algorithm().get().span(), "the table has no rows quantized by " + word + "; it has "
+                        + String.join(", ", present), Optional.empty());
+            }
+            return word;
+        }
+        if (present.contains("rtn") || present.size() != 1) {
+            if (!present.contains("rtn")) {
+                throw compiler.error(f, present.isEmpty() ? "the PTQ table has no rows"
+                        : "the table has several algorithms: say which with 'using " + present.get(0) + "' (it has " + String.join(", ", present) + ")");
+            }
+            return "rtn";
+        }
+        return present.get(0);
     }
 
     /** The value a filter names (checked against the table), or the table's only one. */

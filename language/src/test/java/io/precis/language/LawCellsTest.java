@@ -72,9 +72,18 @@ class LawCellsTest {
             assertTrue(cells.variable("g8", Double.class) < d4);
 
             // the rows from Java, the other training precision
-            cells.java("rows", rows(), "java.util.List<io.precis.engine.lab.PtqRow>");
-            cells.run("fit precision law on rows trained qat-int4 quantized int-channel as qat").assertOk();
+            // with GPTQ rows beside them (a third of RTN's damage): round to nearest unless 'using gptq' says otherwise
+            List<PtqRow> both = new ArrayList<>(rows());
+            for (PtqRow x : rows())
+                both.add(new PtqRow(x.n(), x.d(), x.trainPrecision(), x.ptqFormat(), x.bits(), "gptq", x.seed(), x.lossFp(), x.lossFp() + x.delta() / 3));
+            cells.java("rows", both, "java.util.List<io.precis.engine.lab.PtqRow>");
+            String rtnOut = cells.run("fit precision law on rows trained qat-int4 quantized int-channel as qat").assertOk().textOutput();
             assertEquals(C / 2, cells.variable("qat", PrecisionLaw.class).cT(), 1e-3 * C);
+            assertTrue(rtnOut.contains("by rtn"), rtnOut);
+            String gptqOut = cells.run("fit precision law on rows trained fp32 using gptq as g").assertOk().textOutput();
+            assertEquals(C / 3, cells.variable("g", PrecisionLaw.class).cT(), 1e-3 * C);
+            assertEquals(GD, cells.variable("g", PrecisionLaw.class).gammaD(), 1e-4);
+            assertTrue(gptqOut.contains("by gptq"), gptqOut);
         }
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(csv)), "the table is read, never written");
     }
@@ -89,6 +98,8 @@ class LawCellsTest {
             assertTrue(several.contains("say which with 'trained") && several.contains("qat-int4"), several);
             String typo = cells.run("fit precision law on \"" + path + "\" trained fp23").assertFailed("PrecisError");
             assertTrue(typo.contains("no rows trained fp23") && typo.contains("fp32"), typo);
+            String noGptq = cells.run("fit precision law on \"" + path + "\" trained fp32 using gptq").assertFailed("PrecisError");
+            assertTrue(noGptq.contains("no rows quantized by gptq") && noGptq.contains("it has rtn") && noGptq.contains("1:" + (path.length() + 38)), noGptq);
             String missing = cells.run("fit precision law on \"" + dir.resolve("none.csv").toString().replace("\\", "/") + "\"")
                     .assertFailed("PrecisError");
             assertTrue(missing.contains("no such file"), missing);

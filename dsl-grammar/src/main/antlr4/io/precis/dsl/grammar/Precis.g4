@@ -50,7 +50,7 @@ statementBody
 
 // the scaling-law lab's PTQ table: a CSV file, or a Java variable holding its rows
 lawTable     : filePath | variable ;
-lawFilter    : TRAINED word | QUANTIZED word | ACROSS TRAINING PRECISIONS ;
+lawFilter    : TRAINED word | QUANTIZED word | algorithm | ACROSS TRAINING PRECISIONS ;
 // N 500k, D 2e8: non-embedding parameters, training tokens
 lawPoint     : IDENT number ;
 lawPrecision : number BITS | formatName ;

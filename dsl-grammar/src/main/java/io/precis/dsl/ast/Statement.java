@@ -403,22 +403,23 @@ public sealed interface Statement extends Node {
     }
 
     /**
-     * {@code fit precision law on "ptq.csv" | rows [trained P] [quantized F] [across training precisions]}: the
-     * precision scaling law, fitted.
+     * {@code fit precision law on "ptq.csv" | rows [trained P] [quantized F] [using rtn|gptq] [across training
+     * precisions]}: the precision scaling law, fitted.
      */
     @Help(name = "fit precision law",
-            synopsis = "fit precision law on \"<ptq.csv>\" | <variable> [trained <precision>] [quantized <family>] [across training precisions]",
+            synopsis = "fit precision law on \"<ptq.csv>\" | <variable> [trained <precision>] [quantized <family>] [using rtn|gptq] [across training precisions]",
             summary = "Fit the post-training-quantization scaling law of Kumar et al. (2024), δ = C_T · D^γD / N^γN ·"
                     + " e^(−P/γpost) (their Eq. 2), to a PTQ table of the scaling-law lab (a CSV file, or its rows in a Java"
                     + " variable), for one training precision and one PTQ family (each defaults to the only one in"
-                    + " the table). 'across training precisions' fits every training precision at once with their Eq. 8-9:"
+                    + " the table), quantized by one algorithm ('using gptq'; round to nearest when the table has it)."
+                    + " 'across training precisions' fits every training precision at once with their Eq. 8-9:"
                     + " N becomes N_eff = N (1 − e^(−P_train/γw)) and δ gains the factor 1 − e^(−C_w (P_train − P_post)),"
                     + " QAT models measured from their loss as trained. Shows the constants with 95% bootstrap intervals and R²;"
                     + " 'as law' binds them.",
             example = "fit precision law on \"ptq.csv\" trained fp32 quantized int-channel as law")
     record FitLaw(@Keyword("on") Optional<StringLiteral> file, @Keyword("on") Optional<Variable> rows,
                   @Keyword("trained") Optional<Name> trained, @Keyword("quantized") Optional<Name> quantized,
-                  Optional<Across> across, Optional<Name> binding, Span span) implements Statement {
+                  Optional<QuantizeOption.Algorithm> algorithm, Optional<Across> across, Optional<Name> binding, Span span) implements Statement {
 
         /** {@code across training precisions}. */
         public record Across(Span span) implements Part {

@@ -148,6 +148,35 @@ public final class LabFigures {
         return f.build();
     }
 
+    /**
+     * Round to nearest against GPTQ on fp32-trained models at one N: δ vs D on log-log axes at each of {@code bits},
+     * RTN as circles with its Eq. 2 line, GPTQ as diamonds with its own fit's line, one colour per bits.
+     */
+    public static Figure gptqVsRtn(List<PtqRow> rows, String family, long n, List<Integer> bits, PrecisionLaw rtnLaw, PrecisionLaw gptqLaw) {
+        Figure.Builder f = Figure.builder(String.format(Locale.ROOT, "round to nearest vs GPTQ: δ_PTQ vs training tokens (N = %,d, fp32 training, %s)", n, family))
+                .x(Axis.log("training tokens D")).y(Axis.log("δ_PTQ (nats/byte)"));
+        int hidden = 0, i = 0;
+        TreeSet<Long> ds = new TreeSet<>();
+        for (int b : bits) {
+            String color = COLORS[i++ % COLORS.length];
+            for (String alg : List.of("rtn", "gptq")) {
+                List<PtqRow> at = rows.stream().filter(r -> r.ptqFormat().equals(family) && r.trainPrecision().equals("fp32") && r.n() == n
+                        && r.bits() == b && r.algorithm().equals(alg)).sorted((x, y) -> Long.compare(x.d(), y.d())).toList();
+                at.forEach(r -> ds.add(r.d()));
+                List<PtqRow> shown = at.stream().filter(r -> r.delta() > 0).toList();
+                hidden += at.size() - shown.size();
+                String label = b + " bits " + (alg.equals("rtn") ? "RTN" : "GPTQ");
+                f.add(Trace.markers(label, shown.stream().map(PtqRow::d).toList(), shown.stream().map(PtqRow::delta).toList())
+                        .color(color).symbol(alg.equals("rtn") ? "circle" : "diamond"));
+                PrecisionLaw law = alg.equals("rtn") ? rtnLaw : gptqLaw;
+                if (law != null && !ds.isEmpty())
+                    f.add(Trace.lines(label + " (law)", List.copyOf(ds), ds.stream().map(d -> law.predict(n, d, b)).toList()).color(color).showLegend(false));
+            }
+        }
+        return f.summary(hidden == 0 ? "circles round to nearest, diamonds GPTQ; lines each one's Eq. 2 fit"
+                : "circles round to nearest, diamonds GPTQ; lines each one's Eq. 2 fit; " + hidden + " rows with δ ≤ 0 are not on the log axis").build();
+    }
+
     private static String lawName(PtqLaw law) {
         return law instanceof TrainingPrecisionLaw ? "Eq. 8-9 across training precisions" : "Eq. 2";
     }

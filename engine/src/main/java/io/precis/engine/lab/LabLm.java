@@ -8,6 +8,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.precis.engine.model.djl.LayerInputs;
 import io.precis.engine.model.gguf.LlamaBlock;
 import io.precis.engine.model.gguf.LlamaConfig;
 import io.precis.engine.quant.Quantizer;
@@ -66,6 +67,18 @@ public final class LabLm extends AbstractBlock {
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> pl) {
         NDArray x = inputs.singletonOrThrow();
+        return new NDList(LlamaBlock.over(config, view(ps, x, training), null).runStages(ps, x, 0, null));
+    }
+
+    /**
+     * An evaluation pass over token ids {@code x} [b, t] that offers each attention and MLP matrix's input to
+     * {@code capture} (GPTQ's calibration), stopping once it has all it wants.
+     */
+    public void capture(ParameterStore ps, NDArray x, LayerInputs capture) {
+        LlamaBlock.over(config, view(ps, x, false), null).runStages(ps, x, 0, null, capture);
+    }
+
+    private Map<String, Parameter> view(ParameterStore ps, NDArray x, boolean training) {
         Map<String, Parameter> view = new LinkedHashMap<>();
         for (Map.Entry<String, Parameter> e : own.entrySet()) {
             NDArray w = ps.getValue(e.getValue(), x.getDevice(), training);
@@ -74,7 +87,7 @@ public final class LabLm extends AbstractBlock {
             p.setArray(w);
             view.put(e.getKey(), p);
         }
-        return new NDList(LlamaBlock.over(config, view, null).runStages(ps, x, 0, null));
+        return view;
     }
 
     /**

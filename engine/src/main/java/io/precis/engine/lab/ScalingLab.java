@@ -23,7 +23,8 @@ import java.util.Locale;
  * <pre>
  * ScalingLab run --grid full|small [--cell ID] [--out DIR] [--corpus DIR] [--jobs J]
  * ScalingLab list --grid full|small
- * ScalingLab fit TABLE [--family int-channel] [--train fp32]
+ * ScalingLab fit TABLE [--family int-channel] [--train fp32] [--algorithm rtn|gptq]
+ * ScalingLab figures TABLE --out DIR [--family int-channel]
  * </pre>
  */
 public final class ScalingLab {
@@ -116,10 +117,11 @@ public final class ScalingLab {
         long t0 = System.nanoTime();
         double[] doneHere = {0};
         int i = 0;
+        List<PtqMeasure.Ptq> ptqs = PtqMeasure.standard(grid.group());
         for (LabCell c : cells) {
             i++;
             Path rowsFile = out.resolve("cells").resolve(c.id() + ".csv");
-            if (Files.isRegularFile(rowsFile)) {
+            if (measured(rowsFile, ptqs)) {
                 if (!claim) log.printf(Locale.ROOT, "[%d/%d] %s: done before, skipped%n", i, cells.size(), c.id());
                 continue;
             }
@@ -130,13 +132,17 @@ public final class ScalingLab {
                 } catch (FileAlreadyExistsException e) {
                     continue; // another worker has it
                 }
-                if (Files.isRegularFile(rowsFile)) { // finished by another worker between the two looks (rows come before its claim goes)
+                if (measured(rowsFile, ptqs)) { // finished by another worker between the two looks (rows come before its claim goes)
                     Files.deleteIfExists(mine);
                     continue;
                 }
             }
             try {
                 Path ckpt = out.resolve("checkpoints").resolve(c.id() + ".plab");
+                // rows of an earlier measurement of this checkpoint: kept, only the measurements they lack are added
+                List<PtqRow> before = Files.isRegularFile(rowsFile) && Files.isRegularFile(ckpt) ? PtqTable.read(rowsFile) : List.of();
+                if (!before.isEmpty()) log.printf(Locale.ROOT, "[%d/%d] %s: %d of %d measurements done before; measuring the rest from its checkpoint%n",
+                        i, cells.size(), c.id(), before.stream().filter(r -> ptqs.stream().anyMatch(q -> q.key().equals(PtqMeasure.key(r)))).count(), ptqs.size());
                 final int idx = i;
                 try (ai.djl.Model m = trainedOrLoaded(c, corpus, ckpt, (s, steps, loss) -> {
                     double el = (System.nanoTime() - t0) / 1e9;
@@ -146,7 +152,7 @@ public final class ScalingLab {
                     log.printf(Locale.ROOT, "[%d/%d] %s step %d/%d train loss %.4f | elapsed %s, grid ETA %s%n",
                             idx, todo.size(), c.id(), s, steps, loss, dur(el), dur(eta));
                 })) {
-                    List<PtqRow> rows = PtqMeasure.measure(m, c, corpus, grid.evalWindows(), PtqMeasure.standard(grid.group()));
+                    List<PtqRow> rows = PtqMeasure.measure(m, c, corpus, grid.evalWindows(), ptqs, before);
                     PtqTable.write(rowsFile, rows);
                     log.printf(Locale.ROOT, "[%d/%d] %s held-out loss %.4f; int-channel δ at 3/4/8 bits %.4f / %.4f / %.4f%n", i, cells.size(), c.id(),
                             rows.get(0).lossFp(), rows.get(0).delta(), rows.get(1).delta(), rows.get(5).delta());
@@ -158,11 +164,50 @@ public final class ScalingLab {
         }
     }
 
+    /**
+     * GPTQ against round to nearest per bits, over every model of the table: in how many GPTQ's δ is below RTN's,
+     * and the mean δ of each (one line per bits).
+     */
+    static String gptqSummary(List<PtqRow> rows, String family) {
+        java.util.Map<String, PtqRow> rtn = new java.util.HashMap<>();
+        for (PtqRow r : rows) if (r.algorithm().equals("rtn") && r.ptqFormat().equals(family)) rtn.put(pairKey(r), r);
+        java.util.TreeMap<Integer, double[]> byBits = new java.util.TreeMap<>(); // below, pairs, Σ δ rtn, Σ δ gptq
+        for (PtqRow g : rows) {
+            if (!g.algorithm().equals("gptq") || !g.ptqFormat().equals(family)) continue;
+            PtqRow r = rtn.get(pairKey(g));
+            if (r == null) continue;
+            double[] a = byBits.computeIfAbsent(g.bits(), b -> new double[4]);
+            if (g.delta() < r.delta()) a[0]++;
+            a[1]++;
+            a[2] += r.delta();
+            a[3] += g.delta();
+        }
+        StringBuilder sb = new StringBuilder("GPTQ vs round to nearest, " + family + ", every model of the table:\n");
+        for (var e : byBits.entrySet()) {
+            double[] a = e.getValue();
+            sb.append(String.format(Locale.ROOT, "  %d bits: GPTQ's δ below RTN's in %d of %d models; mean δ RTN %.4f, GPTQ %.4f%s%n", e.getKey(),
+                    (int) a[0], (int) a[1], a[2] / a[1], a[3] / a[1], a[2] > 0 ? String.format(Locale.ROOT, " (%.2f×)", a[3] / a[2]) : ""));
+        }
+        return sb.toString();
+    }
+
+    private static String pairKey(PtqRow r) {
+        return r.n() + "/" + r.d() + "/" + r.trainPrecision() + "/" + r.seed() + "/" + r.bits();
+    }
+
     /** Work of the cells without rows yet (by any process). */
     private static double workLeft(List<LabCell> cells, Path out) {
         double left = 0;
         for (LabCell c : cells) if (!Files.isRegularFile(out.resolve("cells").resolve(c.id() + ".csv"))) left += cost(c);
         return left;
+    }
+
+    /** Whether a cell's rows hold every measurement of {@code ptqs} (a grid that gained measurements redoes the rest). */
+    static boolean measured(Path rowsFile, List<PtqMeasure.Ptq> ptqs) throws IOException {
+        if (!Files.isRegularFile(rowsFile)) return false;
+        java.util.Set<String> have = new java.util.HashSet<>();
+        for (PtqRow r : PtqTable.read(rowsFile)) have.add(PtqMeasure.key(r));
+        return ptqs.stream().allMatch(q -> have.contains(q.key()));
     }
 
     private static ai.djl.Model trainedOrLoaded(LabCell c, LabCorpus corpus, Path ckpt, LabTrainer.Progress p) throws IOException {
@@ -203,9 +248,9 @@ public final class ScalingLab {
     }
 
     static int cli(String[] args, PrintStream out) throws IOException {
-        if (args.length == 0) throw new IllegalArgumentException("usage: run --grid full|small [--cell ID] [--out DIR] [--corpus DIR] [--jobs J] | list --grid G | fit TABLE [--family F] [--train P]"
+        if (args.length == 0) throw new IllegalArgumentException("usage: run --grid full|small [--cell ID] [--out DIR] [--corpus DIR] [--jobs J] | list --grid G | fit TABLE [--family F] [--train P] [--algorithm rtn|gptq]"
                 + " | figures TABLE --out DIR [--family F]");
-        String grid = "small", cell = null, family = "int-channel", train = "fp32", table = null, worker = null;
+        String grid = "small", cell = null, family = "int-channel", train = "fp32", algorithm = "rtn", table = null, worker = null;
         int jobs = 0;
         Path outDir = null, corpus = LabCorpus.defaultDir();
         for (int i = 1; i < args.length; i++) {
@@ -223,6 +268,7 @@ public final class ScalingLab {
                 case "--corpus" -> corpus = Path.of(v);
                 case "--family" -> family = v;
                 case "--train" -> train = v;
+                case "--algorithm" -> algorithm = v;
                 case "--jobs" -> {
                     try {
                         jobs = Integer.parseInt(v);
@@ -257,8 +303,10 @@ public final class ScalingLab {
             }
             case "fit" -> {
                 if (table == null) throw new IllegalArgumentException("fit needs the table's path");
-                String fam = family, tp = train;
-                List<PtqRow> rows = PtqTable.read(Path.of(table)).stream().filter(r -> r.ptqFormat().equals(fam) && r.trainPrecision().equals(tp)).toList();
+                String fam = family, tp = train, alg = algorithm;
+                List<PtqRow> rows = PtqTable.read(Path.of(table)).stream()
+                        .filter(r -> r.ptqFormat().equals(fam) && r.trainPrecision().equals(tp) && r.algorithm().equals(alg)).toList();
+                if (rows.isEmpty()) throw new IllegalArgumentException(table + " has no rows trained " + tp + ", quantized " + fam + " by " + alg);
                 out.println(PrecisionLaw.fit(rows, 200, 1));
             }
             case "figures" -> {
@@ -275,8 +323,11 @@ public final class ScalingLab {
      * with Eq. 2 fitted to the fp32 rows, δ vs bits, measured vs predicted and residuals, QAT vs PTQ robustness with
      * the effective-parameter law (Eq. 8-9) at the middle size and the largest budget.
      */
-    static void figures(List<PtqRow> rows, String family, Path dir, PrintStream out) throws IOException {
+    static void figures(List<PtqRow> all, String family, Path dir, PrintStream out) throws IOException {
         Files.createDirectories(dir);
+        // the paper's fits and figures are round to nearest's; GPTQ's rows get their own fit and a comparison
+        List<PtqRow> rows = all.stream().filter(r -> r.algorithm().equals("rtn")).toList();
+        List<PtqRow> gptq = all.stream().filter(r -> r.algorithm().equals("gptq") && r.ptqFormat().equals(family) && r.trainPrecision().equals("fp32")).toList();
         List<PtqRow> fp32 = rows.stream().filter(r -> r.ptqFormat().equals(family) && r.trainPrecision().equals("fp32")).toList();
         if (fp32.isEmpty()) throw new IllegalArgumentException("the table has no fp32 rows of " + family);
         PrecisionLaw law = PrecisionLaw.fit(fp32, 200, 1);
@@ -291,13 +342,17 @@ public final class ScalingLab {
         figs.put("measured-vs-predicted", LabFigures.measuredVsPredicted(law));
         figs.put("residuals", LabFigures.residuals(law));
         if (across != null) figs.put("robustness-N" + midN, LabFigures.robustness(across, midN, maxD));
+        PrecisionLaw gptqLaw = gptq.size() >= 5 ? PrecisionLaw.fit(gptq, 200, 1) : null;
+        if (gptqLaw != null) figs.put("gptq-vs-rtn-N" + midN, LabFigures.gptqVsRtn(all, family, midN, List.of(3, 4), law, gptqLaw));
         for (var e : figs.entrySet()) {
             Path f = dir.resolve(e.getKey() + ".png"), tmp = dir.resolve(e.getKey() + ".png.tmp");
             Files.write(tmp, e.getValue().toPng(900, 560));
             Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             out.println("wrote " + f);
         }
-        String fits = "Eq. 2 on the fp32 rows of " + family + ":\n" + law + "\n" + (across == null ? "" : "\nEq. 8-9 across training precisions:\n" + across + "\n");
+        String fits = "Eq. 2 on the fp32 rows of " + family + " (round to nearest):\n" + law + "\n"
+                + (across == null ? "" : "\nEq. 8-9 across training precisions (round to nearest):\n" + across + "\n")
+                + (gptqLaw == null ? "" : "\nEq. 2 on the fp32 rows of " + family + " quantized by GPTQ:\n" + gptqLaw + "\n" + gptqSummary(all, family));
         Path tmp = dir.resolve("fit.txt.tmp");
         Files.writeString(tmp, fits);
         Files.move(tmp, dir.resolve("fit.txt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);

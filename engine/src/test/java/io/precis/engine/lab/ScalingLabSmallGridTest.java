@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The small grid end to end on the real lab corpus (models/setup-lab-data.sh): trains 21 tiny models, measures
- * δ_PTQ, writes the table, resumes without retraining, and fits the law. Its numbers are a pipeline check,
+ * δ_PTQ by round to nearest and GPTQ, writes the table, resumes without retraining (also a cell that lacks GPTQ's
+ * rows), and fits the law. Its numbers are a pipeline check,
  * not a result (models of a few thousand parameters trained for 2..64 steps).
  */
 class ScalingLabSmallGridTest {
@@ -61,6 +62,23 @@ class ScalingLabSmallGridTest {
         assertEquals(rows, resumed);
         assertTrue(!again.toString(StandardCharsets.UTF_8).contains(" step "), "no training on resume");
 
+        // GPTQ rows for every int row of every model; at 3 bits per channel GPTQ costs less than round to nearest on average
+        assertEquals(grid.cells().size() * 12L, rows.stream().filter(r -> r.algorithm().equals("gptq")).count());
+        double rtn3 = rows.stream().filter(r -> r.ptqFormat().equals("int-channel") && r.bits() == 3 && r.algorithm().equals("rtn")).mapToDouble(PtqRow::delta).average().orElseThrow();
+        double gptq3 = rows.stream().filter(r -> r.ptqFormat().equals("int-channel") && r.bits() == 3 && r.algorithm().equals("gptq")).mapToDouble(PtqRow::delta).average().orElseThrow();
+        assertTrue(gptq3 < rtn3, "mean δ at int3 per channel: GPTQ " + gptq3 + ", RTN " + rtn3);
+
+        // a cell measured before GPTQ rows existed (its GPTQ rows removed): only those are measured, from its checkpoint
+        LabCell older = grid.cells().get(4);
+        Path olderRows = out.resolve("cells").resolve(older.id() + ".csv");
+        List<PtqRow> complete = PtqTable.read(olderRows);
+        PtqTable.write(olderRows, complete.stream().filter(r -> r.algorithm().equals("rtn")).toList());
+        ByteArrayOutputStream partial = new ByteArrayOutputStream();
+        ScalingLab.run(grid, corpus, out, older.id(), new PrintStream(partial, true, StandardCharsets.UTF_8));
+        String partialLog = partial.toString(StandardCharsets.UTF_8);
+        assertTrue(partialLog.contains("15 of 27 measurements done before") && !partialLog.contains(" step "), partialLog);
+        assertEquals(complete.stream().map(PtqTable::format).toList(), PtqTable.read(olderRows).stream().map(PtqTable::format).toList());
+
         // one cell alone, from its checkpoint (rows removed, checkpoint kept): measured again, same numbers
         LabCell one = grid.cells().get(3);
         Files.delete(out.resolve("cells").resolve(one.id() + ".csv"));
@@ -68,7 +86,8 @@ class ScalingLabSmallGridTest {
         assertEquals(rows.size(), after.size());
         assertEquals(rows.stream().map(PtqTable::format).sorted().toList(), after.stream().map(PtqTable::format).sorted().toList());
 
-        PrecisionLaw law = PrecisionLaw.fit(rows.stream().filter(r -> r.ptqFormat().equals("int-channel") && r.trainPrecision().equals("fp32")).toList(), 20, 1);
+        PrecisionLaw law = PrecisionLaw.fit(rows.stream().filter(r -> r.ptqFormat().equals("int-channel") && r.trainPrecision().equals("fp32")
+                && r.algorithm().equals("rtn")).toList(), 20, 1);
         assertTrue(Double.isFinite(law.cT()) && Double.isFinite(law.gammaD()) && Double.isFinite(law.gammaN()) && Double.isFinite(law.gammaPost()), law.toString());
         assertTrue(law.r2() <= 1, law.toString());
 
@@ -76,13 +95,14 @@ class ScalingLabSmallGridTest {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         ScalingLab.cli(new String[] {"figures", out.resolve("ptq.csv").toString(), "--out", out.resolve("figures").toString()},
                 new PrintStream(printed, true, StandardCharsets.UTF_8));
-        for (String f : List.of("delta-vs-bits-N", "measured-vs-predicted", "residuals", "robustness-N", "delta-vs-D-N")) {
+        for (String f : List.of("delta-vs-bits-N", "measured-vs-predicted", "residuals", "robustness-N", "delta-vs-D-N", "gptq-vs-rtn-N")) {
             try (var files = java.nio.file.Files.list(out.resolve("figures"))) {
                 assertTrue(files.anyMatch(p -> p.getFileName().toString().startsWith(f) && p.toString().endsWith(".png")), f);
             }
         }
         String fits = java.nio.file.Files.readString(out.resolve("figures").resolve("fit.txt"));
         assertTrue(fits.contains("Eq. 2 on the fp32 rows") && fits.contains("across training precisions") && fits.contains("R²"), fits);
+        assertTrue(fits.contains("quantized by GPTQ") && fits.contains("3 bits: GPTQ's δ below RTN's in"), fits);
     }
 
     private static double lossFp(List<PtqRow> rows, Predicate<PtqRow> which) {
