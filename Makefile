@@ -161,7 +161,7 @@ lab-data: ## the scaling-law lab's corpus (npm + Debian public-domain English, 5
 # per core on the CPU, one on a GPU); resumes at the unfinished cells
 GRID ?= full
 LAB_JAVA = $(JAVA_HOME)/bin/java -Dai.djl.offline=true --add-modules jdk.incubator.vector -cp engine/target/classes:$$(cat engine/target/models.cp) io.precis.engine.lab.ScalingLab
-scaling-lab: lab-data ## the precision scaling-law grid (GRID=full: 75 runs, 49 min here on 2 cores; resumes; CELL=id for one, JOBS=n) -> target/scaling-lab/$(GRID)/ptq.csv, the fits and figures/ (PNG)
+scaling-lab: lab-data ## the precision scaling-law grid (GRID=full: 75 runs, 49 min here on 2 cores; PTQ by RTN and GPTQ; resumes; CELL=id for one, JOBS=n) -> target/scaling-lab/$(GRID)/ptq.csv, the fits and figures/ (PNG)
 	$(MVN) -q -pl engine -am -DskipTests install
 	$(MVN) -q -pl engine dependency:build-classpath -Dmdep.outputFile=target/models.cp -Dmdep.includeScope=runtime
 	@if [ -n "$(LIST)" ]; then $(LAB_JAVA) list --grid $(GRID); exit 0; fi; \
@@ -169,6 +169,8 @@ scaling-lab: lab-data ## the precision scaling-law grid (GRID=full: 75 runs, 49 
 	for fam in int-channel fp; do for tp in fp32 bf16 qat-int8 qat-int6 qat-int4; do \
 	  if grep -q ",$$tp,$$fam," target/scaling-lab/$(GRID)/ptq.csv; then echo "fit $$fam after $$tp training:"; \
 	  $(LAB_JAVA) fit target/scaling-lab/$(GRID)/ptq.csv --family $$fam --train $$tp || true; fi; done; done; \
+	echo "fit int-channel after fp32 training, quantized by GPTQ:"; \
+	$(LAB_JAVA) fit target/scaling-lab/$(GRID)/ptq.csv --family int-channel --train fp32 --algorithm gptq || true; \
 	$(LAB_JAVA) figures target/scaling-lab/$(GRID)/ptq.csv --out target/scaling-lab/$(GRID)/figures
 
 bench-train: lab-data ## lab training throughput (tokens/s, w64l2) vs DJL's default threading in the same run: one thread, one process per core -> target/bench/train.json

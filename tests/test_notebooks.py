@@ -276,6 +276,19 @@ def test_scaling_law_states_each_claim_from_its_numbers(scaling_law):
         assert re.search(r"\d+ of \d+", line), line
 
 
+def test_scaling_law_compares_gptq_with_round_to_nearest(scaling_law):
+    fitted = text(outputs_of(scaling_law, "using gptq as lawGptq"))
+    assert "quantized int-channel by gptq" in fitted and "γD [" in fitted
+    cell = outputs_of(scaling_law, "LabFigures.gptqVsRtn")
+    shown = figures(cell)
+    assert len(shown) == 1 and "round to nearest vs GPTQ" in shown[0].data["text/plain"]
+    verdicts = text(cell)
+    below, pairs = map(int, re.search(r"at 3 bits per channel in (\d+) of (\d+) models", verdicts).groups())
+    assert pairs >= 15 and 0 <= below <= pairs
+    assert re.search(r"GPTQ's δ grows with D too: by its fit it (holds|is contradicted|is not resolved)", verdicts), verdicts
+    assert re.search(r"What GPTQ saves shrinks as D grows: by the table this (holds|is contradicted|is not resolved) \(\d+ of \d+", verdicts), verdicts
+
+
 def test_scaling_law_predicts_and_measures_smollm2(scaling_law):
     counted = text(outputs_of(scaling_law, "smolN ="))
     total, non_embedding = (int(x.replace(",", "")) for x in re.search(r"([\d,]+) parameters, ([\d,]+) of them non-embedding", counted).groups())

@@ -11,7 +11,7 @@ import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
- * The lab's figures from its table (and a fitted {@link PrecisionLaw}): δ vs D per bits on log-log axes with the
+ * The lab's figures from its table (round to nearest's rows when it has them; {@link #gptqVsRtn} compares GPTQ) (and a fitted {@link PrecisionLaw}): δ vs D per bits on log-log axes with the
  * law's lines, δ vs bits per D, measured vs predicted, and δ vs bits per training precision (QAT vs PTQ
  * robustness), with the law across training precisions' lines when one is given, and a fit's residuals. Log axes
  * show only δ &gt; 0; the summary says how many rows were left out for that.
@@ -23,7 +23,8 @@ public final class LabFigures {
 
     /** δ vs D at one N, one trace of measurements per bits, each with the law's line when {@code law} is not null. */
     public static Figure deltaVsD(List<PtqRow> rows, String family, String trainPrecision, long n, PrecisionLaw law) {
-        Predicate<PtqRow> at = r -> r.ptqFormat().equals(family) && r.trainPrecision().equals(trainPrecision) && r.n() == n;
+        Predicate<PtqRow> alg = oneAlgorithm(rows);
+        Predicate<PtqRow> at = r -> alg.test(r) && r.ptqFormat().equals(family) && r.trainPrecision().equals(trainPrecision) && r.n() == n;
         TreeMap<Integer, List<PtqRow>> byBits = new TreeMap<>();
         int hidden = 0;
         for (PtqRow r : rows) {
@@ -50,8 +51,9 @@ public final class LabFigures {
     /** δ vs bits at one N, one line per D. */
     public static Figure deltaVsBits(List<PtqRow> rows, String family, String trainPrecision, long n) {
         TreeMap<Long, List<PtqRow>> byD = new TreeMap<>();
+        Predicate<PtqRow> alg = oneAlgorithm(rows);
         for (PtqRow r : rows)
-            if (r.ptqFormat().equals(family) && r.trainPrecision().equals(trainPrecision) && r.n() == n) byD.computeIfAbsent(r.d(), d -> new ArrayList<>()).add(r);
+            if (alg.test(r) && r.ptqFormat().equals(family) && r.trainPrecision().equals(trainPrecision) && r.n() == n) byD.computeIfAbsent(r.d(), d -> new ArrayList<>()).add(r);
         Figure.Builder f = Figure.builder(String.format(Locale.ROOT, "δ_PTQ vs bits (N = %,d, %s training, %s)", n, trainPrecision, family))
                 .x(Axis.linear("bits")).y(Axis.linear("δ_PTQ (nats/byte)"));
         for (var e : byD.entrySet()) {
@@ -78,8 +80,9 @@ public final class LabFigures {
     /** δ vs bits for each training precision, at one N and D: does low-precision training make PTQ hurt less? */
     public static Figure robustness(List<PtqRow> rows, String family, long n, long d) {
         TreeMap<String, List<PtqRow>> byTrain = new TreeMap<>();
+        Predicate<PtqRow> alg = oneAlgorithm(rows);
         for (PtqRow r : rows)
-            if (r.ptqFormat().equals(family) && r.n() == n && r.d() == d) byTrain.computeIfAbsent(r.trainPrecision(), t -> new ArrayList<>()).add(r);
+            if (alg.test(r) && r.ptqFormat().equals(family) && r.n() == n && r.d() == d) byTrain.computeIfAbsent(r.trainPrecision(), t -> new ArrayList<>()).add(r);
         Figure.Builder f = Figure.builder(String.format(Locale.ROOT, "PTQ damage by training precision (N = %,d, D = %,d, %s)", n, d, family))
                 .x(Axis.linear("post-training bits")).y(Axis.linear("δ_PTQ (nats/byte)"));
         for (var e : byTrain.entrySet()) {
@@ -175,6 +178,11 @@ public final class LabFigures {
         }
         return f.summary(hidden == 0 ? "circles round to nearest, diamonds GPTQ; lines each one's Eq. 2 fit"
                 : "circles round to nearest, diamonds GPTQ; lines each one's Eq. 2 fit; " + hidden + " rows with δ ≤ 0 are not on the log axis").build();
+    }
+
+    /** The rows of one PTQ algorithm: round to nearest's when the table has them (GPTQ's have their own figure), else all. */
+    private static Predicate<PtqRow> oneAlgorithm(List<PtqRow> rows) {
+        return rows.stream().anyMatch(r -> r.algorithm().equals("rtn")) ? r -> r.algorithm().equals("rtn") : r -> true;
     }
 
     private static String lawName(PtqLaw law) {

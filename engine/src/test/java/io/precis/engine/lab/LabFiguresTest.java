@@ -39,6 +39,26 @@ class LabFiguresTest {
     }
 
     @Test
+    void gptqRowsStayOutOfRoundToNearestsFiguresAndGetTheirOwn() {
+        List<PtqRow> rtn = PrecisionLawTest.synthetic(0.05, 3);
+        List<PtqRow> both = new ArrayList<>(rtn);
+        rtn.forEach(r -> both.add(new PtqRow(r.n(), r.d(), r.trainPrecision(), r.ptqFormat(), r.bits(), "gptq", r.seed(), r.lossFp(), r.lossFp() + r.delta() / 3)));
+        PrecisionLaw law = PrecisionLaw.fit(rtn, 10, 1);
+        assertEquals(LabFigures.deltaVsD(rtn, "int-channel", "fp32", 100_000, law).toPlotlyJson(),
+                LabFigures.deltaVsD(both, "int-channel", "fp32", 100_000, law).toPlotlyJson());
+        assertEquals(LabFigures.deltaVsBits(rtn, "int-channel", "fp32", 300_000).toPlotlyJson(),
+                LabFigures.deltaVsBits(both, "int-channel", "fp32", 300_000).toPlotlyJson());
+        PrecisionLaw gptq = PrecisionLaw.fit(both.stream().filter(r -> r.algorithm().equals("gptq")).toList(), 10, 1);
+        Figure f = LabFigures.gptqVsRtn(both, "int-channel", 100_000, List.of(3, 4), law, gptq);
+        assertEquals(8, f.traces().size(), "2 bit widths × (RTN, GPTQ) × (measured, law)");
+        Trace g3 = f.traces().get(2);
+        assertEquals("3 bits GPTQ", g3.name());
+        double rtn3 = f.traces().get(0).y().get(0);
+        assertEquals(rtn3 / 3, g3.y().get(0), 1e-4 * rtn3, "GPTQ's rows, a third of RTN's here");
+        assertEquals(gptq.predict(100_000, (Long) f.traces().get(3).x().get(0), 3), f.traces().get(3).y().get(0), 1e-12);
+    }
+
+    @Test
     void lawFiguresShowEveryFittedRowAndTheLawsLines() {
         TrainingPrecisionLaw law = TrainingPrecisionLaw.fit(TrainingPrecisionLawTest.table(0.05, 2), 5, 1);
         Figure mp = LabFigures.measuredVsPredicted(law);
