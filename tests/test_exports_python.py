@@ -3,10 +3,11 @@
 pack-quantized layout says (re-implemented below), which must give the weights Precis evaluated (fake-quantized in the
 kernel by the format library and written as raw float32 by a Java cell) bit for bit.
 
-The layout, after compressed-tensors 0.19 `compressors/quantized_compressors/pack_quantized.py`
-(`pack_to_int32` / `unpack_from_int32`) and `quantization/lifecycle/forward.py` (`dequantize`):
-- `weight_packed` int32 [out, ceil(in / (32 / bits))]: each code plus 2^(bits-1) (as unsigned), 32/bits codes per
-  word along `in`, the first in the lowest bits;
+The layout, after compressed-tensors 0.20 `compressors/pack_quantized/helpers.py` (`pack_to_int32` /
+`unpack_from_int32`) and `quantization/lifecycle/forward.py` (`dequantize`):
+- `weight_packed` int32 [out, ceil(in * bits / 32)]: each code plus 2^(bits-1) (as unsigned), packed densely along
+  `in`: code i at bits i*bits .. i*bits+bits-1 of the row's little-endian words (at 3, 5, 6, 7 bits a code may
+  straddle two words; 0.19 left spare bits empty instead);
 - `weight_scale` [out, in / group] (groups), [out, 1] (channel) or [1] (tensor);
 - `weight_zero_point` (asymmetric only) packed the same way along `out` (dim 0), signed after the offset;
 - `weight_shape` int64 [out, in]; value = (code - zero_point) * scale, the scale of column c in group c // group_size.
@@ -26,16 +27,17 @@ LAYERS = {
     "encoder.layer.0.attention.self.query": "int4 group 32 grid compressed-tensors",
     "encoder.layer.1.intermediate.dense": "int4 group 64 asymmetric",
     "encoder.layer.2.output.dense": "int8 per channel grid compressed-tensors",
+    "encoder.layer.3.attention.self.value": "int3 group 32 asymmetric",
+    "encoder.layer.3.output.dense": "int6 per channel grid compressed-tensors",
 }
 
 
 def unpack(packed, bits, n):
-    """unpack_from_int32 along the last dim: n signed codes per row."""
-    per_word = 32 // bits
-    words = packed.view(np.uint32)
-    shifts = np.arange(per_word, dtype=np.uint32) * np.uint32(bits)
-    codes = (words[..., None] >> shifts) & np.uint32((1 << bits) - 1)
-    codes = codes.reshape(*words.shape[:-1], -1)[..., :n].astype(np.int32)
+    """unpack_from_int32 along the last dim: n signed codes per row, code i at bit i*bits of the row's bit stream."""
+    packed = np.ascontiguousarray(packed)
+    stream = np.unpackbits(packed.astype("<i4").view(np.uint8).reshape(*packed.shape[:-1], -1), axis=-1, bitorder="little")
+    at = np.arange(n)[:, None] * bits + np.arange(bits)[None, :]
+    codes = (stream[..., at].astype(np.int32) << np.arange(bits)).sum(-1)
     return codes - (1 << (bits - 1))
 
 
@@ -80,7 +82,7 @@ def test_compressed_tensors_checkpoint_reads_back_with_safetensors_and_numpy(ker
         for layer in LAYERS:
             if any(t.startswith("re:") and re.fullmatch(t[3:], layer) for t in group["targets"]):
                 bits_of[layer] = group["weights"]["num_bits"]
-    assert bits_of == {l: (8 if "int8" in f else 4) for l, f in LAYERS.items()}, bits_of
+    assert bits_of == {l: int(re.match(r"int(\d)", f).group(1)) for l, f in LAYERS.items()}, bits_of
     for layer in LAYERS:
         assert st[f"{layer}.weight_packed"].dtype == np.int32
         ours = np.fromfile(tmp_path / (layer + ".f32"), dtype="<f4")
@@ -90,4 +92,5 @@ def test_compressed_tensors_checkpoint_reads_back_with_safetensors_and_numpy(ker
         np.testing.assert_array_equal(back, w_in_out.T, err_msg=layer)
         assert len(np.unique(back[0, :32])) <= (1 << bits_of[layer]), "codes on one scale's grid, not float weights"
     assert "encoder.layer.1.intermediate.dense.weight_zero_point" in st, "asymmetric: zero points stored"
-    assert "encoder.layer.3.output.dense.weight" in st and st["encoder.layer.3.output.dense.weight"].dtype == np.float32
+    assert "encoder.layer.4.output.dense.weight" in st and st["encoder.layer.4.output.dense.weight"].dtype == np.float32
+    assert st["encoder.layer.3.attention.self.value.weight_packed"].shape == (384, (384 * 3 + 31) // 32), "int3: dense"

@@ -32,8 +32,8 @@ import java.util.Map;
  * loads) plus the llm-compressor recipe that reproduces it:
  * <ul>
  * <li>{@code model.safetensors}: for each quantized linear layer {@code L}, {@code L.weight_packed} (int32, the
- *     [out, in] codes offset by 2^(bits−1) and packed 32/bits per word along {@code in}, lowest bits first, as
- *     compressed-tensors' {@code pack_to_int32}), {@code L.weight_scale} ([out, in/group], [out, 1] per channel or
+ *     [out, in] codes offset by 2^(bits−1) and packed densely along {@code in}, lowest bits first, as
+ *     compressed-tensors' {@code pack_to_int32}: ceil(in·bits/32) words a row), {@code L.weight_scale} ([out, in/group], [out, 1] per channel or
  *     [1] per tensor, in the plan's scale type), {@code L.weight_zero_point} when asymmetric (packed along
  *     {@code out} for channel and group scales), {@code L.weight_shape}; every other tensor as float32 under its
  *     module name ({@code L.weight} as [out, in], {@code L.bias});</li>
@@ -54,8 +54,12 @@ import java.util.Map;
  */
 public final class CompressedTensors {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The compressed-tensors version whose format this follows (the reference scripts' version). */
-    static final String VERSION = "0.19.0";
+    /**
+     * The compressed-tensors version whose format this follows: 0.20 packs 3, 5, 6 and 7-bit codes densely across
+     * words (vllm-project/compressed-tensors#732; 0.19 left the spare bits of each word empty); 2, 4 and 8 bits are
+     * the same in both. {@code tests/reference/check_compressed_tensors.py} decompresses an export with this version.
+     */
+    static final String VERSION = "0.20.1";
 
     public record Report(Path dir, int layers, int groups, long bytes) {
         public String describe() {
@@ -378,22 +382,20 @@ public final class CompressedTensors {
     /** weight_packed, weight_scale, weight_zero_point, weight_shape of one layer, oriented [out, in]. */
     private static void packed(String layer, QuantizedWeights.Tensor q, Map<String, Safetensors.Tensor> st) {
         QuantizedWeights.Codes e = q.encoded();
-        int bits = q.bits(), offset = 1 << (bits - 1), pf = 32 / bits;
+        int bits = q.bits(), offset = 1 << (bits - 1);
         boolean transposed = q.ref().channelAxis() == 1;
         int rows = transposed ? q.dims()[1] : q.dims()[0], cols = transposed ? q.dims()[0] : q.dims()[1];
-        int words = (cols + pf - 1) / pf;
+        int words = packedWords(cols, bits);
         ByteBuffer packed = ByteBuffer.allocate(rows * words * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (int r = 0; r < rows; r++)
-            for (int w = 0; w < words; w++) {
-                int word = 0;
-                for (int j = 0; j < pf && w * pf + j < cols; j++) {
-                    int c = w * pf + j;
-                    int code = e.code(transposed ? c * rows + r : r * cols + c);
-                    int ct = q.signed() ? code : code - offset;      // compressed-tensors' ints are signed, asymmetric too
-                    word |= ((ct + offset) & ((1 << bits) - 1)) << (bits * j);
-                }
-                packed.putInt(word);
+        int[] row = new int[cols], packedRow = new int[words];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                int code = e.code(transposed ? c * rows + r : r * cols + c);
+                row[c] = (q.signed() ? code : code - offset) + offset;      // compressed-tensors' ints are signed, asymmetric too
             }
+            pack(row, cols, bits, packedRow);
+            for (int v : packedRow) packed.putInt(v);
+        }
         Scheme s = scheme(q.layer().format());
         int gpr = s.strategy().equals("group") ? (cols + s.groupSize() - 1) / s.groupSize() : 1;
         boolean gIdx = q.groupIndex() != null;      // dynamic act-order: scales already [out][groups]
@@ -413,15 +415,17 @@ public final class CompressedTensors {
             if (s.strategy().equals("tensor")) {
                 st.put(layer + ".weight_zero_point", new Safetensors.Tensor("I8", new long[] {1}, new byte[] {(byte) zero[0]}));
             } else {
-                int zw = (rows + pf - 1) / pf;
+                // packed along the output dimension (compressed-tensors' packed_dim=0): column b of [zw, gpr] packs group b of every row
+                int zw = packedWords(rows, bits);
+                int[][] columns = new int[gpr][zw];
+                int[] column = new int[rows];
+                for (int b = 0; b < gpr; b++) {
+                    for (int r = 0; r < rows; r++) column[r] = zero[r * gpr + b] + offset;
+                    pack(column, rows, bits, columns[b]);
+                }
                 ByteBuffer zp = ByteBuffer.allocate(zw * gpr * 4).order(ByteOrder.LITTLE_ENDIAN);
                 for (int w = 0; w < zw; w++)
-                    for (int b = 0; b < gpr; b++) {
-                        int word = 0;
-                        for (int j = 0; j < pf && w * pf + j < rows; j++)
-                            word |= ((zero[(w * pf + j) * gpr + b] + offset) & ((1 << bits) - 1)) << (bits * j);
-                        zp.putInt(word);
-                    }
+                    for (int b = 0; b < gpr; b++) zp.putInt(columns[b][w]);
                 st.put(layer + ".weight_zero_point", new Safetensors.Tensor("I32", new long[] {zw, gpr}, zp.array()));
             }
         }
@@ -432,6 +436,27 @@ public final class CompressedTensors {
         }
         ByteBuffer shape = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(rows).putLong(cols);
         st.put(layer + ".weight_shape", new Safetensors.Tensor("I64", new long[] {2}, shape.array()));
+    }
+
+    /** Words of {@code n} values of {@code bits} packed densely: ceil(n·bits/32). */
+    static int packedWords(int n, int bits) {
+        return (int) (((long) n * bits + 31) / 32);
+    }
+
+    /**
+     * compressed-tensors' {@code pack_to_int32} since 0.20 (dense): value i (already offset to 0..2^bits−1) occupies
+     * bits i·bits .. i·bits+bits−1 of the row's bit stream, word by word from the lowest bit, so at 3, 5, 6 and 7
+     * bits a value may straddle two words; 1, 2, 4 and 8 bits give the word-aligned layout of every version.
+     */
+    static void pack(int[] values, int n, int bits, int[] words) {
+        java.util.Arrays.fill(words, 0);
+        int mask = (1 << bits) - 1;
+        for (int i = 0; i < n; i++) {
+            long at = (long) i * bits;
+            int w = (int) (at >>> 5), off = (int) (at & 31), v = values[i] & mask;
+            words[w] |= v << off;
+            if (off + bits > 32) words[w + 1] |= v >>> (32 - off);
+        }
     }
 
     private static Safetensors.Tensor scales(float[] s, long[] shape, io.precis.engine.format.ScaleType type) {

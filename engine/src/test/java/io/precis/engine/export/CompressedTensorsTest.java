@@ -54,10 +54,12 @@ class CompressedTensorsTest {
                 OnnxQdqTest.rule("encoder.layer.0.*", "int4 group 32 grid compressed-tensors"),
                 OnnxQdqTest.rule("encoder.layer.1.*", "int8 asymmetric"),
                 OnnxQdqTest.rule("encoder.layer.2.attention.*", "int4 group 64 asymmetric"),
-                OnnxQdqTest.rule("encoder.layer.3.output.dense", "int8 per tensor grid compressed-tensors scales fp32")), SensitivityLookup.NONE);
+                OnnxQdqTest.rule("encoder.layer.3.output.dense", "int8 per tensor grid compressed-tensors scales fp32"),
+                OnnxQdqTest.rule("encoder.layer.4.attention.self.query", "int3 group 32 asymmetric"),
+                OnnxQdqTest.rule("encoder.layer.4.attention.self.key", "int6 grid compressed-tensors")), SensitivityLookup.NONE);
         Path dir = tmp.resolve("minilm-ct");
         CompressedTensors.Report r = CompressedTensors.write(plan, model, dir);
-        assertEquals(6 + 6 + 4 + 1, r.layers());
+        assertEquals(6 + 6 + 4 + 1 + 2, r.layers());
         try (var files = Files.list(dir)) {
             assertEquals(List.of("config.json", "model.safetensors", "recipe.yaml"), files.map(p -> p.getFileName().toString()).sorted().toList());
         }
@@ -68,7 +70,7 @@ class CompressedTensorsTest {
             TensorRef t = layer.weight();
             float[] expected = model.fullPrecisionWeights(t);
             WeightTransform.fitted(l.format(), t).fakeQuantize(expected, QuantizedWeights.dims(t));
-            float[] back = dequantize(st, l.name(), l.format().isSymmetric());
+            float[] back = dequantize(st, l.name(), l.format().element().bits(), l.format().isSymmetric());
             // Precis holds ONNX MatMul weights as [in, out]; the checkpoint as PyTorch's [out, in]
             int in = (int) t.shape()[0], out = (int) t.shape()[1];
             for (int o = 0; o < out; o++)
@@ -77,7 +79,9 @@ class CompressedTensorsTest {
             assertFalse(st.containsKey(l.name() + ".weight"), "no float copy of a quantized weight");
             checked++;
         }
-        assertEquals(17, checked);
+        assertEquals(19, checked);
+        assertArrayEquals(new long[] {384, (384 * 3 + 31) / 32}, st.get("encoder.layer.4.attention.self.query.weight_packed").shape(), "int3: dense, 36 words a row");
+        assertArrayEquals(new long[] {(384 * 3 + 31) / 32, 384 / 32}, st.get("encoder.layer.4.attention.self.query.weight_zero_point").shape());
         assertEquals("F16", st.get("encoder.layer.0.attention.self.query.weight_scale").dtype());
         assertArrayEquals(new long[] {384, 384 / 32}, st.get("encoder.layer.0.attention.self.query.weight_scale").shape());
         assertArrayEquals(new long[] {384, 384 / 8}, st.get("encoder.layer.0.attention.self.query.weight_packed").shape());
@@ -87,7 +91,7 @@ class CompressedTensorsTest {
 
         JsonNode qc = JSON.readTree(dir.resolve("config.json").toFile()).get("quantization_config");
         assertEquals("pack-quantized", qc.get("format").asText());
-        assertEquals(4, qc.get("config_groups").size());
+        assertEquals(6, qc.get("config_groups").size());
         JsonNode g0 = qc.get("config_groups").get("group_0");
         assertEquals("group", g0.get("weights").get("strategy").asText());
         assertEquals(32, g0.get("weights").get("group_size").asInt());
@@ -97,7 +101,7 @@ class CompressedTensorsTest {
         java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex.substring(3));
         for (LayerRef l : model.layers())
             assertEquals(l.name().startsWith("encoder.layer.0.") && l.kind() == io.precis.engine.model.LayerKind.LINEAR, p.matcher(l.name()).matches(), l.name());
-        assertEquals(36 - 17, qc.get("ignore").size());
+        assertEquals(36 - 19, qc.get("ignore").size());
         String recipe = Files.readString(dir.resolve("recipe.yaml"));
         assertTrue(recipe.contains("QuantizationModifier:") && recipe.contains("strategy: group, group_size: 32")
                 && recipe.contains("symmetric: false, strategy: channel") && recipe.contains("\"encoder.layer.5.output.dense\""), recipe);
@@ -145,21 +149,21 @@ class CompressedTensorsTest {
         assertFalse(Files.exists(tmp.resolve("b.json")));
     }
 
-    /** compressed-tensors' unpack_from_int32 and dequantize, for [out, in] weights. */
-    static float[] dequantize(Map<String, Safetensors.Tensor> st, String layer, boolean symmetric) {
+    /** compressed-tensors' unpack_from_int32 (0.20, dense: value i at bit i·bits of the row) and dequantize, for [out, in] weights. */
+    static float[] dequantize(Map<String, Safetensors.Tensor> st, String layer, int bits, boolean symmetric) {
         Safetensors.Tensor packed = st.get(layer + ".weight_packed"), scale = st.get(layer + ".weight_scale");
         ByteBuffer shapeBuf = ByteBuffer.wrap(st.get(layer + ".weight_shape").data()).order(ByteOrder.LITTLE_ENDIAN);
         int rows = (int) shapeBuf.getLong(), cols = (int) shapeBuf.getLong();
         int words = (int) packed.shape()[1];
-        int bits = cols / words > 4 ? 4 : 8;   // 8 codes per word for int4, 4 for int8
-        int pf = 32 / bits, offset = 1 << (bits - 1), mask = (1 << bits) - 1;
+        assertEquals((cols * bits + 31) / 32, words, layer + ": ceil(in·bits/32) words a row");
+        int offset = 1 << (bits - 1);
         ByteBuffer pb = ByteBuffer.wrap(packed.data()).order(ByteOrder.LITTLE_ENDIAN);
         int[] codes = new int[rows * cols];
-        for (int r = 0; r < rows; r++)
-            for (int w = 0; w < words; w++) {
-                int word = pb.getInt((r * words + w) * 4);
-                for (int j = 0; j < pf && w * pf + j < cols; j++) codes[r * cols + w * pf + j] = ((word >>> (bits * j)) & mask) - offset;
-            }
+        for (int r = 0; r < rows; r++) {
+            int[] row = new int[words];
+            for (int w = 0; w < words; w++) row[w] = pb.getInt((r * words + w) * 4);
+            for (int c = 0; c < cols; c++) codes[r * cols + c] = bitsAt(row, (long) c * bits, bits) - offset;
+        }
         float[] s = floats(scale);
         int groups = scale.shape().length == 2 ? (int) scale.shape()[1] : 1;
         int gs = (cols + groups - 1) / groups;
@@ -170,11 +174,12 @@ class CompressedTensorsTest {
         else if (zt != null) {
             ByteBuffer zb = ByteBuffer.wrap(zt.data()).order(ByteOrder.LITTLE_ENDIAN);
             int zw = (int) zt.shape()[0];
-            for (int w = 0; w < zw; w++)
-                for (int b = 0; b < groups; b++) {
-                    int word = zb.getInt((w * groups + b) * 4);
-                    for (int j = 0; j < pf && w * pf + j < rows; j++) z[(w * pf + j) * groups + b] = ((word >>> (bits * j)) & mask) - offset;
-                }
+            assertEquals((rows * bits + 31) / 32, zw, layer + ": zero points packed along the output dimension");
+            for (int b = 0; b < groups; b++) {
+                int[] column = new int[zw];
+                for (int w = 0; w < zw; w++) column[w] = zb.getInt((w * groups + b) * 4);
+                for (int r = 0; r < rows; r++) z[r * groups + b] = bitsAt(column, (long) r * bits, bits) - offset;
+            }
         }
         float[] out = new float[rows * cols];
         for (int r = 0; r < rows; r++)
@@ -183,6 +188,13 @@ class CompressedTensorsTest {
                 out[r * cols + c] = (codes[r * cols + c] - z[k]) * s[k];
             }
         return out;
+    }
+
+    /** {@code bits} bits from bit {@code at} of little-endian words (a value may continue in the next word). */
+    static int bitsAt(int[] words, long at, int bits) {
+        int w = (int) (at >>> 5), off = (int) (at & 31);
+        long pair = (words[w] & 0xFFFFFFFFL) | (w + 1 < words.length ? (words[w + 1] & 0xFFFFFFFFL) << 32 : 0);
+        return (int) ((pair >>> off) & ((1L << bits) - 1));
     }
 
     static float[] floats(Safetensors.Tensor t) {

@@ -1,0 +1,103 @@
+package io.precis.engine.export;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.precis.engine.model.Model;
+import io.precis.engine.model.Models;
+import io.precis.engine.model.TensorRef;
+import io.precis.engine.model.TestFiles;
+import io.precis.engine.model.WeightTransform;
+import io.precis.engine.plan.LayerPlan;
+import io.precis.engine.plan.Plan;
+import io.precis.engine.plan.Planner;
+import io.precis.engine.plan.SensitivityLookup;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * compressed-tensors itself, not a re-implementation, reads Precis's export: {@code make reference-exports} writes
+ * this plan's checkpoint, the library's PackedQuantizationCompressor decompresses every layer
+ * ({@code tests/reference/check_compressed_tensors.py}) and the sha256 of what it got is committed in
+ * {@code tests/reference/data/compressed_tensors_roundtrip.json}. Here the weights Precis evaluates for the same plan
+ * must hash to those values: every bit width 3..8, per channel, per tensor and groups, symmetric and asymmetric
+ * (fp32 scales, so that equality is exact: the library dequantizes in the scale's type).
+ */
+class CompressedTensorsReferenceTest {
+    static final Path DATA = Path.of("..", "tests", "reference", "data", "compressed_tensors_roundtrip.json");
+
+    /** Layer → format; changing one needs the reference made again (make reference-exports). */
+    static final Map<String, String> REFERENCE = new LinkedHashMap<>();
+
+    static {
+        REFERENCE.put("encoder.layer.0.attention.self.query", "int3 grid compressed-tensors scales fp32");
+        REFERENCE.put("encoder.layer.0.attention.self.key", "int4 group 32 grid compressed-tensors scales fp32");
+        REFERENCE.put("encoder.layer.0.attention.self.value", "int5 group 64 asymmetric scales fp32");
+        REFERENCE.put("encoder.layer.0.attention.output.dense", "int6 grid compressed-tensors scales fp32");
+        REFERENCE.put("encoder.layer.0.intermediate.dense", "int7 group 128 asymmetric scales fp32");
+        REFERENCE.put("encoder.layer.0.output.dense", "int3 asymmetric scales fp32");
+        REFERENCE.put("encoder.layer.1.attention.self.query", "int8 asymmetric scales fp32");
+        REFERENCE.put("encoder.layer.1.attention.self.key", "int4 per tensor grid compressed-tensors scales fp32");
+        REFERENCE.put("encoder.layer.1.output.dense", "int6 group 32 asymmetric scales fp32");
+    }
+
+    @Test
+    void compressedTensorsDecompressesTheExportToTheEvaluatedWeights() throws Exception {
+        String out = System.getProperty("precis.ct.reference");
+        try (Model model = Models.loadFromMaven(TestFiles.MINILM)) {
+            Plan plan = Planner.resolve(model.name(), model.layers(),
+                    REFERENCE.entrySet().stream().map(e -> OnnxQdqTest.rule(e.getKey(), e.getValue())).toList(), SensitivityLookup.NONE);
+            Map<String, byte[]> evaluated = new LinkedHashMap<>();
+            for (LayerPlan l : plan.quantized()) evaluated.put(l.name(), outIn(model, l));
+            assertEquals(REFERENCE.keySet(), evaluated.keySet());
+            if (out != null) { // make reference-exports: the checkpoint and what Precis evaluates, for the library to read
+                Path dir = Path.of(out);
+                CompressedTensors.write(plan, model, dir);
+                ObjectNode expected = new ObjectMapper().createObjectNode();
+                for (var e : evaluated.entrySet()) {
+                    Files.write(dir.resolve(e.getKey() + ".f32"), e.getValue());
+                    expected.put(e.getKey(), REFERENCE.get(e.getKey()));
+                }
+                Files.writeString(dir.resolve("expected.json"), expected.toPrettyString());
+                return;
+            }
+            JsonNode ref = new ObjectMapper().readTree(DATA.toFile());
+            for (var e : evaluated.entrySet()) {
+                JsonNode layer = ref.get("layers").get(e.getKey());
+                assertTrue(layer != null, e.getKey() + " is not in " + DATA + "; run make reference-exports");
+                assertEquals(REFERENCE.get(e.getKey()), layer.get("format").asText(), "the reference was made for another format; run make reference-exports");
+                assertTrue(layer.get("bit_exact").asBoolean(), e.getKey() + ": compressed-tensors " + ref.get("compressed_tensors").asText()
+                        + " decompressed other weights than Precis evaluated (max |diff| " + layer.get("max_abs_diff") + ")");
+                assertEquals(layer.get("sha256_decompressed").asText(), sha256(e.getValue()),
+                        e.getKey() + " (" + e.getValue() + "): Precis now evaluates other weights than compressed-tensors decompressed from its export");
+            }
+            assertEquals(CompressedTensors.VERSION, ref.get("checkpoint_version").asText(), "the reference read a checkpoint of this export's version");
+        }
+    }
+
+    /** The layer's evaluated weights as compressed-tensors holds them: float32 little-endian, [out, in]. */
+    private static byte[] outIn(Model model, LayerPlan l) {
+        TensorRef t = model.layer(l.name()).weight();
+        float[] w = model.fullPrecisionWeights(t);
+        WeightTransform.fitted(l.format(), t).fakeQuantize(w, QuantizedWeights.dims(t));
+        int in = (int) t.shape()[0], out = (int) t.shape()[1];   // an ONNX MatMul weight is [in, out]
+        ByteBuffer b = ByteBuffer.allocate(w.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int o = 0; o < out; o++)
+            for (int i = 0; i < in; i++) b.putFloat(w[i * out + o]);
+        return b.array();
+    }
+
+    private static String sha256(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+}
