@@ -350,16 +350,15 @@ class CalibratedExportsTest {
         return ModelInput.Tokens.of(model.tokenizer(), s.sentences());
     }
 
-    /** compressed-tensors' unpack_from_int32 of [rows, cols] codes, offset back to signed. */
+    /** compressed-tensors' unpack_from_int32 (dense) of [rows, cols] codes, offset back to signed. */
     static int[] unpack(Safetensors.Tensor packed, int rows, int cols, int bits) {
-        int words = (int) packed.shape()[1], pf = 32 / bits, offset = 1 << (bits - 1), mask = (1 << bits) - 1;
+        int words = (int) packed.shape()[1], offset = 1 << (bits - 1);
         ByteBuffer pb = ByteBuffer.wrap(packed.data()).order(ByteOrder.LITTLE_ENDIAN);
-        int[] codes = new int[rows * cols];
-        for (int r = 0; r < rows; r++)
-            for (int w = 0; w < words; w++) {
-                int word = pb.getInt((r * words + w) * 4);
-                for (int j = 0; j < pf && w * pf + j < cols; j++) codes[r * cols + w * pf + j] = ((word >>> (bits * j)) & mask) - offset;
-            }
+        int[] codes = new int[rows * cols], row = new int[words];
+        for (int r = 0; r < rows; r++) {
+            for (int w = 0; w < words; w++) row[w] = pb.getInt((r * words + w) * 4);
+            for (int c = 0; c < cols; c++) codes[r * cols + c] = CompressedTensorsTest.bitsAt(row, (long) c * bits, bits) - offset;
+        }
         return codes;
     }
 
