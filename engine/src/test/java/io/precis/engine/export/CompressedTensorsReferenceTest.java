@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.precis.engine.data.Datasets;
 import io.precis.engine.model.Model;
+import io.precis.engine.model.ModelInput;
 import io.precis.engine.model.Models;
 import io.precis.engine.model.TensorRef;
 import io.precis.engine.model.TestFiles;
@@ -31,7 +33,8 @@ import org.junit.jupiter.api.Test;
  * ({@code tests/reference/check_compressed_tensors.py}) and the sha256 of what it got is committed in
  * {@code tests/reference/data/compressed_tensors_roundtrip.json}. Here the weights Precis evaluates for the same plan
  * must hash to those values: every bit width 3..8, per channel, per tensor and groups, symmetric and asymmetric
- * (fp32 scales, so that equality is exact: the library dequantizes in the scale's type).
+ * (fp32 scales, so that equality is exact: the library dequantizes in the scale's type). The same run loads the
+ * export into Hugging Face transformers' BertModel and records how far its embeddings are from Precis's.
  */
 class CompressedTensorsReferenceTest {
     static final Path DATA = Path.of("..", "tests", "reference", "data", "compressed_tensors_roundtrip.json");
@@ -69,6 +72,13 @@ class CompressedTensorsReferenceTest {
                     expected.put(e.getKey(), REFERENCE.get(e.getKey()));
                 }
                 Files.writeString(dir.resolve("expected.json"), expected.toPrettyString());
+                embeddings(model, plan, dir);
+                // transformers cannot load asymmetric pack-quantized layers (its placeholders expect unpacked zero
+                // points), so its from_pretrained also gets the symmetric layers alone
+                Plan symmetric = Planner.resolve(model.name(), model.layers(), REFERENCE.entrySet().stream()
+                        .filter(e -> !e.getValue().contains("asymmetric")).map(e -> OnnxQdqTest.rule(e.getKey(), e.getValue())).toList(), SensitivityLookup.NONE);
+                CompressedTensors.write(symmetric, model, dir.resolve("symmetric"));
+                embeddings(model, symmetric, dir.resolve("symmetric"));
                 return;
             }
             JsonNode ref = new ObjectMapper().readTree(DATA.toFile());
@@ -82,7 +92,37 @@ class CompressedTensorsReferenceTest {
                         e.getKey() + " (" + e.getValue() + "): Precis now evaluates other weights than compressed-tensors decompressed from its export");
             }
             assertEquals(CompressedTensors.VERSION, ref.get("checkpoint_version").asText(), "the reference read a checkpoint of this export's version");
+            // and Hugging Face's BertModel ran the export: from_pretrained (symmetric layers) and with every layer decompressed
+            JsonNode bert = ref.get("transformers_bert");
+            for (String way : new String[] {"from_pretrained_symmetric", "decompressed_into_bert"}) {
+                JsonNode r = bert.get(way);
+                assertTrue(r.get("max_rel_diff").asDouble() <= 1e-4 && r.get("quantization_moves_by").asDouble() > 100 * r.get("max_abs_diff").asDouble(),
+                        way + ": transformers' embeddings " + r + " are not Precis's");
+            }
         }
+    }
+
+    /**
+     * The model's mean-pooled output on 16 sentences, quantized as {@code plan} says and not, with the batch: what
+     * Hugging Face's BertModel loading the export must give.
+     */
+    private static void embeddings(Model model, Plan plan, Path dir) throws Exception {
+        ModelInput.Tokens batch = ModelInput.Tokens.of(model.tokenizer(), Datasets.sentences(TestFiles.sentences()).first(16).sentences());
+        float[] full = model.forward(batch).values();
+        plan.applyTo(model);
+        float[] quantized;
+        try {
+            quantized = model.forward(batch).values();
+        } finally {
+            model.restoreAll();
+        }
+        ObjectNode b = new ObjectMapper().createObjectNode();
+        b.putPOJO("input_ids", batch.ids());
+        b.putPOJO("attention_mask", batch.mask());
+        b.put("pooling", "mean over the attention mask of the last hidden state");
+        Files.writeString(dir.resolve("batch.json"), new ObjectMapper().writeValueAsString(b));
+        Files.write(dir.resolve("embeddings.f32"), le(quantized));
+        Files.write(dir.resolve("embeddings-full.f32"), le(full));
     }
 
     /** The layer's evaluated weights as compressed-tensors holds them: float32 little-endian, [out, in]. */
@@ -94,6 +134,12 @@ class CompressedTensorsReferenceTest {
         ByteBuffer b = ByteBuffer.allocate(w.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (int o = 0; o < out; o++)
             for (int i = 0; i < in; i++) b.putFloat(w[i * out + o]);
+        return b.array();
+    }
+
+    private static byte[] le(float[] v) {
+        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float x : v) b.putFloat(x);
         return b.array();
     }
 
