@@ -105,15 +105,18 @@ bench-algorithms: ## GPTQ on a 4096x4096 layer, 2048 rows, 2 threads, vs llm-com
 	@mkdir -p target/bench
 	$(MVN) -pl engine -am -Pbench-algorithms -DskipTests test
 
-# compressed-tensors pulls PyTorch (a CUDA build from PyPI, about 5.6 GB installed, used on the CPU): its own venv, outside the tree
+# compressed-tensors and ModelOpt pull PyTorch (a CUDA build from PyPI, about 5.6 GB installed, used on the CPU): its own venv, outside the tree
 REFVENV_CT ?= $(HOME)/.cache/precis/refvenv-ct
 .PHONY: reference-exports
-reference-exports: ## compressed-tensors itself decompresses a Precis export (9 layers, 3..8 bits), bit for bit vs Precis's weights; own venv with PyTorch -> tests/reference/data/compressed_tensors_roundtrip.json
-	@test -x $(REFVENV_CT)/bin/python || { python3 -m venv $(REFVENV_CT) && $(REFVENV_CT)/bin/pip install -q "compressed-tensors==0.20.1" safetensors numpy; }
+reference-exports: ## compressed-tensors, transformers and ModelOpt themselves read Precis's exports, vs Precis's weights and outputs; own venv with PyTorch -> tests/reference/data/*_roundtrip.json
+	@test -x $(REFVENV_CT)/bin/python || { python3 -m venv $(REFVENV_CT) && $(REFVENV_CT)/bin/pip install -q "compressed-tensors==0.20.1" "nvidia-modelopt==0.47.0" requests safetensors numpy; }
 	$(MVN) -q -pl engine -am -DskipTests install
 	rm -rf target/ct-reference && mkdir -p target/ct-reference
 	$(MVN) -q -pl engine test -Dtest=CompressedTensorsReferenceTest -Dsurefire.failIfNoSpecifiedTests=false -Dprecis.ct.reference=$(CURDIR)/target/ct-reference
 	$(REFVENV_CT)/bin/python tests/reference/check_compressed_tensors.py target/ct-reference tests/reference/data/compressed_tensors_roundtrip.json
+	rm -rf target/modelopt-reference && mkdir -p target/modelopt-reference
+	$(MVN) -q -pl engine test -Dtest=ModelOptReferenceTest -Dsurefire.failIfNoSpecifiedTests=false -Dprecis.modelopt.reference=$(CURDIR)/target/modelopt-reference
+	$(REFVENV_CT)/bin/python tests/reference/check_modelopt.py target/modelopt-reference tests/reference/data/modelopt_roundtrip.json
 
 .PHONY: bench-fisher
 bench-fisher: models-data ## sensitivity estimated vs measured: Fisher on the char LM, the calibration-Hessian proxy on MiniLM; time and Spearman's rho -> target/bench/fisher.json

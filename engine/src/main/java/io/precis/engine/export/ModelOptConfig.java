@@ -25,7 +25,8 @@ import java.util.Map;
  * one {@code *<layer>.weight_quantizer} entry per quantized layer ({@code num_bits}; {@code axis} 0 per channel,
  * null per tensor; {@code block_sizes} {"-1": N} for groups), {@code *<layer>.input_quantizer} disabled, or for a
  * static per-tensor int8 input {@code {"num_bits": 8, "axis": null}} (ModelOpt calibrates its amax by max, Precis's
- * static rule; dynamic inputs are refused), {@code default} disabled, and {@code algorithm} "max" (round to nearest from the weights' absmax), or for a
+ * static rule; dynamic inputs are refused), {@code default} disabled (written first: ModelOpt 0.47 applies the
+ * dict's entries in order), and {@code algorithm} "max" (round to nearest from the weights' absmax), or for a
  * plan whose quantized layers all use AWQ {@code {"method": "awq_lite", "alpha_step": 1/grid}} (ModelOpt's AWQ; it
  * searches its own scales when it calibrates: a quant_cfg is a recipe, not weights). ModelOpt's calibration
  * algorithms are max, smoothquant, awq_lite/awq_full/awq_clip and svdquant (modelopt.torch.quantization.model_calib):
@@ -111,6 +112,9 @@ public final class ModelOptConfig {
         if (!problems.isEmpty()) throw QuantizedWeights.refusal("ModelOpt quant_cfg", problems);
         ObjectNode root = JSON.createObjectNode();
         ObjectNode cfg = root.putObject("quant_cfg");
+        // first: ModelOpt up to 0.2x applied "default" before every pattern wherever it stood; 0.47 reads the dict in
+        // order ("default" as "*"), so a trailing one would switch every quantizer off again
+        cfg.putObject("default").put("enable", false);
         for (LayerPlan l : plan.layers()) {
             if (!l.isQuantized()) continue;
             cfg.set("*" + l.name() + ".weight_quantizer", quantizer(l.format()));
@@ -123,7 +127,6 @@ public final class ModelOptConfig {
                 cfg.putObject("*" + l.name() + ".input_quantizer").put("enable", false);
             }
         }
-        cfg.putObject("default").put("enable", false);
         if (awq > 0) {
             ObjectNode alg = root.putObject("algorithm");
             alg.put("method", "awq_lite");

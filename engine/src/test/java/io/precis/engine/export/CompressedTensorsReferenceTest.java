@@ -106,7 +106,7 @@ class CompressedTensorsReferenceTest {
      * The model's mean-pooled output on 16 sentences, quantized as {@code plan} says and not, with the batch: what
      * Hugging Face's BertModel loading the export must give.
      */
-    private static void embeddings(Model model, Plan plan, Path dir) throws Exception {
+    static void embeddings(Model model, Plan plan, Path dir) throws Exception {
         ModelInput.Tokens batch = ModelInput.Tokens.of(model.tokenizer(), Datasets.sentences(TestFiles.sentences()).first(16).sentences());
         float[] full = model.forward(batch).values();
         plan.applyTo(model);
@@ -126,7 +126,7 @@ class CompressedTensorsReferenceTest {
     }
 
     /** The layer's evaluated weights as compressed-tensors holds them: float32 little-endian, [out, in]. */
-    private static byte[] outIn(Model model, LayerPlan l) {
+    static byte[] outIn(Model model, LayerPlan l) {
         TensorRef t = model.layer(l.name()).weight();
         float[] w = model.fullPrecisionWeights(t);
         WeightTransform.fitted(l.format(), t).fakeQuantize(w, QuantizedWeights.dims(t));
@@ -143,7 +143,7 @@ class CompressedTensorsReferenceTest {
         return b.array();
     }
 
-    private static String sha256(byte[] b) throws Exception {
+    static String sha256(byte[] b) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
 }

@@ -142,6 +142,7 @@ class CompressedTensorsTest {
         assertEquals("[2,1]", q.get("*encoder.layer.2.attention.self.key.weight_quantizer").get("num_bits").toString());
         assertFalse(q.get("*encoder.layer.2.attention.self.key.input_quantizer").get("enable").asBoolean());
         assertFalse(q.get("default").get("enable").asBoolean());
+        assertEquals("default", q.fieldNames().next(), "first: ModelOpt 0.47 applies the entries in order, 'default' as '*'");
         Plan bad = Planner.resolve(model.name(), model.layers(), List.of(OnnxQdqTest.rule("encoder.layer.3.*", "int4 asymmetric"),
                 OnnxQdqTest.rule("encoder.layer.4.*", "q4_k")), SensitivityLookup.NONE);
         String m = assertThrows(IllegalArgumentException.class, () -> ModelOptConfig.write(bad, model, tmp.resolve("b.json"))).getMessage();
