@@ -48,20 +48,29 @@ public final class LabFigures {
         return f.summary(hidden == 0 ? "" : hidden + " rows with δ ≤ 0 are not on the log axis").build();
     }
 
-    /** δ vs bits at one N, one line per D. */
+    /** δ vs bits at one N, one line per D (and per seed, in the D's colour: a table may hold several seeds). */
     public static Figure deltaVsBits(List<PtqRow> rows, String family, String trainPrecision, long n) {
-        TreeMap<Long, List<PtqRow>> byD = new TreeMap<>();
+        TreeMap<Long, TreeMap<Long, List<PtqRow>>> byD = new TreeMap<>();
         Predicate<PtqRow> alg = oneAlgorithm(rows);
         for (PtqRow r : rows)
-            if (alg.test(r) && r.ptqFormat().equals(family) && r.trainPrecision().equals(trainPrecision) && r.n() == n) byD.computeIfAbsent(r.d(), d -> new ArrayList<>()).add(r);
+            if (alg.test(r) && r.ptqFormat().equals(family) && r.trainPrecision().equals(trainPrecision) && r.n() == n)
+                byD.computeIfAbsent(r.d(), d -> new TreeMap<>()).computeIfAbsent(r.seed(), x -> new ArrayList<>()).add(r);
         Figure.Builder f = Figure.builder(String.format(Locale.ROOT, "δ_PTQ vs bits (N = %,d, %s training, %s)", n, trainPrecision, family))
                 .x(Axis.linear("bits")).y(Axis.linear("δ_PTQ (nats/byte)"));
+        int i = 0;
+        boolean seeds = byD.values().stream().anyMatch(m -> m.size() > 1);
         for (var e : byD.entrySet()) {
-            List<PtqRow> pts = e.getValue().stream().sorted((a, b) -> Integer.compare(a.bits(), b.bits())).toList();
-            f.add(Trace.linesAndMarkers(String.format(Locale.ROOT, "D = %,d", e.getKey()), pts.stream().map(PtqRow::bits).toList(),
-                    pts.stream().map(PtqRow::delta).toList()));
+            String color = COLORS[i++ % COLORS.length];
+            boolean first = true;
+            for (var bySeed : e.getValue().entrySet()) {
+                List<PtqRow> pts = bySeed.getValue().stream().sorted((a, b) -> Integer.compare(a.bits(), b.bits())).toList();
+                // the legend's entry is the D; the other seeds' lines are named by seed (hover)
+                f.add(Trace.linesAndMarkers(String.format(Locale.ROOT, "D = %,d", e.getKey()) + (first ? "" : ", seed " + bySeed.getKey()),
+                        pts.stream().map(PtqRow::bits).toList(), pts.stream().map(PtqRow::delta).toList()).color(color).showLegend(first));
+                first = false;
+            }
         }
-        return f.build();
+        return f.summary(seeds ? "one line per seed, in its D's colour" : "").build();
     }
 
     /** Measured vs the law's δ for the rows it was fitted on, with the identity line. */

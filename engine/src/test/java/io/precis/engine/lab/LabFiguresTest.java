@@ -31,6 +31,15 @@ class LabFiguresTest {
         List<PtqRow> rows = PrecisionLawTest.synthetic(0.05, 2);
         PrecisionLaw law = PrecisionLaw.fit(rows, 10, 1);
         assertEquals(4, LabFigures.deltaVsBits(rows, "int-channel", "fp32", 300_000).traces().size(), "one line per D");
+        // two seeds: a line per D and seed, the D's colour, one legend entry per D, each line going up in bits
+        List<PtqRow> seeds = new ArrayList<>(rows);
+        rows.forEach(r -> seeds.add(new PtqRow(r.n(), r.d(), r.trainPrecision(), r.ptqFormat(), r.bits(), r.algorithm(), 2, r.lossFp(), r.lossQ() * 1.01)));
+        Figure bySeed = LabFigures.deltaVsBits(seeds, "int-channel", "fp32", 300_000);
+        assertEquals(8, bySeed.traces().size());
+        assertEquals(4, bySeed.traces().stream().filter(Trace::showLegend).count());
+        assertEquals(bySeed.traces().get(0).color(), bySeed.traces().get(1).color());
+        for (Trace t : bySeed.traces())
+            for (int k = 1; k < t.points(); k++) assertTrue(((Number) t.x().get(k)).doubleValue() > ((Number) t.x().get(k - 1)).doubleValue(), t.name());
         Figure mp = LabFigures.measuredVsPredicted(rows, law);
         assertEquals(rows.size(), mp.traces().get(0).points());
         List<PtqRow> two = new ArrayList<>(rows);
