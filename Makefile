@@ -188,11 +188,16 @@ scaling-lab: lab-data ## the precision scaling-law grid (GRID=full: 75 runs, 49 
 	$(LAB_JAVA) fit target/scaling-lab/$(GRID)/ptq.csv --family int-channel --train fp32 --algorithm gptq || true; \
 	$(LAB_JAVA) figures target/scaling-lab/$(GRID)/ptq.csv --out target/scaling-lab/$(GRID)/figures
 
-bench-train: lab-data ## lab training throughput (tokens/s, w64l2) vs DJL's default threading in the same run: one thread, one process per core -> target/bench/train.json
+bench-train: lab-data ## lab training throughput (tokens/s, w64l2) vs PyTorch eager on the same model in the same run (when $(REFVENV_CT) has torch; else vs DJL's default threading): DJL default, one thread, one process per core -> target/bench/train.json
 	$(MVN) -q -pl engine -am -DskipTests install
 	$(MVN) -q -pl engine dependency:build-classpath -Dmdep.outputFile=target/models.cp -Dmdep.includeScope=runtime
-	@mkdir -p target/bench
-	$(JAVA_HOME)/bin/java -Dai.djl.offline=true --add-modules jdk.incubator.vector -cp engine/target/classes:$$(cat engine/target/models.cp) io.precis.engine.lab.BenchTrain --out target/bench/train.json
+	@mkdir -p target/bench && rm -f target/bench/train-torch-*.json
+	@if $(REFVENV_CT)/bin/python -c 'import torch' 2>/dev/null; then for t in 2 1; do \
+	  $(REFVENV_CT)/bin/python tests/reference/torch_lab_train.py --corpus "$$($(JAVA_HOME)/bin/java -cp engine/target/classes io.precis.engine.lab.LabCorpus)" \
+	    --threads $$t --steps 200 --out target/bench/train-torch-$$t.json || exit 1; done; \
+	else echo "bench-train: no torch in $(REFVENV_CT) (make reference-exports makes that venv): the reference is DJL's default path"; fi
+	$(JAVA_HOME)/bin/java -Dai.djl.offline=true --add-modules jdk.incubator.vector -cp engine/target/classes:$$(cat engine/target/models.cp) io.precis.engine.lab.BenchTrain --steps 200 \
+	  --torch target/bench/train-torch-2.json,target/bench/train-torch-1.json --out target/bench/train.json
 
 clean: ## remove build outputs (keeps the venv)
 	$(MVN) -q clean

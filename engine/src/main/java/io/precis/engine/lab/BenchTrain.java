@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,8 +21,9 @@ import java.util.Locale;
  * {@code make scaling-lab} does). Each figure trains a fresh model for the given steps after a short warm-up run;
  * CPU seconds per step come from the process's CPU time, so a loaded machine shows in wall time, less in CPU.
  * Writes {@code [{name, value, unit, reference, ratio}]} (ratio: times the reference's throughput) as JSON.
- * PyTorch eager is not the reference: torch is not installed here (Debian's python3-torch 1.13 could be; not
- * done yet).
+ * With {@code --torch FILE,...} (what {@code make bench-train} passes when a venv with torch exists: the same model
+ * trained by PyTorch eager, {@code tests/reference/torch_lab_train.py}, minutes before in the same make run), those
+ * figures are added and the first of them, PyTorch eager at its default threads, is the reference for tokens/s.
  */
 public final class BenchTrain {
     private BenchTrain() {}
@@ -53,12 +55,14 @@ public final class BenchTrain {
         int steps = 40, jobs = Runtime.getRuntime().availableProcessors();
         Path out = Path.of("target", "bench", "train.json");
         boolean child = false;
+        List<String> torch = List.of();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 case "--jobs" -> jobs = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--child" -> child = true;
+                case "--torch" -> torch = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("usage: BenchTrain [--steps N] [--jobs J] [--out FILE]");
             }
         }
@@ -101,9 +105,23 @@ public final class BenchTrain {
         double load1 = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         String model = "w64l2 fp32 (N=" + cell(1).size().nonEmbeddingParams() + "), context 128, batch 16, " + steps + " steps";
         List<String> e = new ArrayList<>();
-        e.add(entry("train " + model + ": DJL default path, " + defaultThreads + " libtorch threads (the reference)", ref.tokensPerSecond(), "tokens/s", ref.tokensPerSecond()));
-        e.add(entry("train " + model + ": one libtorch thread, one process", one.tokensPerSecond(), "tokens/s", ref.tokensPerSecond()));
-        e.add(entry("train " + model + ": " + jobs + " processes x one thread (make scaling-lab), summed", rate, "tokens/s", ref.tokensPerSecond()));
+        // PyTorch eager, when measured in this run, is the reference for throughput; else DJL's default path
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<com.fasterxml.jackson.databind.JsonNode> eager = new ArrayList<>();
+        for (String f : torch) if (Files.isRegularFile(Path.of(f))) eager.add(mapper.readTree(Path.of(f).toFile()));
+        double reference = eager.isEmpty() ? ref.tokensPerSecond() : eager.get(0).get("tokens_per_second").asDouble();
+        for (int k = 0; k < eager.size(); k++) {
+            var t = eager.get(k);
+            if (t.get("N").asLong() != cell(1).size().nonEmbeddingParams())
+                throw new IOException("the PyTorch model has N=" + t.get("N") + ", the lab's " + cell(1).size().nonEmbeddingParams() + ": not the same model");
+            e.add(entry("train " + model + ": PyTorch eager " + t.get("torch").asText() + ", " + threads(t.get("threads").asInt()) + (k == 0 ? " (the reference)" : ""),
+                    t.get("tokens_per_second").asDouble(), "tokens/s", reference));
+        }
+        e.add(entry("train " + model + ": DJL default path, " + defaultThreads + " libtorch threads" + (eager.isEmpty() ? " (the reference)" : ""), ref.tokensPerSecond(), "tokens/s", reference));
+        e.add(entry("train " + model + ": one libtorch thread, one process", one.tokensPerSecond(), "tokens/s", reference));
+        e.add(entry("train " + model + ": " + jobs + " processes x one thread (make scaling-lab), summed", rate, "tokens/s", reference));
+        for (var t : eager)
+            e.add(entry("CPU seconds per step: PyTorch eager, " + threads(t.get("threads").asInt()), t.get("cpu_seconds_per_step").asDouble(), "s", ref.cpuPerStep()));
         e.add(entry("CPU seconds per step: DJL default path (the reference)", ref.cpuPerStep(), "s", ref.cpuPerStep()));
         e.add(entry("CPU seconds per step: one thread", one.cpuPerStep(), "s", ref.cpuPerStep()));
         e.add(entry("CPU seconds per step: " + jobs + " processes x one thread, mean", cpuPerStep, "s", ref.cpuPerStep()));
@@ -122,6 +140,10 @@ public final class BenchTrain {
         System.out.printf(Locale.ROOT, "%-110s %12.4f %s%n", name, value, unit);
         return String.format(Locale.ROOT, "  {\"name\": \"%s\", \"value\": %s, \"unit\": \"%s\", \"reference\": %s, \"ratio\": %s}",
                 name.replace("\"", "'"), fmt(value), unit, reference == null ? "null" : fmt(reference), ratio);
+    }
+
+    private static String threads(int n) {
+        return n == 1 ? "1 thread" : n + " threads";
     }
 
     private static String fmt(double v) {

@@ -20,6 +20,11 @@ public record LabCorpus(byte[] train, byte[] heldOut) {
         return (folder ? Path.of(c) : Path.of(System.getProperty("user.home"), ".cache", "precis")).resolve("lab-corpus");
     }
 
+    /** Prints {@link #defaultDir()} (for scripts that must find the corpus as the lab does). */
+    public static void main(String[] args) {
+        System.out.println(defaultDir());
+    }
+
     /** {@code train.txt} and {@code val.txt} of {@code dir}; a clear message when they are missing. */
     public static LabCorpus load(Path dir) {
         Path t = dir.resolve("train.txt"), v = dir.resolve("val.txt");
