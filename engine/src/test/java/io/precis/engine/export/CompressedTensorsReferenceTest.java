@@ -58,20 +58,12 @@ class CompressedTensorsReferenceTest {
     void compressedTensorsDecompressesTheExportToTheEvaluatedWeights() throws Exception {
         String out = System.getProperty("precis.ct.reference");
         try (Model model = Models.loadFromMaven(TestFiles.MINILM)) {
-            Plan plan = Planner.resolve(model.name(), model.layers(),
-                    REFERENCE.entrySet().stream().map(e -> OnnxQdqTest.rule(e.getKey(), e.getValue())).toList(), SensitivityLookup.NONE);
-            Map<String, byte[]> evaluated = new LinkedHashMap<>();
-            for (LayerPlan l : plan.quantized()) evaluated.put(l.name(), outIn(model, l));
-            assertEquals(REFERENCE.keySet(), evaluated.keySet());
+            Plan plan = plan(model, REFERENCE);
+            Map<String, byte[]> evaluated = evaluated(model, plan, REFERENCE);
             if (out != null) { // make reference-exports: the checkpoint and what Precis evaluates, for the library to read
                 Path dir = Path.of(out);
                 CompressedTensors.write(plan, model, dir);
-                ObjectNode expected = new ObjectMapper().createObjectNode();
-                for (var e : evaluated.entrySet()) {
-                    Files.write(dir.resolve(e.getKey() + ".f32"), e.getValue());
-                    expected.put(e.getKey(), REFERENCE.get(e.getKey()));
-                }
-                Files.writeString(dir.resolve("expected.json"), expected.toPrettyString());
+                writeEvaluated(dir, evaluated, REFERENCE);
                 embeddings(model, plan, dir);
                 // transformers cannot load asymmetric pack-quantized layers (its placeholders expect unpacked zero
                 // points), so its from_pretrained also gets the symmetric layers alone
@@ -100,6 +92,30 @@ class CompressedTensorsReferenceTest {
                         way + ": transformers' embeddings " + r + " are not Precis's");
             }
         }
+    }
+
+    /** The plan of a reference: each layer quantized to its format. */
+    static Plan plan(Model model, Map<String, String> formats) {
+        return Planner.resolve(model.name(), model.layers(),
+                formats.entrySet().stream().map(e -> OnnxQdqTest.rule(e.getKey(), e.getValue())).toList(), SensitivityLookup.NONE);
+    }
+
+    /** Each quantized layer's evaluated weights ({@link #outIn}), by layer; every layer of {@code formats} is there. */
+    static Map<String, byte[]> evaluated(Model model, Plan plan, Map<String, String> formats) {
+        Map<String, byte[]> evaluated = new LinkedHashMap<>();
+        for (LayerPlan l : plan.quantized()) evaluated.put(l.name(), outIn(model, l));
+        assertEquals(formats.keySet(), evaluated.keySet());
+        return evaluated;
+    }
+
+    /** For the reference scripts: {@code <layer>.f32} with the evaluated weights, and expected.json (layer → format). */
+    static void writeEvaluated(Path dir, Map<String, byte[]> evaluated, Map<String, String> formats) throws java.io.IOException {
+        ObjectNode expected = new ObjectMapper().createObjectNode();
+        for (var e : evaluated.entrySet()) {
+            Files.write(dir.resolve(e.getKey() + ".f32"), e.getValue());
+            expected.put(e.getKey(), formats.get(e.getKey()));
+        }
+        Files.writeString(dir.resolve("expected.json"), expected.toPrettyString());
     }
 
     /**

@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.precis.engine.model.Model;
 import io.precis.engine.model.Models;
 import io.precis.engine.model.TestFiles;
-import io.precis.engine.plan.LayerPlan;
 import io.precis.engine.plan.Plan;
 import io.precis.engine.plan.Planner;
 import io.precis.engine.plan.SensitivityLookup;
@@ -47,23 +45,15 @@ class ModelOptReferenceTest {
     void modelOptAppliesTheConfigToTheWeightsPrecisEvaluates() throws Exception {
         String out = System.getProperty("precis.modelopt.reference");
         try (Model model = Models.loadFromMaven(TestFiles.MINILM)) {
-            Plan plan = Planner.resolve(model.name(), model.layers(),
-                    REFERENCE.entrySet().stream().map(e -> OnnxQdqTest.rule(e.getKey(), e.getValue())).toList(), SensitivityLookup.NONE);
-            Map<String, byte[]> evaluated = new LinkedHashMap<>();
-            for (LayerPlan l : plan.quantized()) evaluated.put(l.name(), CompressedTensorsReferenceTest.outIn(model, l));
-            assertEquals(REFERENCE.keySet(), evaluated.keySet());
+            Plan plan = CompressedTensorsReferenceTest.plan(model, REFERENCE);
+            Map<String, byte[]> evaluated = CompressedTensorsReferenceTest.evaluated(model, plan, REFERENCE);
             if (out != null) {
                 Path dir = Path.of(out);
                 Files.createDirectories(dir);
                 ModelOptConfig.write(plan, model, dir.resolve("quant_cfg.json"));
                 // the float weights with Hugging Face's names: a compressed-tensors export of a plan that quantizes nothing
                 CompressedTensors.write(Planner.resolve(model.name(), model.layers(), List.of(), SensitivityLookup.NONE), model, dir.resolve("float"));
-                ObjectNode expected = new ObjectMapper().createObjectNode();
-                for (var e : evaluated.entrySet()) {
-                    Files.write(dir.resolve(e.getKey() + ".f32"), e.getValue());
-                    expected.put(e.getKey(), REFERENCE.get(e.getKey()));
-                }
-                Files.writeString(dir.resolve("expected.json"), expected.toPrettyString());
+                CompressedTensorsReferenceTest.writeEvaluated(dir, evaluated, REFERENCE);
                 CompressedTensorsReferenceTest.embeddings(model, plan, dir);
                 return;
             }
