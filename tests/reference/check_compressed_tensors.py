@@ -113,6 +113,8 @@ def main(export_dir, out_json):
         ours = np.fromfile(d / (layer + ".f32"), dtype="<f4").reshape(back.shape)
         layers[layer] = {
             "format": fmt,
+            # the stored tensors the library read, so that make test can tell whether the export still writes them
+            "sha256_stored": {k: hashlib.sha256(np.ascontiguousarray(v.numpy()).tobytes()).hexdigest() for k, v in sorted(local.items())},
             "num_bits": scheme.weights.num_bits,
             "strategy": str(scheme.weights.strategy.value if hasattr(scheme.weights.strategy, "value") else scheme.weights.strategy),
             "symmetric": scheme.weights.symmetric,

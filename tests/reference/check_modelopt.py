@@ -59,6 +59,7 @@ def main(d, out_json):
         print(f"{layer:40s} {fmt:16s} bit-exact {layers[layer]['bit_exact']} max |diff| {diff:.3g} "
               f"({layers[layer]['differing']} of {ours.size} differ)")
     out = {"modelopt": modelopt.__version__, "torch": torch.__version__, "transformers": transformers.__version__,
+           "quant_cfg_sha256": hashlib.sha256((d / "quant_cfg.json").read_bytes()).hexdigest(),
            "weight_quantizers_enabled": enabled, "layers": layers,
            "embeddings": against_precis("ModelOpt-quantized BertModel", pooled(model, d), d)}
     Path(out_json).write_text(json.dumps(out, indent=1) + "\n")

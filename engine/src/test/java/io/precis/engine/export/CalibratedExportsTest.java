@@ -108,13 +108,7 @@ class CalibratedExportsTest {
                 OnnxQdqTest.rule("encoder.layer.0.*", "int4 group 32"), OnnxQdqTest.rule("encoder.layer.1.*", "int4 group 32 asymmetric"),
                 OnnxQdqTest.rule("encoder.layer.2.*", "int4 group 32"), OnnxQdqTest.rule("encoder.layer.3.*", "int4"),
                 OnnxQdqTest.rule("encoder.layer.4.*", "int8")), SensitivityLookup.NONE);
-        rtn.applyTo(model);
-        float[] rtnOut;
-        try {
-            rtnOut = model.forward(batch).values();
-        } finally {
-            model.restoreAll();
-        }
+        float[] rtnOut = OnnxQdqTest.forwardWith(rtn, model, batch);
         double[] d = OnnxQdqTest.differences(ort, precis);
         double[] r = OnnxQdqTest.differences(rtnOut, precis);
         System.out.printf("GPTQ/AWQ QDQ export vs Precis's evaluation of the calibrated plan (16 sentences): max abs %.3g, max rel %.3g;"

@@ -40,18 +40,22 @@ class CompressedTensorsReferenceTest {
     static final Path DATA = Path.of("..", "tests", "reference", "data", "compressed_tensors_roundtrip.json");
 
     /** Layer → format; changing one needs the reference made again (make reference-exports). */
-    static final Map<String, String> REFERENCE = new LinkedHashMap<>();
+    static final Map<String, String> REFERENCE = formats(
+            "encoder.layer.0.attention.self.query", "int3 grid compressed-tensors scales fp32",
+            "encoder.layer.0.attention.self.key", "int4 group 32 grid compressed-tensors scales fp32",
+            "encoder.layer.0.attention.self.value", "int5 group 64 asymmetric scales fp32",
+            "encoder.layer.0.attention.output.dense", "int6 grid compressed-tensors scales fp32",
+            "encoder.layer.0.intermediate.dense", "int7 group 128 asymmetric scales fp32",
+            "encoder.layer.0.output.dense", "int3 asymmetric scales fp32",
+            "encoder.layer.1.attention.self.query", "int8 asymmetric scales fp32",
+            "encoder.layer.1.attention.self.key", "int4 per tensor grid compressed-tensors scales fp32",
+            "encoder.layer.1.output.dense", "int6 group 32 asymmetric scales fp32");
 
-    static {
-        REFERENCE.put("encoder.layer.0.attention.self.query", "int3 grid compressed-tensors scales fp32");
-        REFERENCE.put("encoder.layer.0.attention.self.key", "int4 group 32 grid compressed-tensors scales fp32");
-        REFERENCE.put("encoder.layer.0.attention.self.value", "int5 group 64 asymmetric scales fp32");
-        REFERENCE.put("encoder.layer.0.attention.output.dense", "int6 grid compressed-tensors scales fp32");
-        REFERENCE.put("encoder.layer.0.intermediate.dense", "int7 group 128 asymmetric scales fp32");
-        REFERENCE.put("encoder.layer.0.output.dense", "int3 asymmetric scales fp32");
-        REFERENCE.put("encoder.layer.1.attention.self.query", "int8 asymmetric scales fp32");
-        REFERENCE.put("encoder.layer.1.attention.self.key", "int4 per tensor grid compressed-tensors scales fp32");
-        REFERENCE.put("encoder.layer.1.output.dense", "int6 group 32 asymmetric scales fp32");
+    /** Layer, format, layer, format...: in that order. */
+    static Map<String, String> formats(String... layerThenFormat) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < layerThenFormat.length; i += 2) m.put(layerThenFormat[i], layerThenFormat[i + 1]);
+        return java.util.Collections.unmodifiableMap(m);
     }
 
     @Test
@@ -67,21 +71,42 @@ class CompressedTensorsReferenceTest {
                 embeddings(model, plan, dir);
                 // transformers cannot load asymmetric pack-quantized layers (its placeholders expect unpacked zero
                 // points), so its from_pretrained also gets the symmetric layers alone
-                Plan symmetric = Planner.resolve(model.name(), model.layers(), REFERENCE.entrySet().stream()
-                        .filter(e -> !e.getValue().contains("asymmetric")).map(e -> OnnxQdqTest.rule(e.getKey(), e.getValue())).toList(), SensitivityLookup.NONE);
+                Map<String, String> symmetricFormats = new LinkedHashMap<>(REFERENCE);
+                symmetricFormats.values().removeIf(f -> f.contains("asymmetric"));
+                Plan symmetric = plan(model, symmetricFormats);
                 CompressedTensors.write(symmetric, model, dir.resolve("symmetric"));
                 embeddings(model, symmetric, dir.resolve("symmetric"));
                 return;
             }
             JsonNode ref = new ObjectMapper().readTree(DATA.toFile());
+            // the export written now, tensor by tensor, is what the library decompressed then
+            Path dir = Files.createTempDirectory("ct-reference");
+            Map<String, Safetensors.Tensor> st;
+            try {
+                CompressedTensors.write(plan, model, dir.resolve("ct"));
+                st = Safetensors.read(Files.readAllBytes(dir.resolve("ct").resolve("model.safetensors")));
+            } finally {
+                try (var files = Files.walk(dir)) {
+                    for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(f);
+                }
+            }
             for (var e : evaluated.entrySet()) {
-                JsonNode layer = ref.get("layers").get(e.getKey());
-                assertTrue(layer != null, e.getKey() + " is not in " + DATA + "; run make reference-exports");
-                assertEquals(REFERENCE.get(e.getKey()), layer.get("format").asText(), "the reference was made for another format; run make reference-exports");
+                JsonNode layer = recorded(ref, DATA, e.getKey(), REFERENCE);
+                var stored = layer.get("sha256_stored").fields();
+                int tensors = 0;
+                while (stored.hasNext()) {
+                    var t = stored.next();
+                    Safetensors.Tensor now = st.get(e.getKey() + "." + t.getKey());
+                    assertTrue(now != null, e.getKey() + "." + t.getKey() + " is no longer written");
+                    assertEquals(t.getValue().asText(), sha256(now.data()), e.getKey() + "." + t.getKey()
+                            + ": the export writes other bytes than those compressed-tensors decompressed; run make reference-exports");
+                    tensors++;
+                }
+                assertTrue(tensors >= 3, e.getKey() + ": packed codes, scales and shape at least");
                 assertTrue(layer.get("bit_exact").asBoolean(), e.getKey() + ": compressed-tensors " + ref.get("compressed_tensors").asText()
                         + " decompressed other weights than Precis evaluated (max |diff| " + layer.get("max_abs_diff") + ")");
                 assertEquals(layer.get("sha256_decompressed").asText(), sha256(e.getValue()),
-                        e.getKey() + " (" + e.getValue() + "): Precis now evaluates other weights than compressed-tensors decompressed from its export");
+                        e.getKey() + ": Precis now evaluates other weights than compressed-tensors decompressed from its export");
             }
             assertEquals(CompressedTensors.VERSION, ref.get("checkpoint_version").asText(), "the reference read a checkpoint of this export's version");
             // and Hugging Face's BertModel ran the export: from_pretrained (symmetric layers) and with every layer decompressed
@@ -92,6 +117,14 @@ class CompressedTensorsReferenceTest {
                         way + ": transformers' embeddings " + r + " are not Precis's");
             }
         }
+    }
+
+    /** A layer's record in a reference run's JSON, which must exist and be for the layer's format now. */
+    static JsonNode recorded(JsonNode ref, Path data, String layer, Map<String, String> formats) {
+        JsonNode r = ref.get("layers").get(layer);
+        assertTrue(r != null, layer + " is not in " + data + "; run make reference-exports");
+        assertEquals(formats.get(layer), r.get("format").asText(), layer + ": the reference was made for another format; run make reference-exports");
+        return r;
     }
 
     /** The plan of a reference: each layer quantized to its format. */
@@ -125,13 +158,7 @@ class CompressedTensorsReferenceTest {
     static void embeddings(Model model, Plan plan, Path dir) throws Exception {
         ModelInput.Tokens batch = ModelInput.Tokens.of(model.tokenizer(), Datasets.sentences(TestFiles.sentences()).first(16).sentences());
         float[] full = model.forward(batch).values();
-        plan.applyTo(model);
-        float[] quantized;
-        try {
-            quantized = model.forward(batch).values();
-        } finally {
-            model.restoreAll();
-        }
+        float[] quantized = OnnxQdqTest.forwardWith(plan, model, batch);
         ObjectNode b = new ObjectMapper().createObjectNode();
         b.putPOJO("input_ids", batch.ids());
         b.putPOJO("attention_mask", batch.mask());

@@ -13,7 +13,6 @@ import io.precis.engine.plan.Planner;
 import io.precis.engine.plan.SensitivityLookup;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -30,16 +29,13 @@ class ModelOptReferenceTest {
     static final Path DATA = Path.of("..", "tests", "reference", "data", "modelopt_roundtrip.json");
 
     /** Layer → format: each kind of ModelOpt quantizer the export writes but nvfp4 (ModelOpt fake-quantizes its dynamic blocks only on CUDA). */
-    static final Map<String, String> REFERENCE = new LinkedHashMap<>();
-
-    static {
-        REFERENCE.put("encoder.layer.0.attention.self.query", "int8 scales fp32");
-        REFERENCE.put("encoder.layer.0.attention.self.key", "int4 scales fp32");
-        REFERENCE.put("encoder.layer.0.attention.self.value", "int4 group 128 scales fp32");
-        REFERENCE.put("encoder.layer.0.intermediate.dense", "int4 group 32 scales fp32");
-        REFERENCE.put("encoder.layer.1.attention.self.query", "int8 per tensor scales fp32");
-        REFERENCE.put("encoder.layer.1.output.dense", "fp8_e4m3");
-    }
+    static final Map<String, String> REFERENCE = CompressedTensorsReferenceTest.formats(
+            "encoder.layer.0.attention.self.query", "int8 scales fp32",
+            "encoder.layer.0.attention.self.key", "int4 scales fp32",
+            "encoder.layer.0.attention.self.value", "int4 group 128 scales fp32",
+            "encoder.layer.0.intermediate.dense", "int4 group 32 scales fp32",
+            "encoder.layer.1.attention.self.query", "int8 per tensor scales fp32",
+            "encoder.layer.1.output.dense", "fp8_e4m3");
 
     @Test
     void modelOptAppliesTheConfigToTheWeightsPrecisEvaluates() throws Exception {
@@ -58,10 +54,10 @@ class ModelOptReferenceTest {
                 return;
             }
             JsonNode ref = new ObjectMapper().readTree(DATA.toFile());
+            assertEquals(ref.get("quant_cfg_sha256").asText(), CompressedTensorsReferenceTest.sha256(ModelOptConfig.toJson(plan).getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                    "the export writes another quant_cfg than the one ModelOpt applied; run make reference-exports");
             for (var e : evaluated.entrySet()) {
-                JsonNode layer = ref.get("layers").get(e.getKey());
-                assertTrue(layer != null, e.getKey() + " is not in " + DATA + "; run make reference-exports");
-                assertEquals(REFERENCE.get(e.getKey()), layer.get("format").asText(), "the reference was made for another format; run make reference-exports");
+                JsonNode layer = CompressedTensorsReferenceTest.recorded(ref, DATA, e.getKey(), REFERENCE);
                 assertEquals(layer.get("sha256_precis").asText(), CompressedTensorsReferenceTest.sha256(e.getValue()),
                         e.getKey() + ": Precis now evaluates other weights than those ModelOpt's were compared with; run make reference-exports");
                 // the same codes on the same grid (amax/(2^(N-1)-1), fp32 scales as ModelOpt keeps them): only the last bit of

@@ -54,6 +54,16 @@ class OnnxQdqTest {
         model.close();
     }
 
+    /** The model's output with the plan's weights swapped in (round to nearest), the weights restored after. */
+    static float[] forwardWith(Plan plan, Model model, ModelInput input) {
+        plan.applyTo(model);
+        try {
+            return model.forward(input).values();
+        } finally {
+            model.restoreAll();
+        }
+    }
+
     static Rule rule(String pattern, String format) {
         return Rule.quantize("quantize " + pattern + " to " + format, List.of(LayerPattern.glob(pattern)), Formats.parse(format));
     }
@@ -98,13 +108,7 @@ class OnnxQdqTest {
         // (accuracy level 4) also rounds the activations to int8; level 1 keeps them float32, as the plan does
         float[] exported = runOrt(file, batch, "1");
         float[] ortDefault = runOrt(file, batch);
-        plan.applyTo(model);
-        float[] fakeQuant;
-        try {
-            fakeQuant = model.forward(batch).values();
-        } finally {
-            model.restoreAll();
-        }
+        float[] fakeQuant = forwardWith(plan, model, batch);
         float[] full = model.forward(batch).values();
         double[] d = differences(exported, fakeQuant);
         double[] q = differences(full, fakeQuant);
