@@ -129,16 +129,20 @@ public final class PtqMeasure {
             }
             try (NDManager bm = model.getNDManager().newSubManager()) {
                 InputCapture capture = new InputCapture(wanted, (names, a) -> {
+                    // layers that read one input (query, key, value) share one set of statistics
                     int d = (int) a.getShape().tail();
                     float[] rows = a.toFloatArray();
-                    for (String n : names) stats.computeIfAbsent(n, k -> new LayerStats(d, true)).add(rows, rows.length / d);
+                    LayerStats shared = stats.computeIfAbsent(names.get(0), k -> new LayerStats(d, true));
+                    shared.add(rows, rows.length / d);
+                    for (String n : names) stats.putIfAbsent(n, shared);
                 });
                 lm.capture(ps, bm.create(x), capture);
                 if (!capture.complete()) throw new IllegalStateException("the lab model never offered the inputs of " + capture.missing());
             }
         }
         Map<String, float[]> out = new LinkedHashMap<>();
-        for (var e : stats.entrySet()) out.put(e.getKey() + ".weight", e.getValue().hessian());
+        Map<LayerStats, float[]> once = new java.util.IdentityHashMap<>();
+        for (var e : stats.entrySet()) out.put(e.getKey() + ".weight", once.computeIfAbsent(e.getValue(), LayerStats::hessian));
         return out;
     }
 
